@@ -1,0 +1,102 @@
+// RFC 5327: typed views of authentication and cookie extensions, and
+// HMAC-SHA1-80 signing/verification.
+#include "libltp/codec/auth.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "libltp/codec/decode.h"
+#include "libltp/codec/encode.h"
+#include "libltp/codec/testing/hex.h"
+
+namespace ltp::codec {
+namespace {
+
+using testing::from_hex;
+
+TEST(Auth, Rfc2202HmacSha1TestCase2TruncatedTo80Bits) {
+  const std::string key = "Jefe";
+  const std::string data = "what do ya want for nothing?";
+  const auto mac = hmac_sha1_80(
+      {reinterpret_cast<const std::uint8_t*>(key.data()), key.size()},
+      {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  const auto expected = from_hex("effcdf6ae5eb2fa2d274");
+  EXPECT_TRUE(std::equal(mac.begin(), mac.end(), expected.begin()));
+}
+
+TEST(Auth, TypedViews) {
+  const auto bytes = from_hex("09 01 04 21 00 02 00 24 01 03 c0 ff ee 01 00 00");
+  auto decoded = decode(bytes);
+  ASSERT_TRUE(decoded);
+  const Header& h = decoded.value().header;
+  auto auth = find_extension(h.header_extensions, ExtensionTag::authentication);
+  ASSERT_TRUE(auth);
+  auto header = as_authentication_header(*auth);
+  ASSERT_TRUE(header);
+  EXPECT_EQ(header->ciphersuite, Ciphersuite::hmac_sha1_80);
+  ASSERT_EQ(header->key_id.size(), 1u);
+  EXPECT_EQ(header->key_id[0], 0x24);
+  auto cookie_ext = find_extension(h.header_extensions, ExtensionTag::cookie);
+  ASSERT_TRUE(cookie_ext);
+  auto cookie = as_cookie(*cookie_ext);
+  ASSERT_TRUE(cookie);
+  EXPECT_EQ(std::vector<std::uint8_t>(cookie->begin(), cookie->end()), from_hex("c0ffee"));
+  EXPECT_FALSE(as_cookie(*auth));
+  EXPECT_FALSE(as_authentication_header(*cookie_ext));
+}
+
+class Signing : public ::testing::TestWithParam<Ciphersuite> {};
+
+TEST_P(Signing, SignThenVerifyAndDetectTampering) {
+  const std::vector<std::uint8_t> key = from_hex("0102030405060708090a0b0c0d0e0f1011121314");
+  const std::vector<std::uint8_t> header_value = {static_cast<std::uint8_t>(GetParam()), 0x24};
+  const std::vector<std::uint8_t> placeholder(kHmacSha1_80Size, 0);
+  const std::vector<Extension> header_ext = {{0, header_value}};
+  const std::vector<Extension> trailer_ext = {{0, placeholder}};
+  const std::vector<std::uint8_t> payload = {1, 2, 3, 4};
+  Segment s;
+  s.header.type = SegmentType::red_checkpoint_eorp_eob;
+  s.header.session = {1, 99};
+  s.header.header_extensions = ExtensionsView(header_ext);
+  s.header.trailer_extensions = ExtensionsView(trailer_ext);
+  s.body = DataSegment{1, 0, CheckpointSerials{3, 0}, payload};
+  std::vector<std::uint8_t> wire(encoded_size(s));
+  ASSERT_TRUE(encode(s, wire));
+  ASSERT_TRUE(sign_authentication(wire, key));
+
+  auto decoded = decode(wire);
+  ASSERT_TRUE(decoded);
+  EXPECT_TRUE(verify_authentication(wire, decoded.value(), key));
+
+  const std::vector<std::uint8_t> other_key(20, 0x55);
+  const bool key_matters = GetParam() == Ciphersuite::hmac_sha1_80;
+  EXPECT_EQ(static_cast<bool>(verify_authentication(wire, decoded.value(), other_key)),
+            !key_matters);
+
+  wire[wire.size() - kHmacSha1_80Size - 3] ^= 1;  // flip a payload bit
+  auto tampered = decode(wire);
+  ASSERT_TRUE(tampered);
+  EXPECT_EQ(verify_authentication(wire, tampered.value(), key).error(), Error::auth_mac_mismatch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Suites, Signing,
+                         ::testing::Values(Ciphersuite::hmac_sha1_80, Ciphersuite::null));
+
+TEST(Auth, MissingOrUnsupported) {
+  const std::vector<std::uint8_t> key(20, 1);
+  auto plain = from_hex("09 01 04 00 01");
+  auto decoded = decode(plain);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(verify_authentication(plain, decoded.value(), key).error(), Error::auth_missing);
+  EXPECT_EQ(sign_authentication(plain, key).error(), Error::auth_missing);
+
+  auto rsa = from_hex("09 01 04 11 00 01 01 01 00 01 00");
+  auto rsa_decoded = decode(rsa);
+  ASSERT_TRUE(rsa_decoded);
+  EXPECT_EQ(verify_authentication(rsa, rsa_decoded.value(), key).error(),
+            Error::auth_unsupported);
+}
+
+}  // namespace
+}  // namespace ltp::codec

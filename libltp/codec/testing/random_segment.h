@@ -1,0 +1,41 @@
+// RandomSegment: seeded random, valid segments of any type, for property
+// tests (codec round trip), the tshark cross-check of our encoding and
+// the fuzz seeds. Test-only (target openltp_codec_testing).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "libltp/codec/segment.h"
+
+namespace ltp::codec::testing {
+
+// A Segment together with the storage its views point into. Not copyable
+// or movable, because the Segment points into its own members.
+class RandomSegment {
+ public:
+  // A valid segment of `type` with random fields; with_extensions adds
+  // 0-3 header and 0-3 trailer extensions (at least one of either).
+  RandomSegment(std::mt19937_64& rng, SegmentType type, bool with_extensions);
+  RandomSegment(const RandomSegment&) = delete;
+  RandomSegment& operator=(const RandomSegment&) = delete;
+
+  const Segment& segment() const { return segment_; }
+
+ private:
+  std::vector<std::uint8_t> payload_;
+  std::vector<Claim> claims_;
+  std::vector<std::vector<std::uint8_t>> extension_values_;
+  std::vector<Extension> header_extensions_;
+  std::vector<Extension> trailer_extensions_;
+  Segment segment_;
+};
+
+// Every defined segment type, in code order.
+extern const std::vector<SegmentType> kAllSegmentTypes;
+
+// A random value of random bit width (so SDNVs of 1 to 10 octets occur).
+std::uint64_t random_field(std::mt19937_64& rng, unsigned max_bits = 64);
+
+}  // namespace ltp::codec::testing
