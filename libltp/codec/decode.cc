@@ -97,7 +97,7 @@ bool is_keep_alive(std::span<const std::uint8_t> datagram) {
          std::all_of(datagram.begin(), datagram.end(), [](std::uint8_t b) { return b == 0; });
 }
 
-Result<Segment, Error> decode(std::span<const std::uint8_t> datagram) {
+Result<DecodedPrefix, Error> decode_prefix(std::span<const std::uint8_t> datagram) {
   if (is_keep_alive(datagram)) return failure(Error::keep_alive);
   ByteReader in(datagram);
   Segment segment;
@@ -121,10 +121,15 @@ Result<Segment, Error> decode(std::span<const std::uint8_t> datagram) {
 
   BOOST_OUTCOME_TRY(trailer_extensions, read_extensions(in, counts & 0x0F));
   segment.header.trailer_extensions = trailer_extensions;
-  if (in.remaining() != 0) return failure(Error::trailing_bytes);
 
   BOOST_OUTCOME_TRYV(validate(segment));
-  return segment;
+  return DecodedPrefix{segment, in.position()};
+}
+
+Result<Segment, Error> decode(std::span<const std::uint8_t> datagram) {
+  BOOST_OUTCOME_TRY(prefix, decode_prefix(datagram));
+  if (prefix.size != datagram.size()) return failure(Error::trailing_bytes);
+  return prefix.segment;
 }
 
 }  // namespace ltp::codec

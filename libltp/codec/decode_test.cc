@@ -190,5 +190,19 @@ TEST(DecodeMalformed, TrailingGarbage) {
   EXPECT_EQ(decode_error("00 01 04 00 01 00 01 aa bb"), Error::trailing_bytes);
 }
 
+TEST(DecodePrefix, LeavesSurplusOctetsToTheCaller) {
+  // An RS as ION 4.1.3 sends it: three stale octets after the last claim.
+  const auto bytes = from_hex("08 01 04 00 05 07 64 0a 01 00 0a 35 d6 68");
+  EXPECT_EQ(decode(bytes).error(), Error::trailing_bytes);
+  auto prefix = decode_prefix(bytes);
+  ASSERT_TRUE(prefix);
+  EXPECT_EQ(prefix.value().size, bytes.size() - 3);
+  EXPECT_EQ(std::get<ReportSegment>(prefix.value().segment.body).claims.size(), 1u);
+  // Anything wrong inside the segment is still an error.
+  EXPECT_EQ(decode_prefix(from_hex("08 01 04 00 05 07 64 0a 01 00 00 35")).error(),
+            Error::claim_empty);
+  EXPECT_EQ(decode_prefix(from_hex("00 00 00 00")).error(), Error::keep_alive);
+}
+
 }  // namespace
 }  // namespace ltp::codec
