@@ -10,9 +10,9 @@
 
 namespace ltp::codec {
 
-const std::array<std::uint8_t, 20> kNullCiphersuiteKey = {
-    0xc3, 0x7b, 0x7e, 0x64, 0x92, 0x58, 0x43, 0x40, 0xbe, 0xd1,
-    0x22, 0x07, 0x80, 0x89, 0x41, 0x15, 0x50, 0x68, 0xf7, 0x38};
+const std::array<std::uint8_t, 20> kNullCiphersuiteKey = {0xc3, 0x7b, 0x7e, 0x64, 0x92, 0x58, 0x43,
+                                                          0x40, 0xbe, 0xd1, 0x22, 0x07, 0x80, 0x89,
+                                                          0x41, 0x15, 0x50, 0x68, 0xf7, 0x38};
 
 std::optional<AuthenticationHeader> as_authentication_header(const Extension& e) {
   if (e.tag != static_cast<std::uint8_t>(ExtensionTag::authentication) || e.value.empty()) {
@@ -42,8 +42,8 @@ std::array<std::uint8_t, kHmacSha1_80Size> hmac_sha1_80(std::span<const std::uin
                                                         std::span<const std::uint8_t> data) {
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> full{};
   unsigned int full_size = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
-       full.data(), &full_size);
+  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), full.data(),
+       &full_size);
   std::array<std::uint8_t, kHmacSha1_80Size> mac{};
   std::copy_n(full.begin(), mac.size(), mac.begin());
   return mac;
@@ -67,9 +67,13 @@ Result<AuthenticationParts, Error> authentication_parts(const Segment& segment,
   const auto header = header_ext ? as_authentication_header(*header_ext) : std::nullopt;
   if (!header || !trailer_ext) return failure(Error::auth_missing);
   switch (header->ciphersuite) {
-    case Ciphersuite::hmac_sha1_80: break;
-    case Ciphersuite::null: key = kNullCiphersuiteKey; break;
-    default: return failure(Error::auth_unsupported);
+    case Ciphersuite::hmac_sha1_80:
+      break;
+    case Ciphersuite::null:
+      key = kNullCiphersuiteKey;
+      break;
+    default:
+      return failure(Error::auth_unsupported);
   }
   if (trailer_ext->value.size() != kHmacSha1_80Size) return failure(Error::auth_mac_mismatch);
   return AuthenticationParts{key, trailer_ext->value};
@@ -96,7 +100,8 @@ Result<void, Error> sign_authentication(std::span<std::uint8_t> encoded,
   if (!parts && parts.error() != Error::auth_mac_mismatch) return failure(parts.error());
   if (!parts) return failure(Error::auth_missing);  // placeholder of the wrong size
   const auto offset = static_cast<std::size_t>(parts.value().mac.data() - encoded.data());
-  const auto mac = hmac_sha1_80(parts.value().key, std::span<const std::uint8_t>(encoded).first(offset));
+  const auto mac =
+      hmac_sha1_80(parts.value().key, std::span<const std::uint8_t>(encoded).first(offset));
   std::memcpy(encoded.data() + offset, mac.data(), mac.size());
   return success();
 }

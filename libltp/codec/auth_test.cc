@@ -18,9 +18,8 @@ using testing::from_hex;
 TEST(Auth, Rfc2202HmacSha1TestCase2TruncatedTo80Bits) {
   const std::string key = "Jefe";
   const std::string data = "what do ya want for nothing?";
-  const auto mac = hmac_sha1_80(
-      {reinterpret_cast<const std::uint8_t*>(key.data()), key.size()},
-      {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  const auto mac = hmac_sha1_80({reinterpret_cast<const std::uint8_t*>(key.data()), key.size()},
+                                {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
   const auto expected = from_hex("effcdf6ae5eb2fa2d274");
   EXPECT_TRUE(std::equal(mac.begin(), mac.end(), expected.begin()));
 }
@@ -94,8 +93,7 @@ TEST(Auth, MissingOrUnsupported) {
   auto rsa = from_hex("09 01 04 11 00 01 01 01 00 01 00");
   auto rsa_decoded = decode(rsa);
   ASSERT_TRUE(rsa_decoded);
-  EXPECT_EQ(verify_authentication(rsa, rsa_decoded.value(), key).error(),
-            Error::auth_unsupported);
+  EXPECT_EQ(verify_authentication(rsa, rsa_decoded.value(), key).error(), Error::auth_unsupported);
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ Result<Body, Error> read_body(ByteReader& in, SegmentType type) {
       BOOST_OUTCOME_TRY(reason, in.octet());
       return Body{Cancel{static_cast<CancelReason>(reason)}};
     }
-    default: return Body{CancelAck{}};
+    default:
+      return Body{CancelAck{}};
   }
 }
 

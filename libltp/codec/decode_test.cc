@@ -92,11 +92,13 @@ TEST(Decode, KeepAlive) {
   EXPECT_FALSE(is_keep_alive(from_hex("0000000000")));
 }
 
-TEST(DecodeMalformed, Empty) { EXPECT_EQ(decode(std::span<const std::uint8_t>{}).error(), Error::truncated); }
+TEST(DecodeMalformed, Empty) {
+  EXPECT_EQ(decode(std::span<const std::uint8_t>{}).error(), Error::truncated);
+}
 
 TEST(DecodeMalformed, TruncatedHeader) {
   EXPECT_EQ(decode_error("0e 01"), Error::truncated);
-  EXPECT_EQ(decode_error("0e 01 84"), Error::truncated);  // SDNV cut short
+  EXPECT_EQ(decode_error("0e 01 84"), Error::truncated);     // SDNV cut short
   EXPECT_EQ(decode_error("0e 01 04 00"), Error::truncated);  // no reason octet
   EXPECT_EQ(decode_error("08 01 04 00 05 07 64"), Error::truncated);
 }
@@ -109,7 +111,9 @@ TEST(DecodeMalformed, SdnvOver64Bits) {
   EXPECT_EQ(decode_error("09 01 82 80 80 80 80 80 80 80 80 00 00 01"), Error::sdnv_overflow);
 }
 
-TEST(DecodeMalformed, VersionNotZero) { EXPECT_EQ(decode_error("1e 01 04 00 01"), Error::bad_version); }
+TEST(DecodeMalformed, VersionNotZero) {
+  EXPECT_EQ(decode_error("1e 01 04 00 01"), Error::bad_version);
+}
 
 TEST(DecodeMalformed, UndefinedTypes) {
   for (const char* hex : {"05 01 04 00", "06 01 04 00", "0a 01 04 00", "0b 01 04 00"}) {
@@ -178,10 +182,10 @@ TEST(DecodeMalformed, ClaimOutsideBounds) {
 }
 
 TEST(DecodeMalformed, ExtensionPastTheEnd) {
-  EXPECT_EQ(decode_error("09 01 04 10"), Error::extension_truncated);            // no tag
-  EXPECT_EQ(decode_error("09 01 04 10 00"), Error::extension_truncated);         // no length
+  EXPECT_EQ(decode_error("09 01 04 10"), Error::extension_truncated);     // no tag
+  EXPECT_EQ(decode_error("09 01 04 10 00"), Error::extension_truncated);  // no length
   EXPECT_EQ(decode_error("09 01 04 10 00 05 00 24 01"), Error::extension_truncated);
-  EXPECT_EQ(decode_error("09 01 04 01 01 00 09"), Error::extension_truncated);   // trailer
+  EXPECT_EQ(decode_error("09 01 04 01 01 00 09"), Error::extension_truncated);  // trailer
 }
 
 TEST(DecodeMalformed, TrailingGarbage) {

@@ -89,8 +89,8 @@ Result<void, Error> write_head(ByteWriter& out, const Segment& segment) {
   BOOST_OUTCOME_TRYV(out.octet(static_cast<std::uint8_t>(h.type)));  // version 0
   BOOST_OUTCOME_TRYV(out.sdnv(h.session.originator));
   BOOST_OUTCOME_TRYV(out.sdnv(h.session.number));
-  BOOST_OUTCOME_TRYV(out.octet(static_cast<std::uint8_t>((h.header_extensions.size() << 4) |
-                                                        h.trailer_extensions.size())));
+  BOOST_OUTCOME_TRYV(out.octet(
+      static_cast<std::uint8_t>((h.header_extensions.size() << 4) | h.trailer_extensions.size())));
   BOOST_OUTCOME_TRYV(write_extensions(out, h.header_extensions));
   return write_body_fields(out, segment.body);
 }
@@ -114,8 +114,7 @@ Result<std::size_t, Error> encode(const Segment& segment, std::span<std::uint8_t
   return writer.written();
 }
 
-Result<GatherList, Error> encode_gather(const Segment& segment,
-                                        std::span<std::uint8_t> scratch) {
+Result<GatherList, Error> encode_gather(const Segment& segment, std::span<std::uint8_t> scratch) {
   BOOST_OUTCOME_TRYV(validate(segment));
   ByteWriter writer(scratch);
   BOOST_OUTCOME_TRYV(write_head(writer, segment));

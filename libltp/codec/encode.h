@@ -40,7 +40,6 @@ struct GatherList {
 // Writes header, body fields and trailer extensions into `scratch` and
 // returns them with the payload (not copied) as an iovec list. The iovecs
 // point into `scratch` and into the segment's payload.
-Result<GatherList, Error> encode_gather(const Segment& segment,
-                                        std::span<std::uint8_t> scratch);
+Result<GatherList, Error> encode_gather(const Segment& segment, std::span<std::uint8_t> scratch);
 
 }  // namespace ltp::codec

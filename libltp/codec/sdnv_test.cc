@@ -38,8 +38,8 @@ TEST(Sdnv, SizeBoundaries) {
   EXPECT_EQ(sdnv_size(0x3FFF), 2u);
   EXPECT_EQ(sdnv_size(0x4000), 3u);
   EXPECT_EQ(sdnv_size(UINT64_MAX), 10u);
-  EXPECT_EQ(encoded(UINT64_MAX),
-            (std::vector<std::uint8_t>{0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}));
+  EXPECT_EQ(encoded(UINT64_MAX), (std::vector<std::uint8_t>{0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                            0xFF, 0xFF, 0xFF, 0x7F}));
 }
 
 TEST(Sdnv, RoundTripsRandomValues) {

@@ -110,12 +110,12 @@ struct ReportAck {
 
 // RFC 5326 3.2.4 reason codes; other octet values are reserved but carried.
 enum class CancelReason : std::uint8_t {
-  user_cancelled = 0,           // USR_CNCLD
-  unreachable = 1,              // UNREACH
-  retransmission_limit = 2,     // RLEXC
-  miscolored = 3,               // MISCOLORED
-  system_cancelled = 4,         // SYS_CNCLD
-  retransmission_cycles = 5,    // RXMTCYCEXC
+  user_cancelled = 0,         // USR_CNCLD
+  unreachable = 1,            // UNREACH
+  retransmission_limit = 2,   // RLEXC
+  miscolored = 3,             // MISCOLORED
+  system_cancelled = 4,       // SYS_CNCLD
+  retransmission_cycles = 5,  // RXMTCYCEXC
 };
 
 // "USR_CNCLD", "UNREACH", ... or "reserved" for other codes.

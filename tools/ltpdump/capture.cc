@@ -36,7 +36,7 @@ Network from_version_nibble(std::span<const std::uint8_t> packet) {
 
 // Strips the link-layer header; returns the network protocol and packet.
 std::pair<Network, std::span<const std::uint8_t>> strip_link(int link_type,
-                                                            std::span<const std::uint8_t> f) {
+                                                             std::span<const std::uint8_t> f) {
   switch (link_type) {
     case DLT_EN10MB: {
       if (f.size() < 14) return {Network::none, {}};
@@ -66,12 +66,15 @@ std::pair<Network, std::span<const std::uint8_t>> strip_link(int link_type,
     case kLinkTypeRaw:
       return {from_version_nibble(f), f};
 #ifdef DLT_IPV4
-    case DLT_IPV4: return {Network::ipv4, f};
+    case DLT_IPV4:
+      return {Network::ipv4, f};
 #endif
 #ifdef DLT_IPV6
-    case DLT_IPV6: return {Network::ipv6, f};
+    case DLT_IPV6:
+      return {Network::ipv6, f};
 #endif
-    default: return {Network::none, {}};
+    default:
+      return {Network::none, {}};
   }
 }
 
@@ -95,9 +98,10 @@ std::optional<IpPacket> strip_ipv4(std::span<const std::uint8_t> p) {
   ip.destination = inet_ntop(AF_INET, &p[16], text, sizeof text);
   // Trust the IP total length over the frame (Ethernet pads short frames).
   const std::size_t total = be16(&p[2]);
-  ip.udp = p.subspan(header, total >= header && total <= p.size() ? total - header
-                                                                  : p.size() - header);
-  if (fragment & 0x2000) ip.problem = "IP fragment (RFC 7122 forbids fragmentation); not reassembled";
+  ip.udp =
+      p.subspan(header, total >= header && total <= p.size() ? total - header : p.size() - header);
+  if (fragment & 0x2000)
+    ip.problem = "IP fragment (RFC 7122 forbids fragmentation); not reassembled";
   return ip;
 }
 
@@ -131,8 +135,8 @@ std::optional<IpPacket> strip_ipv6(std::span<const std::uint8_t> p) {
 
 }  // namespace
 
-std::unique_ptr<UdpCapture> UdpCapture::open(const std::string& path,
-                                             std::set<std::uint16_t> ports, std::string& error) {
+std::unique_ptr<UdpCapture> UdpCapture::open(const std::string& path, std::set<std::uint16_t> ports,
+                                             std::string& error) {
   char message[PCAP_ERRBUF_SIZE] = {};
   pcap_t* pcap = pcap_open_offline(path.c_str(), message);
   if (pcap == nullptr) {
@@ -185,7 +189,8 @@ std::optional<UdpDatagram> UdpCapture::parse(std::span<const std::uint8_t> frame
   if (udp_length < 8) {
     datagram.problem = "UDP length field below 8";
   } else if (udp_length > ip->udp.size()) {
-    if (datagram.problem.empty()) datagram.problem = "datagram cut short by the capture's snap length";
+    if (datagram.problem.empty())
+      datagram.problem = "datagram cut short by the capture's snap length";
   } else {
     datagram.payload = ip->udp.subspan(8, udp_length - 8);
   }

@@ -23,7 +23,7 @@ namespace ltpdump {
 struct UdpDatagram {
   std::uint64_t frame = 0;  // 1-based frame number in the file
   timeval timestamp{};
-  std::string source;       // "address:port" ("[v6]:port" for IPv6)
+  std::string source;  // "address:port" ("[v6]:port" for IPv6)
   std::string destination;
   std::span<const std::uint8_t> payload;  // valid until the next call to next()
   std::string problem;                    // non-empty: payload unusable, why

@@ -69,7 +69,8 @@ void body_json(nlohmann::ordered_json& j, const codec::Body& body) {
     j["lower_bound"] = r->lower_bound;
     j["claim_count"] = r->claims.size();
     auto claims = nlohmann::ordered_json::array();
-    for (const codec::Claim& c : r->claims) claims.push_back({{"offset", c.offset}, {"length", c.length}});
+    for (const codec::Claim& c : r->claims)
+      claims.push_back({{"offset", c.offset}, {"length", c.length}});
     j["claims"] = std::move(claims);
   } else if (const auto* a = std::get_if<codec::ReportAck>(&body)) {
     j["report_serial"] = a->report_serial;
@@ -91,7 +92,8 @@ std::string extensions_text(const codec::ExtensionsView& extensions, std::string
         if (!auth->key_id.empty()) text += " key-id " + hex(auth->key_id);
       }
     }
-    if (!e.value.empty()) text += " " + hex(e.value.first(std::min<std::size_t>(e.value.size(), 16)));
+    if (!e.value.empty())
+      text += " " + hex(e.value.first(std::min<std::size_t>(e.value.size(), 16)));
     if (e.value.size() > 16) text += "...";
     text += "]";
   }
@@ -100,8 +102,8 @@ std::string extensions_text(const codec::ExtensionsView& extensions, std::string
 
 std::string body_text(const codec::Body& body) {
   if (const auto* d = std::get_if<codec::DataSegment>(&body)) {
-    std::string text = fmt::format(" client {} offset {} length {}", d->client_service_id,
-                                   d->offset, d->length());
+    std::string text =
+        fmt::format(" client {} offset {} length {}", d->client_service_id, d->offset, d->length());
     if (d->checkpoint) {
       text += fmt::format(" checkpoint {} report {}", d->checkpoint->checkpoint_serial,
                           d->checkpoint->report_serial);
@@ -109,9 +111,9 @@ std::string body_text(const codec::Body& body) {
     return text;
   }
   if (const auto* r = std::get_if<codec::ReportSegment>(&body)) {
-    std::string text = fmt::format(" serial {} checkpoint {} bounds [{},{}) claims {}:",
-                                   r->report_serial, r->checkpoint_serial, r->lower_bound,
-                                   r->upper_bound, r->claims.size());
+    std::string text =
+        fmt::format(" serial {} checkpoint {} bounds [{},{}) claims {}:", r->report_serial,
+                    r->checkpoint_serial, r->lower_bound, r->upper_bound, r->claims.size());
     for (const codec::Claim& c : r->claims) text += fmt::format(" {}+{}", c.offset, c.length);
     return text;
   }
@@ -119,7 +121,8 @@ std::string body_text(const codec::Body& body) {
     return fmt::format(" serial {}", a->report_serial);
   }
   if (const auto* c = std::get_if<codec::Cancel>(&body)) {
-    return fmt::format(" reason {} ({})", static_cast<int>(c->reason), codec::reason_name(c->reason));
+    return fmt::format(" reason {} ({})", static_cast<int>(c->reason),
+                       codec::reason_name(c->reason));
   }
   return "";
 }

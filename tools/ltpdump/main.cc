@@ -3,8 +3,8 @@
 //
 // Exit status: 0 done (malformed segments are shown, not fatal), 1 the
 // capture cannot be opened or read, 2 usage error.
-#include <cxxopts.hpp>
 #include <fmt/format.h>
+#include <cxxopts.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -87,8 +87,8 @@ int dump_capture(const std::string& path, std::set<std::uint16_t> ports, bool js
          json);
   }
   if (!capture->read_error().empty()) {
-    std::cerr << "ltpdump: error reading '" << path << "' (file damaged or cut short?): "
-              << capture->read_error() << '\n';
+    std::cerr << "ltpdump: error reading '" << path
+              << "' (file damaged or cut short?): " << capture->read_error() << '\n';
     return kExitRuntime;
   }
   return kExitOk;
@@ -99,12 +99,12 @@ int dump_capture(const std::string& path, std::set<std::uint16_t> ports, bool js
 int main(int argc, char** argv) {
   cxxopts::Options options("ltpdump",
                            "Show Licklider Transmission Protocol segments in a capture or in hex");
-  options.add_options()
-      ("r,read", "read segments from a pcap/pcapng capture FILE", cxxopts::value<std::string>(), "FILE")
-      ("x,hex", "decode the one segment given in HEX", cxxopts::value<std::string>(), "HEX")
-      ("p,port", "UDP port(s) carrying LTP, comma-separated", cxxopts::value<std::string>()->default_value("1113"), "P[,P...]")
-      ("j,json", "print one JSON object per segment")
-      ("h,help", "show this help");
+  options.add_options()("r,read", "read segments from a pcap/pcapng capture FILE",
+                        cxxopts::value<std::string>(), "FILE")(
+      "x,hex", "decode the one segment given in HEX", cxxopts::value<std::string>(), "HEX")(
+      "p,port", "UDP port(s) carrying LTP, comma-separated",
+      cxxopts::value<std::string>()->default_value("1113"),
+      "P[,P...]")("j,json", "print one JSON object per segment")("h,help", "show this help");
 
   cxxopts::ParseResult args;
   try {
@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
     std::cout << options.help() << '\n';
     return kExitOk;
   }
-  if (!args.unmatched().empty()) return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
+  if (!args.unmatched().empty())
+    return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
   const bool json = args.count("json") > 0;
   const bool from_file = args.count("read") > 0;
   const bool from_hex = args.count("hex") > 0;
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   auto ports = parse_ports(args["port"].as<std::string>());
-  if (!ports) return usage_error("--port needs port numbers 1-65535, comma-separated (e.g. 1113,1114)");
+  if (!ports)
+    return usage_error("--port needs port numbers 1-65535, comma-separated (e.g. 1113,1114)");
   return dump_capture(args["read"].as<std::string>(), *ports, json);
 }

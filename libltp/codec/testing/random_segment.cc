@@ -37,9 +37,9 @@ std::vector<std::uint8_t> random_bytes(std::mt19937_64& rng, std::size_t min, st
 }
 
 // Sorted, non-empty, non-adjacent claims inside [0, upper - lower).
-std::vector<Claim> random_claims(std::mt19937_64& rng, std::uint64_t span) {
+std::vector<Claim> random_claims(std::mt19937_64& rng, std::uint64_t span, std::size_t min_claims) {
   std::vector<Claim> claims;
-  const std::size_t wanted = std::uniform_int_distribution<std::size_t>(0, 25)(rng);
+  const std::size_t wanted = std::uniform_int_distribution<std::size_t>(min_claims, 25)(rng);
   std::uint64_t next_start = 0;  // the earliest offset the next claim may take
   for (std::size_t i = 0; i < wanted && next_start < span; ++i) {
     const std::uint64_t room = span - next_start;
@@ -55,12 +55,19 @@ std::vector<Claim> random_claims(std::mt19937_64& rng, std::uint64_t span) {
 
 }  // namespace
 
-RandomSegment::RandomSegment(std::mt19937_64& rng, SegmentType type, bool with_extensions) {
+RandomSegment::RandomSegment(std::mt19937_64& rng, SegmentType type, bool with_extensions,
+                             FieldLimits limits) {
+  const unsigned bits = limits.value_bits;
+  const std::uint64_t max_value = bits == 64 ? UINT64_MAX : (std::uint64_t{1} << bits) - 1;
+  auto value = [&] { return random_field(rng, bits); };
+  auto serial = [&] { return random_nonzero(rng, limits.serial_bits); };
+  auto serial_or_zero = [&] { return random_field(rng, limits.serial_bits); };
   Header& header = segment_.header;
   header.type = type;
-  header.session = {random_field(rng), random_field(rng)};
+  header.session = {value(), value()};
   if (with_extensions) {
-    const std::size_t header_count = std::uniform_int_distribution<std::size_t>(0, 3)(rng);
+    const std::size_t header_count =
+        std::uniform_int_distribution<std::size_t>(0, limits.max_header_extensions)(rng);
     const std::size_t trailer_count =
         std::uniform_int_distribution<std::size_t>(header_count == 0 ? 1 : 0, 3)(rng);
     extension_values_.reserve(header_count + trailer_count);
@@ -76,27 +83,27 @@ RandomSegment::RandomSegment(std::mt19937_64& rng, SegmentType type, bool with_e
   if (is_data(type)) {
     payload_ = random_bytes(rng, 1, 200);
     DataSegment data;
-    data.client_service_id = random_field(rng);
-    data.offset = random_field(rng) % (UINT64_MAX - payload_.size() + 1);
-    if (is_checkpoint(type)) {
-      data.checkpoint = CheckpointSerials{random_nonzero(rng), random_field(rng)};
-    }
+    data.client_service_id = value();
+    data.offset = value() % (max_value - payload_.size() + 1);
+    if (is_checkpoint(type)) data.checkpoint = CheckpointSerials{serial(), serial_or_zero()};
     data.payload = payload_;
     segment_.body = data;
   } else if (type == SegmentType::report) {
     ReportSegment report;
-    report.report_serial = random_nonzero(rng);
-    report.checkpoint_serial = random_field(rng);
-    report.lower_bound = std::min(random_field(rng), UINT64_MAX - 1);
-    const std::uint64_t room = UINT64_MAX - report.lower_bound;  // at least 1
-    report.upper_bound = report.lower_bound + 1 + random_field(rng) % room;
-    claims_ = random_claims(rng, report.upper_bound - report.lower_bound);
+    report.report_serial = serial();
+    report.checkpoint_serial = serial_or_zero();
+    const unsigned bound_bits = limits.bound_bits;
+    const std::uint64_t max_bound =
+        bound_bits == 64 ? UINT64_MAX : (std::uint64_t{1} << bound_bits) - 1;
+    report.lower_bound = std::min(random_field(rng, bound_bits), max_bound - 1);
+    const std::uint64_t room = max_bound - report.lower_bound;  // at least 1
+    report.upper_bound = report.lower_bound + 1 + random_field(rng, bound_bits) % room;
+    claims_ = random_claims(rng, report.upper_bound - report.lower_bound, limits.min_claims);
     report.claims = ClaimsView(claims_);
     segment_.body = report;
   } else if (type == SegmentType::report_ack) {
-    segment_.body = ReportAck{random_nonzero(rng)};
-  } else if (type == SegmentType::cancel_from_sender ||
-             type == SegmentType::cancel_from_receiver) {
+    segment_.body = ReportAck{serial()};
+  } else if (type == SegmentType::cancel_from_sender || type == SegmentType::cancel_from_receiver) {
     segment_.body = Cancel{static_cast<CancelReason>(rng() % 6)};
   } else {
     segment_.body = CancelAck{};

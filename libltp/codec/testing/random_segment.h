@@ -11,13 +11,25 @@
 
 namespace ltp::codec::testing {
 
+// Bounds on the random segments. The defaults cover everything the codec
+// accepts; the tshark cross-check narrows them to what tshark 4.0 can
+// dissect (see tests/interop/interop_test.cc for its limits).
+struct FieldLimits {
+  unsigned value_bits = 64;   // engine IDs, session numbers, offsets, client IDs
+  unsigned serial_bits = 64;  // checkpoint and report serial numbers
+  unsigned bound_bits = 64;   // report upper and lower bounds
+  std::size_t max_header_extensions = 3;
+  std::size_t min_claims = 0;
+};
+
 // A Segment together with the storage its views point into. Not copyable
 // or movable, because the Segment points into its own members.
 class RandomSegment {
  public:
   // A valid segment of `type` with random fields; with_extensions adds
   // 0-3 header and 0-3 trailer extensions (at least one of either).
-  RandomSegment(std::mt19937_64& rng, SegmentType type, bool with_extensions);
+  RandomSegment(std::mt19937_64& rng, SegmentType type, bool with_extensions,
+                FieldLimits limits = {});
   RandomSegment(const RandomSegment&) = delete;
   RandomSegment& operator=(const RandomSegment&) = delete;
 
