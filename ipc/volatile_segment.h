@@ -1,0 +1,62 @@
+// VolatileSegment: the node's POSIX shared-memory segment for working state
+// that need not survive a restart (task registry, semaphore bookkeeping,
+// the LTP volatile database).
+//
+// The node's start-up process create()s it (removing any stale one left by
+// a crash) stamped with the heap's identity; every other process open()s it
+// and is refused if the stamp does not match its heap, so a process can
+// never pair one node's heap with another node's (or an older) segment.
+// remove() at node stop. A Boost.Interprocess managed segment: allocate
+// named objects with segment().find_or_construct<T>(name).
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/interprocess/managed_shared_memory.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ipc/node_dir.h"
+#include "ipc/result.h"
+
+namespace ltp::ipc {
+
+enum class ShmError {
+  missing,     // no segment: the node is not running
+  io_error,    // shm_open/ftruncate/mmap failed
+  wrong_heap,  // segment stamped for another heap (stale or foreign)
+  corrupt,     // segment exists but has no valid header
+};
+
+std::string_view to_string(ShmError e);
+
+struct VolatileCreateOptions {
+  std::size_t size = std::size_t{16} << 20;
+  bool group_access = false;  // mode 0660 instead of 0600
+};
+
+class VolatileSegment {
+ public:
+  static Result<std::unique_ptr<VolatileSegment>, ShmError> create(
+      const NodeDir& node, std::uint64_t heap_identity, const VolatileCreateOptions& options = {});
+  static Result<std::unique_ptr<VolatileSegment>, ShmError> open(const NodeDir& node,
+                                                                  std::uint64_t heap_identity);
+  // True if a segment existed and was removed. Processes still attached
+  // keep their mapping until they detach.
+  static bool remove(const NodeDir& node);
+  // The shm object name (under /dev/shm on Linux).
+  static std::string name(const NodeDir& node);
+
+  boost::interprocess::managed_shared_memory& segment() { return segment_; }
+  std::uint64_t heap_identity() const { return heap_identity_; }
+
+ private:
+  VolatileSegment(boost::interprocess::managed_shared_memory segment, std::uint64_t identity)
+      : segment_(std::move(segment)), heap_identity_(identity) {}
+  boost::interprocess::managed_shared_memory segment_;
+  std::uint64_t heap_identity_;
+};
+
+}  // namespace ltp::ipc
