@@ -1,0 +1,53 @@
+// VolatileDb: the LTP database's working state that need not survive a
+// node restart — per span: one-way light time, transmit and receive rates,
+// whether the remote engine is transmitting (contact), and the pids of the
+// tasks serving it. Lives in the node's volatile shared-memory segment.
+//
+// The contact plan (ionadmin ranges/contacts) and the link service
+// adapters write it; the engine reads it to compute timer deadlines and
+// the radiation time of segments. Rebuilt from configuration at start.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "ipc/volatile_segment.h"
+
+namespace ltp::db {
+
+struct VolatileSpan {
+  std::uint64_t engine_id = 0;  // 0 = free slot
+  std::uint64_t owlt_ms = 0;
+  std::uint64_t transmit_rate = 0;  // bytes/s; 0 = unknown (no radiation time)
+  std::uint64_t receive_rate = 0;
+  std::uint32_t remote_transmitting = 1;
+  std::int32_t lso_pid = 0;
+  std::int32_t meter_pid = 0;
+};
+
+// The object stored in the segment (plain data, so every process maps the
+// same bytes). Open addressing on engine id: spans are few and fixed.
+struct VolatileDbState {
+  static constexpr std::size_t kSlots = 256;
+  std::array<VolatileSpan, kSlots> spans{};
+  std::int32_t clock_pid = 0;
+  std::int32_t lsi_pid = 0;
+};
+
+class VolatileDb {
+ public:
+  static constexpr const char* kObjectName = "ltp-vdb";
+  // Finds or constructs the state in the node's segment.
+  static VolatileDb attach(ipc::VolatileSegment& segment);
+  explicit VolatileDb(VolatileDbState* state) : state_(state) {}
+
+  // The span's slot, created on first use; nullptr only if all slots are taken.
+  VolatileSpan* span(std::uint64_t engine_id);
+  const VolatileSpan* find_span(std::uint64_t engine_id) const;
+  VolatileDbState& state() { return *state_; }
+
+ private:
+  VolatileDbState* state_;
+};
+
+}  // namespace ltp::db
