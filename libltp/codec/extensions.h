@@ -20,9 +20,6 @@ enum class ExtensionTag : std::uint8_t {
   cookie = 0x01,          // RFC 5327 section 3
 };
 
-// Tags 0xC0-0xFF are for private or experimental use.
-constexpr bool is_private_extension_tag(std::uint8_t tag) { return tag >= 0xC0; }
-
 // The most extensions of one kind (header or trailer) a segment can carry.
 inline constexpr std::size_t kMaxExtensions = 15;
 

@@ -70,7 +70,6 @@ class SequenceView {
   static SequenceView over_validated_wire(std::span<const std::uint8_t> wire, std::size_t count) {
     SequenceView view;
     view.wire_ = wire.data();
-    view.wire_size_ = wire.size();
     view.count_ = count;
     return view;
   }
@@ -80,9 +79,6 @@ class SequenceView {
   iterator begin() const { return iterator(this, 0); }
   iterator end() const { return iterator(this, count_); }
 
-  // The encoded bytes when the view is over a datagram (empty otherwise).
-  std::span<const std::uint8_t> wire_bytes() const { return {wire_, wire_size_}; }
-
   friend bool operator==(const SequenceView& a, const SequenceView& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
   }
@@ -90,7 +86,6 @@ class SequenceView {
  private:
   const Item* items_ = nullptr;
   const std::uint8_t* wire_ = nullptr;
-  std::size_t wire_size_ = 0;
   std::size_t count_ = 0;
 };
 

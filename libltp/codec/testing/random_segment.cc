@@ -19,12 +19,13 @@ const std::vector<SegmentType> kAllSegmentTypes = {
     SegmentType::cancel_ack_to_receiver,
 };
 
+namespace {
+
+// A random value of random bit width (so SDNVs of 1 to 10 octets occur).
 std::uint64_t random_field(std::mt19937_64& rng, unsigned max_bits) {
   const unsigned bits = std::uniform_int_distribution<unsigned>(0, max_bits)(rng);
   return bits == 0 ? 0 : rng() >> (64 - bits);
 }
-
-namespace {
 
 std::uint64_t random_nonzero(std::mt19937_64& rng, unsigned max_bits = 64) {
   return std::max<std::uint64_t>(1, random_field(rng, max_bits));

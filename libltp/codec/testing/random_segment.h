@@ -47,7 +47,4 @@ class RandomSegment {
 // Every defined segment type, in code order.
 extern const std::vector<SegmentType> kAllSegmentTypes;
 
-// A random value of random bit width (so SDNVs of 1 to 10 octets occur).
-std::uint64_t random_field(std::mt19937_64& rng, unsigned max_bits = 64);
-
 }  // namespace ltp::codec::testing
