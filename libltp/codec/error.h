@@ -43,7 +43,7 @@ enum class Error : std::uint8_t {
   // RFC 5327 authentication (auth.h).
   auth_missing,       // no authentication header and trailer extension pair
   auth_unsupported,   // a ciphersuite we cannot check (RSA-SHA256, unknown)
-  auth_mac_mismatch,  // the MAC does not match the segment
+  auth_mac_mismatch,  // the MAC does not match the segment (keep last: tests iterate to it)
 };
 
 // A short human-readable explanation, e.g. "SDNV longer than 10 octets".
