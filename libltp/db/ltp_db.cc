@@ -47,7 +47,6 @@ Result<void, DbError> check_span_config(const SpanConfig& c) {
 Result<Addr, ipc::HeapError> create_span_record(ipc::Transaction& txn, const SpanConfig& config) {
   BOOST_OUTCOME_TRY(imports, ipc::PHashMap::create(txn));
   BOOST_OUTCOME_TRY(closed_imports, ipc::PHashMap::create(txn));
-  BOOST_OUTCOME_TRY(closed_exports, ipc::PHashMap::create(txn));
   BOOST_OUTCOME_TRY(control, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(data, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(timers, ipc::PList::create(txn));
@@ -56,7 +55,6 @@ Result<Addr, ipc::HeapError> create_span_record(ipc::Transaction& txn, const Spa
   span.config = config;
   span.import_sessions = imports.header();
   span.closed_imports = closed_imports.header();
-  span.closed_exports = closed_exports.header();
   span.control_queue = control.header();
   span.data_queue = data.header();
   span.timers = timers.header();
@@ -75,6 +73,7 @@ Result<LtpDb, DbError> LtpDb::create(ipc::Transaction& txn, std::uint64_t own_en
     BOOST_OUTCOME_TRY(clients, ipc::PHashMap::create(txn));
     BOOST_OUTCOME_TRY(seats, ipc::PList::create(txn));
     BOOST_OUTCOME_TRY(exports, ipc::PHashMap::create(txn));
+    BOOST_OUTCOME_TRY(closed_exports, ipc::PHashMap::create(txn));
     BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::create(txn));
     BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(DbRoot)));
     DbRoot root{};
@@ -87,6 +86,7 @@ Result<LtpDb, DbError> LtpDb::create(ipc::Transaction& txn, std::uint64_t own_en
     root.clients = clients.header();
     root.seats = seats.header();
     root.export_sessions = exports.header();
+    root.closed_exports = closed_exports.header();
     root.timeline = timeline.header();
     BOOST_OUTCOME_TRY(txn.put(addr, root));
     BOOST_OUTCOME_TRY(txn.set_root(kDbRootName, addr));
@@ -137,7 +137,6 @@ Result<void, DbError> LtpDb::delete_span(ipc::Transaction& txn, std::uint64_t en
   auto destroy = [&]() -> Result<void, ipc::HeapError> {
     // Closed-session memory holds timers on the timeline; wait for it to age out.
     if (ipc::PHashMap::open(txn, span.closed_imports).value().size(txn) != 0 ||
-        ipc::PHashMap::open(txn, span.closed_exports).value().size(txn) != 0 ||
         ipc::PList::open(txn, span.control_queue).value().size(txn) != 0) {
       return failure(ipc::HeapError::duplicate_key);
     }
@@ -145,7 +144,7 @@ Result<void, DbError> LtpDb::delete_span(ipc::Transaction& txn, std::uint64_t en
       BOOST_OUTCOME_TRY(l, ipc::PList::open(txn, list));
       BOOST_OUTCOME_TRY(l.destroy(txn));
     }
-    for (Addr map : {span.import_sessions, span.closed_imports, span.closed_exports}) {
+    for (Addr map : {span.import_sessions, span.closed_imports}) {
       BOOST_OUTCOME_TRY(m, ipc::PHashMap::open(txn, map));
       BOOST_OUTCOME_TRY(m.destroy(txn));
     }

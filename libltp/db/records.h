@@ -85,8 +85,7 @@ struct SpanRecord {
   SpanConfig config;
   SpanStats stats;
   Addr import_sessions;  // PHashMap session number -> ImportSession
-  Addr closed_imports;   // PHashMap session number -> closed-expiry timer
-  Addr closed_exports;   // PHashMap session number -> closed-expiry timer
+  Addr closed_imports;   // PHashMap session number -> 1 (aged by a closed_import timer)
   Addr control_queue;    // PList of ControlRecord
   Addr data_queue;       // PList of ExportSession with ranges to send
   Addr timers;           // PList of suspendable TimerRecord (CP, RS, CS, CR)
@@ -114,6 +113,7 @@ struct DbRoot {
   Addr clients;          // PHashMap client service id -> ClientRecord
   Addr seats;            // PList of SeatRecord
   Addr export_sessions;  // PHashMap session number -> ExportSession
+  Addr closed_exports;   // PHashMap session number -> span engine id (aged by a timer)
   Addr timeline;         // POrderedMap (deadline ms, sequence) -> TimerRecord
 };
 

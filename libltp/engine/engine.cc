@@ -1,0 +1,384 @@
+// Engine entry points and inbound dispatch; the procedures themselves are
+// in export_session.cc, import_session.cc, cancellation.cc, timeline.cc,
+// span_queue.cc and notices.cc.
+#include "libltp/engine/engine.h"
+
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "ipc/pordered_map.h"
+#include "libltp/codec/decode.h"
+
+namespace ltp::engine {
+
+std::string_view to_string(EngineError e) {
+  switch (e) {
+    case EngineError::heap: return "the heap refused the change (full or log full)";
+    case EngineError::not_initialized: return "no LTP database in this heap";
+    case EngineError::no_such_span: return "no span to that engine";
+    case EngineError::client_not_open: return "client service id not open";
+    case EngineError::window_full: return "the span's export sessions are all in use";
+    case EngineError::empty_sdu: return "empty service data unit";
+    case EngineError::over_heapmax: return "LTP's share of the heap (heapmax) is used up";
+    case EngineError::no_such_session: return "no such session";
+  }
+  return "unknown";
+}
+
+std::vector<std::uint8_t> OutboundBatch::flatten(const OutboundSegment& segment) {
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(segment.gather.total_size);
+  for (std::size_t i = 0; i < segment.gather.count; ++i) {
+    const auto* p = static_cast<const std::uint8_t*>(segment.gather.iov[i].iov_base);
+    bytes.insert(bytes.end(), p, p + segment.gather.iov[i].iov_len);
+  }
+  return bytes;
+}
+
+Result<std::unique_ptr<Engine>, EngineError> Engine::attach(ipc::Heap& heap, db::VolatileDb* vdb,
+                                                            EngineSignals& signals,
+                                                            EngineOptions options) {
+  auto txn = heap.begin();
+  if (!txn) return failure(EngineError::heap);
+  auto db = db::LtpDb::open(txn.value());
+  if (!db) return failure(EngineError::not_initialized);
+  const std::uint64_t own = db.value().own_engine_id(txn.value());
+  if (!txn.value().commit()) return failure(EngineError::heap);
+  return std::unique_ptr<Engine>(new Engine(heap, vdb, signals, db.value(), own, options));
+}
+
+Engine::Engine(ipc::Heap& heap, db::VolatileDb* vdb, EngineSignals& signals, db::LtpDb db,
+               std::uint64_t own, EngineOptions options)
+    : heap_(heap),
+      vdb_(vdb),
+      signals_(signals),
+      db_(db),
+      own_engine_id_(own),
+      rng_(options.serial_seed != 0 ? options.serial_seed : std::random_device{}()) {}
+
+template <class T, class F>
+Result<T, EngineError> Engine::transact(F&& body) {
+  auto txn = heap_.begin();
+  if (!txn) return failure(EngineError::heap);
+  wakeups_ = {};
+  auto r = body(txn.value());
+  if (!r) {
+    txn.value().abort();
+    wakeups_ = {};
+    return failure(r.error());
+  }
+  if (!txn.value().commit()) {
+    wakeups_ = {};
+    return failure(EngineError::heap);
+  }
+  send_wakeups();
+  if constexpr (std::is_void_v<T>) {
+    return success();
+  } else {
+    return std::move(r).value();
+  }
+}
+
+void Engine::send_wakeups() {
+  const Wakeups w = std::move(wakeups_);
+  wakeups_ = {};
+  for (auto span : w.segments) signals_.segments_ready(span);
+  for (auto client : w.notices) signals_.notice_ready(client);
+  for (auto span : w.windows) signals_.export_window_open(span);
+  if (w.timeline) signals_.timeline_changed();
+}
+
+namespace {
+// Lifts a heap failure into the engine's error.
+template <class T>
+Result<T, EngineError> lift(HeapResult<T> r) {
+  if (!r) return failure(EngineError::heap);
+  if constexpr (std::is_void_v<T>) {
+    return success();
+  } else {
+    return std::move(r).value();
+  }
+}
+}  // namespace
+
+std::optional<Addr> Engine::find_span(const Ctx& c, std::uint64_t engine) const {
+  return db_.find_span(c.txn, engine);
+}
+
+HeapResult<db::SpanStats*> Engine::span_stats(Ctx& c, Addr span) {
+  return c.txn.modify<db::SpanStats>(span + offsetof(db::SpanRecord, stats));
+}
+
+Result<void, EngineError> Engine::handle_inbound(std::span<const std::uint8_t> datagram,
+                                                 std::uint64_t now) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    return lift(handle_segment(c, datagram));
+  });
+}
+
+Result<void, EngineError> Engine::handle_inbound_batch(
+    std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now) {
+  auto all = transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    for (const auto datagram : datagrams) {
+      BOOST_OUTCOME_TRY(lift(handle_segment(c, datagram)));
+    }
+    return success();
+  });
+  if (all) return success();
+  // One segment the heap could not take must not cost the others: retry
+  // them one transaction each, dropping only those that fail.
+  Result<void, EngineError> outcome = success();
+  for (const auto datagram : datagrams) {
+    if (auto r = handle_inbound(datagram, now); !r) outcome = r;
+  }
+  return outcome;
+}
+
+HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> datagram) {
+  auto decoded = codec::decode_prefix(datagram);
+  if (!decoded) {
+    BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+    if (decoded.error() == codec::Error::keep_alive) {
+      ++stats->keep_alives;
+    } else {
+      ++stats->malformed_dropped;
+    }
+    return success();
+  }
+  const codec::Segment& segment = decoded.value().segment;
+  const codec::SegmentType type = segment.header.type;
+  const bool to_our_export = type == codec::SegmentType::report ||
+                             type == codec::SegmentType::cancel_from_receiver ||
+                             type == codec::SegmentType::cancel_ack_to_sender;
+  if (to_our_export) {
+    if (segment.header.session.originator != own_engine_id_) {
+      BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+      ++stats->unknown_span_dropped;
+      return success();
+    }
+    if (type == codec::SegmentType::report) return handle_report(c, segment);
+    if (type == codec::SegmentType::cancel_from_receiver) return handle_cancel(c, segment);
+    return handle_cancel_ack(c, segment);
+  }
+  // Data, RA, CS and CAR belong to sessions the originator (the span's
+  // engine) exports to us.
+  const auto span = find_span(c, segment.header.session.originator);
+  if (!span) {
+    BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+    ++stats->unknown_span_dropped;
+    return success();
+  }
+  BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+  ++stats->segments_received;
+  stats->bytes_received += decoded.value().size;
+  if (codec::is_data(type)) return handle_data(c, *span, segment);
+  if (type == codec::SegmentType::report_ack) return handle_report_ack(c, segment);
+  if (type == codec::SegmentType::cancel_from_sender) return handle_cancel(c, segment);
+  return handle_cancel_ack(c, segment);
+}
+
+Result<void, EngineError> Engine::on_timers(std::uint64_t now) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    auto timeline = ipc::POrderedMap::open(txn, root(c).timeline).value();
+    for (auto first = timeline.first(txn); first && first->key.hi <= now; first = timeline.first(txn)) {
+      const db::TimerRecord timer = load<db::TimerRecord>(txn, first->value);
+      BOOST_OUTCOME_TRY(lift(stop_timer(c, first->value)));
+      BOOST_OUTCOME_TRY(lift(fire_timer(c, timer)));
+    }
+    return success();
+  });
+}
+
+std::optional<std::uint64_t> Engine::next_deadline() {
+  auto txn = heap_.begin();
+  if (!txn) return std::nullopt;
+  Ctx c{txn.value(), 0};
+  const auto first = ipc::POrderedMap::open(txn.value(), root(c).timeline).value().first(txn.value());
+  (void)txn.value().commit();
+  if (!first) return std::nullopt;
+  return first->key.hi;
+}
+
+Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine, std::size_t max_segments,
+                                                 std::uint64_t now, OutboundBatch& out) {
+  return transact<std::size_t>([&](ipc::Transaction& txn) -> Result<std::size_t, EngineError> {
+    Ctx c{txn, now};
+    const auto span = find_span(c, span_engine);
+    if (!span) return failure(EngineError::no_such_span);
+    const std::size_t before = out.segments_.size();
+    // Room for one more segment wholly in scratch (a report, or payloads
+    // detached from a closing session).
+    const std::size_t room = 2 * load<db::SpanRecord>(txn, *span).config.max_segment_size + 1024;
+    active_batch_ = &out;
+    struct Reset {
+      OutboundBatch*& p;
+      ~Reset() { p = nullptr; }
+    } reset{active_batch_};
+    while (out.segments_.size() - before < max_segments && out.free_scratch().size() >= room) {
+      BOOST_OUTCOME_TRY(control, lift(dequeue_control(c, *span, out)));
+      if (control) continue;
+      BOOST_OUTCOME_TRY(data, lift(dequeue_data(c, *span, out)));
+      if (!data) break;
+    }
+    return out.segments_.size() - before;
+  });
+}
+
+Result<void, EngineError> Engine::link_state(std::uint64_t span_engine, bool remote_up,
+                                             std::uint64_t now) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    const auto span = find_span(c, span_engine);
+    if (!span) return failure(EngineError::no_such_span);
+    if (vdb_ != nullptr) {
+      if (auto* v = vdb_->span(span_engine)) v->remote_transmitting = remote_up ? 1 : 0;
+    }
+    const db::SpanRecord record = load<db::SpanRecord>(txn, *span);
+    if (!remote_up && record.config.purge != 0) {
+      // Purge: transmission stopped, so every export session of the span is cancelled.
+      std::vector<Addr> doomed;
+      ipc::PHashMap::open(txn, root(c).export_sessions).value().for_each(
+          txn, [&](std::uint64_t, std::uint64_t session) {
+            if (load<db::ExportSession>(txn, session).span_engine == span_engine) {
+              doomed.push_back(session);
+            }
+          });
+      for (Addr s : doomed) {
+        BOOST_OUTCOME_TRY(lift(cancel_export_session(c, s, codec::CancelReason::system_cancelled)));
+      }
+    }
+    if (!remote_up && record.suspended == 0) return lift(suspend_timers(c, *span));
+    if (remote_up && record.suspended != 0) return lift(resume_timers(c, *span));
+    return success();
+  });
+}
+
+Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id, std::uint64_t destination,
+                                                   std::span<const std::uint8_t> sdu,
+                                                   std::uint64_t red_length, std::uint64_t now) {
+  return transact<codec::SessionId>([&](ipc::Transaction& txn)
+                                        -> Result<codec::SessionId, EngineError> {
+    Ctx c{txn, now};
+    if (sdu.empty()) return failure(EngineError::empty_sdu);
+    if (!db_.client_is_open(txn, client_id)) return failure(EngineError::client_not_open);
+    const auto span = find_span(c, destination);
+    if (!span) return failure(EngineError::no_such_span);
+    if (over_heapmax(c, sdu.size())) return failure(EngineError::over_heapmax);
+    red_length = std::min<std::uint64_t>(red_length, sdu.size());
+
+    Addr session = load<db::SpanRecord>(txn, *span).open_block;
+    if (session != ipc::kNullAddr && load<db::ExportSession>(txn, session).client_id != client_id) {
+      // A block carries one client's data: close the other client's block.
+      BOOST_OUTCOME_TRY(lift(close_block(c, session)));
+      session = ipc::kNullAddr;
+    }
+    if (session == ipc::kNullAddr) {
+      const db::SpanRecord record = load<db::SpanRecord>(txn, *span);
+      if (record.export_count >= record.config.max_export_sessions) {
+        return failure(EngineError::window_full);
+      }
+      BOOST_OUTCOME_TRY(opened, lift(open_export(c, *span, client_id)));
+      session = opened;
+    }
+    db::ExportSession s = load<db::ExportSession>(txn, session);
+    auto append = [&]() -> HeapResult<void> {
+      BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.block).append(txn, sdu));
+      BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
+      BOOST_OUTCOME_TRY(lengths.push_back(txn, sdu.size()));
+      // Red data must precede green: only the block's last SDU may have green.
+      s.red_length = s.block_length + red_length;
+      s.block_length += sdu.size();
+      return txn.put(session, s);
+    };
+    BOOST_OUTCOME_TRY(lift(append()));
+    const db::SpanConfig config = load<db::SpanRecord>(txn, *span).config;
+    if (red_length < sdu.size() || s.block_length >= config.aggregation_size_threshold) {
+      BOOST_OUTCOME_TRY(lift(close_block(c, session)));
+    }
+    return codec::SessionId{own_engine_id_, s.number};
+  });
+}
+
+Result<void, EngineError> Engine::flush(std::uint64_t span_engine, std::uint64_t now) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    const auto span = find_span(c, span_engine);
+    if (!span) return failure(EngineError::no_such_span);
+    const Addr open = load<db::SpanRecord>(txn, *span).open_block;
+    if (open == ipc::kNullAddr) return success();
+    return lift(close_block(c, open));
+  });
+}
+
+Result<void, EngineError> Engine::cancel_export(std::uint64_t session_number, std::uint64_t now) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    const auto session =
+        ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, session_number);
+    if (!session) return failure(EngineError::no_such_session);
+    return lift(cancel_export_session(c, *session, codec::CancelReason::user_cancelled));
+  });
+}
+
+Result<void, EngineError> Engine::cancel_import(std::uint64_t originator,
+                                                std::uint64_t session_number, std::uint64_t now) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    Ctx c{txn, now};
+    const auto span = find_span(c, originator);
+    if (!span) return failure(EngineError::no_such_span);
+    const auto imports = load<db::SpanRecord>(txn, *span).import_sessions;
+    const auto session = ipc::PHashMap::open(txn, imports).value().find(txn, session_number);
+    if (!session) return failure(EngineError::no_such_session);
+    return lift(cancel_import_session(c, *session, codec::CancelReason::user_cancelled));
+  });
+}
+
+Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id) {
+  return transact<std::optional<Notice>>([&](ipc::Transaction& txn)
+                                             -> Result<std::optional<Notice>, EngineError> {
+    const auto client = db_.find_client(txn, client_id);
+    if (!client) return std::optional<Notice>{};
+    auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
+    if (notices.empty(txn)) return std::optional<Notice>{};
+    BOOST_OUTCOME_TRY(addr, lift(notices.pop_front(txn)));
+    const auto n = load<db::NoticeRecord>(txn, addr);
+    BOOST_OUTCOME_TRY(lift(txn.free(addr)));
+    return std::optional<Notice>(Notice{n.type, {n.originator, n.session_number},
+                                        static_cast<std::uint8_t>(n.reason), n.end_of_block != 0,
+                                        n.offset, n.length, n.data});
+  });
+}
+
+std::vector<std::uint8_t> Engine::read_data(Addr data) {
+  auto txn = heap_.begin();
+  if (!txn || data == ipc::kNullAddr) return {};
+  auto bytes = db::ChunkedBuffer::open(data).read_all(txn.value());
+  (void)txn.value().commit();
+  return bytes;
+}
+
+Result<void, EngineError> Engine::release_data(Addr data) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    if (data == ipc::kNullAddr) return success();
+    return lift(db::ChunkedBuffer::open(data).destroy(txn));
+  });
+}
+
+Result<db::SpanStats, EngineError> Engine::stats(std::uint64_t span_engine) {
+  return transact<db::SpanStats>([&](ipc::Transaction& txn) -> Result<db::SpanStats, EngineError> {
+    const auto span = db_.find_span(txn, span_engine);
+    if (!span) return failure(EngineError::no_such_span);
+    return load<db::SpanRecord>(txn, *span).stats;
+  });
+}
+
+db::NodeStats Engine::node_stats() {
+  auto r = transact<db::NodeStats>([&](ipc::Transaction& txn) -> Result<db::NodeStats, EngineError> {
+    return load<db::DbRoot>(txn, db_.root_addr()).stats;
+  });
+  return r ? r.value() : db::NodeStats{};
+}
+
+}  // namespace ltp::engine

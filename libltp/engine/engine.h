@@ -1,0 +1,247 @@
+// Engine: the LTP protocol engine (RFC 5326 sections 6-8), both the
+// sending and the receiving side, as a stateless view over a node's heap.
+//
+// Every task of a node (the LSI handling inbound segments, ltpclock firing
+// timers, the LSO dequeuing segments, clients sending and taking notices)
+// constructs an Engine over the same heap and calls one entry point; each
+// call is one transaction (one per inbound batch), so all session state
+// lives in the heap (db/records.h) and the volatile segment, none in here
+// but the serial-number generator. Time is injected (`now`, milliseconds
+// on the node's clock); wake-ups go out through EngineSignals after commit.
+//
+// Entry points: handle_inbound (one datagram or a batch), on_timers,
+// dequeue (segments for the link; starts their timers), link_state
+// (contact start/end cues), send, flush, cancel_export, cancel_import,
+// next_notice / read_data / release_data, next_deadline, stats.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <span>
+#include <vector>
+
+#include "ipc/heap.h"
+#include "ipc/transaction.h"
+#include "libltp/codec/encode.h"
+#include "libltp/codec/segment.h"
+#include "libltp/db/chunked_buffer.h"
+#include "libltp/db/interval_set.h"
+#include "libltp/db/ltp_db.h"
+#include "libltp/db/records.h"
+#include "libltp/db/volatile_db.h"
+#include "libltp/engine/signals.h"
+
+namespace ltp::engine {
+
+using ipc::Addr;
+using ipc::HeapError;
+template <class T>
+using HeapResult = Result<T, HeapError>;
+
+enum class EngineError {
+  heap,             // the heap refused (full, log full); nothing changed
+  not_initialized,  // no LTP database in the heap
+  no_such_span,
+  client_not_open,
+  window_full,      // the span's export sessions are all in use: wait
+  empty_sdu,
+  over_heapmax,     // the node's heapmax would be exceeded: wait
+  no_such_session,
+};
+std::string_view to_string(EngineError e);
+
+// ltp_send's LTP_ALL_RED.
+inline constexpr std::uint64_t kAllRed = UINT64_MAX;
+
+struct Notice {
+  db::NoticeType type = db::NoticeType::none;
+  codec::SessionId session;
+  std::uint8_t reason = 0;
+  bool end_of_block = false;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  Addr data = ipc::kNullAddr;  // ChunkedBuffer: read_data, then release_data
+};
+
+// Segments handed to the link: headers encoded into the batch's scratch,
+// payloads pointing into the mapped heap (scatter/gather, no copy).
+struct OutboundSegment {
+  std::uint64_t span_engine = 0;
+  std::uint64_t export_session = 0;  // data segments of our export sessions
+  codec::GatherList gather;
+};
+
+class OutboundBatch {
+ public:
+  explicit OutboundBatch(std::size_t scratch_bytes = 1 << 20) : scratch_(scratch_bytes) {}
+  const std::vector<OutboundSegment>& segments() const { return segments_; }
+  // The segment's bytes as one datagram (tests, tools).
+  static std::vector<std::uint8_t> flatten(const OutboundSegment& segment);
+  void clear() {
+    segments_.clear();
+    used_ = 0;
+  }
+
+ private:
+  friend class Engine;
+  std::span<std::uint8_t> free_scratch() { return std::span(scratch_).subspan(used_); }
+  std::vector<std::uint8_t> scratch_;
+  std::size_t used_ = 0;
+  std::vector<OutboundSegment> segments_;
+};
+
+struct EngineOptions {
+  std::uint64_t serial_seed = 0;  // 0: random
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>, EngineError> attach(ipc::Heap& heap, db::VolatileDb* vdb,
+                                                             EngineSignals& signals,
+                                                             EngineOptions options = {});
+
+  // Inbound: malformed or unwanted segments are counted and dropped; only
+  // a heap failure is an error (the segment then had no effect).
+  Result<void, EngineError> handle_inbound(std::span<const std::uint8_t> datagram, std::uint64_t now);
+  Result<void, EngineError> handle_inbound_batch(
+      std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now);
+
+  // Fires every timer due at `now`.
+  Result<void, EngineError> on_timers(std::uint64_t now);
+  std::optional<std::uint64_t> next_deadline();
+
+  // Up to max_segments segments of the span (control segments first); the
+  // timers they carry start now. Returns how many were appended to `out`.
+  Result<std::size_t, EngineError> dequeue(std::uint64_t span_engine, std::size_t max_segments,
+                                           std::uint64_t now, OutboundBatch& out);
+
+  // Contact cues: the remote engine started/stopped transmitting to us.
+  // Timers awaiting its answers are suspended while it is silent and
+  // resumed, shifted by the outage, when it comes back.
+  Result<void, EngineError> link_state(std::uint64_t span_engine, bool remote_up, std::uint64_t now);
+
+  // ltp_send: appends the SDU to the span's open block (aggregation).
+  Result<codec::SessionId, EngineError> send(std::uint64_t client_id, std::uint64_t destination,
+                                             std::span<const std::uint8_t> sdu,
+                                             std::uint64_t red_length, std::uint64_t now);
+  // Closes the span's open block now (ltpmeter's aggregation time limit).
+  Result<void, EngineError> flush(std::uint64_t span_engine, std::uint64_t now);
+  Result<void, EngineError> cancel_export(std::uint64_t session_number, std::uint64_t now);
+  Result<void, EngineError> cancel_import(std::uint64_t originator, std::uint64_t session_number,
+                                          std::uint64_t now);
+
+  Result<std::optional<Notice>, EngineError> next_notice(std::uint64_t client_id);
+  std::vector<std::uint8_t> read_data(Addr data);
+  Result<void, EngineError> release_data(Addr data);
+
+  Result<db::SpanStats, EngineError> stats(std::uint64_t span_engine);
+  db::NodeStats node_stats();
+  std::uint64_t own_engine_id() const { return own_engine_id_; }
+  db::LtpDb& db() { return db_; }
+  ipc::Heap& heap() { return heap_; }
+
+ private:
+  struct Wakeups {
+    std::set<std::uint64_t> segments, notices, windows;
+    bool timeline = false;
+  };
+  // Everything one entry point needs while its transaction is open.
+  struct Ctx {
+    ipc::Transaction& txn;
+    std::uint64_t now;
+  };
+
+  Engine(ipc::Heap& heap, db::VolatileDb* vdb, EngineSignals& signals, db::LtpDb db,
+         std::uint64_t own, EngineOptions options);
+  // Runs `body` in one transaction, commits, then sends the wake-ups.
+  template <class T, class F>
+  Result<T, EngineError> transact(F&& body);
+  void send_wakeups();
+
+  // engine.cc: inbound dispatch.
+  HeapResult<void> handle_segment(Ctx& c, std::span<const std::uint8_t> datagram);
+  const db::DbRoot& root(const Ctx& c) const { return *c.txn.get<db::DbRoot>(db_.root_addr()); }
+  HeapResult<db::SpanStats*> span_stats(Ctx& c, Addr span);
+  std::optional<Addr> find_span(const Ctx& c, std::uint64_t engine) const;
+
+  // timeline.cc: deadlines.
+  HeapResult<Addr> start_timer(Ctx& c, db::TimerKind kind, Addr span, std::uint64_t number,
+                               Addr owner, std::uint64_t interval_ms);
+  HeapResult<void> stop_timer(Ctx& c, Addr timer);
+  std::uint64_t response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes) const;
+  HeapResult<void> suspend_timers(Ctx& c, Addr span);
+  HeapResult<void> resume_timers(Ctx& c, Addr span);
+  HeapResult<void> fire_timer(Ctx& c, const db::TimerRecord& timer);
+  HeapResult<std::uint64_t> next_serial(Ctx& c);
+
+  // span_queue.cc: the span's outbound queues.
+  HeapResult<void> queue_control(Ctx& c, Addr span, const db::ControlRecord& control);
+  HeapResult<void> queue_data(Ctx& c, Addr span, Addr session);
+  HeapResult<void> unqueue_data(Ctx& c, Addr span, Addr session);
+  HeapResult<bool> dequeue_control(Ctx& c, Addr span, OutboundBatch& out);
+  HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out);
+  HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
+                        std::uint64_t export_session = 0);
+  void detach_payloads(std::uint64_t export_session);
+
+  // export_session.cc: the sending side.
+  HeapResult<Addr> open_export(Ctx& c, Addr span, std::uint64_t client);
+  HeapResult<void> close_block(Ctx& c, Addr session);
+  HeapResult<bool> cut_segment(Ctx& c, Addr span, Addr session, OutboundBatch& out);
+  HeapResult<void> handle_report(Ctx& c, const codec::Segment& segment);
+  HeapResult<void> maybe_complete_export(Ctx& c, Addr session);
+  HeapResult<void> checkpoint_expired(Ctx& c, Addr session, Addr checkpoint);
+  HeapResult<void> close_export(Ctx& c, Addr session);
+  HeapResult<void> notify_sdus(Ctx& c, Addr session, db::NoticeType type, std::uint64_t reason);
+
+  // import_session.cc: the receiving side.
+  HeapResult<void> handle_data(Ctx& c, Addr span, const codec::Segment& segment);
+  HeapResult<Addr> open_import(Ctx& c, Addr span, const codec::Segment& segment);
+  HeapResult<void> handle_checkpoint(Ctx& c, Addr span, Addr session,
+                                     const codec::CheckpointSerials& cp, std::uint64_t end);
+  HeapResult<void> issue_reports(Ctx& c, Addr span, Addr session, std::uint64_t checkpoint_serial,
+                                 std::uint64_t lower, std::uint64_t upper);
+  HeapResult<void> handle_report_ack(Ctx& c, const codec::Segment& segment);
+  HeapResult<void> report_expired(Ctx& c, Addr session, Addr report);
+  HeapResult<void> stale_import_check(Ctx& c, Addr session);
+  HeapResult<void> maybe_close_import(Ctx& c, Addr session);
+  HeapResult<void> close_import(Ctx& c, Addr session);
+
+  // cancellation.cc: cancel from either side, acks, closed-session memory.
+  HeapResult<void> cancel_export_session(Ctx& c, Addr session, codec::CancelReason reason);
+  HeapResult<void> cancel_import_session(Ctx& c, Addr session, codec::CancelReason reason);
+  HeapResult<void> handle_cancel(Ctx& c, const codec::Segment& segment);
+  HeapResult<void> handle_cancel_ack(Ctx& c, const codec::Segment& segment);
+  HeapResult<void> cancel_expired(Ctx& c, const db::TimerRecord& timer);
+  HeapResult<void> remember_closed_export(Ctx& c, Addr span, std::uint64_t number);
+  HeapResult<void> remember_closed_import(Ctx& c, Addr span, std::uint64_t number);
+  HeapResult<void> forget_closed(Ctx& c, const db::TimerRecord& timer);
+
+  // notices.cc
+  HeapResult<void> post_notice(Ctx& c, std::uint64_t client, const db::NoticeRecord& notice);
+  HeapResult<Addr> copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset, std::uint64_t length);
+  HeapResult<Addr> bytes_to_buffer(Ctx& c, std::span<const std::uint8_t> bytes);
+  bool over_heapmax(const Ctx& c, std::uint64_t more_bytes) const;
+
+  ipc::Heap& heap_;
+  // Segments a dequeue has handed out in this transaction; a session that
+  // closes before commit moves its payloads into the batch (close_export).
+  OutboundBatch* active_batch_ = nullptr;
+  db::VolatileDb* vdb_;
+  EngineSignals& signals_;
+  db::LtpDb db_;
+  std::uint64_t own_engine_id_;
+  std::mt19937_64 rng_;
+  Wakeups wakeups_;
+};
+
+// Record helpers shared by the engine's files.
+template <class T>
+T load(const ipc::Transaction& txn, Addr addr) {
+  return *txn.get<T>(addr);
+}
+
+}  // namespace ltp::engine

@@ -1,0 +1,371 @@
+// The sending side (RFC 5326 6.1-6.6, 6.12-6.15 for the export session):
+// aggregation of SDUs into blocks, segmentation at dequeue time, the
+// checkpoints, the reaction to reports (retransmit exactly the gaps, the
+// last retransmitted segment a checkpoint citing the report), completion.
+#include <algorithm>
+
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "libltp/codec/sdnv.h"
+#include "libltp/engine/engine.h"
+#include "libltp/engine/retransmit_limits.h"
+
+namespace ltp::engine {
+
+namespace {
+
+// Payload octets that fit in one segment of the span, the header being as
+// large as this session can make it.
+std::uint64_t max_payload(std::uint64_t max_segment_size, std::uint64_t own, const db::ExportSession& s) {
+  const std::uint64_t header = 1 + codec::sdnv_size(own) + codec::sdnv_size(s.number) + 1 +
+                               codec::sdnv_size(s.client_id) + codec::sdnv_size(s.block_length) +
+                               codec::sdnv_size(max_segment_size) + 2 * codec::sdnv_size(UINT32_MAX);
+  return max_segment_size > header ? max_segment_size - header : 1;
+}
+
+codec::SegmentType red_type(bool checkpoint, std::uint64_t end, const db::ExportSession& s) {
+  if (end == s.red_length) {
+    return s.red_length == s.block_length ? codec::SegmentType::red_checkpoint_eorp_eob
+                                          : codec::SegmentType::red_checkpoint_eorp;
+  }
+  return checkpoint ? codec::SegmentType::red_checkpoint : codec::SegmentType::red_data;
+}
+
+}  // namespace
+
+HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
+  auto& txn = c.txn;
+  const db::DbRoot r = root(c);
+  BOOST_OUTCOME_TRY(block, db::ChunkedBuffer::create(txn, 0));
+  BOOST_OUTCOME_TRY(lengths, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(pending, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(handled, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(acknowledged, db::IntervalSet::create(txn));
+  BOOST_OUTCOME_TRY(serial, next_serial(c));
+  BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ExportSession)));
+  db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  db::ExportSession s{};
+  s.number = r.next_session_number;
+  s.span_engine = record.config.engine_id;
+  s.client_id = client;
+  s.state = db::ExportState::aggregating;
+  s.next_checkpoint_serial = serial;
+  s.block = block.header();
+  s.sdu_lengths = lengths.header();
+  s.pending = pending.header();
+  s.checkpoints = checkpoints.header();
+  s.handled_reports = handled.header();
+  s.acknowledged = acknowledged.header();
+  BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::aggregation, span, s.number, addr,
+                                       record.config.aggregation_time_limit_ms));
+  s.timer = timer;
+  BOOST_OUTCOME_TRY(txn.put(addr, s));
+  BOOST_OUTCOME_TRY(txn.put(db_.root_addr() + offsetof(db::DbRoot, next_session_number), s.number + 1));
+  BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, r.export_sessions));
+  BOOST_OUTCOME_TRY(sessions.insert(txn, s.number, addr));
+  record = load<db::SpanRecord>(txn, span);
+  record.open_block = addr;
+  ++record.export_count;
+  BOOST_OUTCOME_TRY(txn.put(span, record));
+  BOOST_OUTCOME_TRY(post_notice(c, client, {db::NoticeType::export_start, own_engine_id_, s.number,
+                                            0, 0, 0, 0, ipc::kNullAddr}));
+  return addr;
+}
+
+HeapResult<void> Engine::close_block(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  db::ExportSession s = load<db::ExportSession>(txn, session);
+  if (s.state != db::ExportState::aggregating) return success();
+  const auto span = find_span(c, s.span_engine);
+  BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
+  s.timer = ipc::kNullAddr;
+  s.state = db::ExportState::transmitting;
+  BOOST_OUTCOME_TRY(txn.put(session, s));
+  if (load<db::SpanRecord>(txn, *span).open_block == session) {
+    BOOST_OUTCOME_TRY(txn.put(*span + offsetof(db::SpanRecord, open_block), ipc::kNullAddr));
+  }
+  return queue_data(c, *span, session);
+}
+
+HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBatch& out) {
+  auto& txn = c.txn;
+  db::ExportSession s = load<db::ExportSession>(txn, session);
+  if (s.state != db::ExportState::transmitting) return false;
+  const db::SpanConfig config = load<db::SpanRecord>(txn, span).config;
+  const std::uint64_t limit = max_payload(config.max_segment_size, own_engine_id_, s);
+  const auto block = db::ChunkedBuffer::open(s.block);
+  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
+
+  codec::DataSegment data;
+  data.client_service_id = s.client_id;
+  codec::SegmentType type;
+  Addr checkpoint = ipc::kNullAddr;  // record whose timer starts now
+  bool retransmitted_checkpoint = false;
+  bool first_pass_finished = false;
+
+  if (!pending.empty(txn)) {
+    const Addr node = pending.first(txn);
+    const Addr range_addr = pending.value(txn, node);
+    db::RangeRecord range = load<db::RangeRecord>(txn, range_addr);
+    data.offset = range.start;
+    data.payload = block.contiguous(txn, range.start, std::min(limit, range.end - range.start));
+    const std::uint64_t end = range.start + data.payload.size();
+    const bool last = end == range.end;
+    if (last && range.checkpoint == db::RangeCheckpoint::same_serial) {
+      for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
+        if (load<db::CheckpointRecord>(txn, checkpoints.value(txn, n)).serial == range.checkpoint_serial) {
+          checkpoint = checkpoints.value(txn, n);
+        }
+      }
+      retransmitted_checkpoint = checkpoint != ipc::kNullAddr;
+      if (!retransmitted_checkpoint) {
+        // A report answered that checkpoint meanwhile: nothing left to resend.
+        BOOST_OUTCOME_TRY(pending.erase(txn, node));
+        BOOST_OUTCOME_TRY(txn.free(range_addr));
+        return cut_segment(c, span, session, out);
+      }
+    } else if (last && range.checkpoint == db::RangeCheckpoint::new_serial) {
+      BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::CheckpointRecord)));
+      BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(txn, addr));
+      BOOST_OUTCOME_TRY(txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, range.report_serial,
+                                                           range.start, data.payload.size(), 0,
+                                                           ipc::kNullAddr, list_node}));
+      checkpoint = addr;
+    }
+    type = red_type(checkpoint != ipc::kNullAddr, end, s);
+    if (last) {
+      BOOST_OUTCOME_TRY(pending.erase(txn, node));
+      BOOST_OUTCOME_TRY(txn.free(range_addr));
+    } else {
+      range.start = end;
+      BOOST_OUTCOME_TRY(txn.put(range_addr, range));
+    }
+    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+    ++stats->data_segments_retransmitted;
+  } else if (s.first_pass_cursor < s.block_length) {
+    const std::uint64_t at = s.first_pass_cursor;
+    data.offset = at;
+    if (at < s.red_length) {
+      data.payload = block.contiguous(txn, at, std::min(limit, s.red_length - at));
+      const std::uint64_t end = at + data.payload.size();
+      ++s.segments_cut;
+      const bool discretionary = config.checkpoint_every_segments != 0 &&
+                                 s.segments_cut % config.checkpoint_every_segments == 0;
+      if (end == s.red_length || discretionary) {
+        BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::CheckpointRecord)));
+        BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(txn, addr));
+        BOOST_OUTCOME_TRY(txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, 0, at,
+                                                             data.payload.size(), 0, ipc::kNullAddr,
+                                                             list_node}));
+        checkpoint = addr;
+      }
+      type = red_type(checkpoint != ipc::kNullAddr, end, s);
+    } else {
+      data.payload = block.contiguous(txn, at, std::min(limit, s.block_length - at));
+      type = at + data.payload.size() == s.block_length ? codec::SegmentType::green_data_eob
+                                                          : codec::SegmentType::green_data;
+    }
+    s.first_pass_cursor = at + data.payload.size();
+    if (s.first_pass_cursor == s.block_length) {
+      s.first_pass_done = 1;
+      first_pass_finished = true;
+    }
+  } else {
+    return false;
+  }
+
+  if (checkpoint != ipc::kNullAddr) {
+    const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
+    data.checkpoint = codec::CheckpointSerials{cp.serial, cp.report_serial};
+  }
+  BOOST_OUTCOME_TRY(txn.put(session, s));
+  codec::Segment segment;
+  segment.header.type = type;
+  segment.header.session = {own_engine_id_, s.number};
+  segment.body = data;
+  BOOST_OUTCOME_TRY(emit(c, span, segment, out, s.number));
+
+  if (checkpoint != ipc::kNullAddr) {
+    // The checkpoint timer starts now, as the segment goes to the link.
+    const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
+    BOOST_OUTCOME_TRY(stop_timer(c, cp.timer));
+    BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::checkpoint, span, s.number, checkpoint,
+                                         response_interval(c, span, codec::encoded_size(segment))));
+    BOOST_OUTCOME_TRY(txn.put(checkpoint + offsetof(db::CheckpointRecord, timer), timer));
+    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+    ++(retransmitted_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
+  }
+  if (first_pass_finished) {
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::transmission_complete,
+                                                   own_engine_id_, s.number, 0, 0, 0,
+                                                   s.block_length, ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(maybe_complete_export(c, session));
+  }
+  return true;
+}
+
+HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
+  auto& txn = c.txn;
+  const auto& rs = std::get<codec::ReportSegment>(segment.body);
+  const std::uint64_t number = segment.header.session.number;
+  const auto session = ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, number);
+  if (!session) {
+    // A report for a session already closed still gets its RA, so the
+    // receiver can close too.
+    const auto closed = ipc::PHashMap::open(txn, root(c).closed_exports).value().find(txn, number);
+    const auto span = closed ? find_span(c, *closed) : std::nullopt;
+    if (!span) {
+      BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+      ++stats->unknown_span_dropped;
+      return success();
+    }
+    BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+    ++stats->reports_received;
+    ++stats->segments_dropped_closed;
+    return queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial, 0});
+  }
+  db::ExportSession s = load<db::ExportSession>(txn, *session);
+  const auto span = find_span(c, s.span_engine);
+  BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+  ++stats->segments_received;
+  ++stats->reports_received;
+  BOOST_OUTCOME_TRY(queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number,
+                                              rs.report_serial, 0}));
+  if (s.state != db::ExportState::transmitting) return success();
+  if (rs.upper_bound > s.red_length) {
+    BOOST_OUTCOME_TRY(stats2, span_stats(c, *span));
+    ++stats2->segments_dropped_invalid;
+    return success();
+  }
+  BOOST_OUTCOME_TRY(handled, ipc::PList::open(txn, s.handled_reports));
+  for (Addr n = handled.first(txn); n != ipc::kNullAddr; n = handled.next(txn, n)) {
+    if (handled.value(txn, n) == rs.report_serial) return success();  // already acted on
+  }
+  BOOST_OUTCOME_TRY(handled.push_back(txn, rs.report_serial));
+
+  if (rs.checkpoint_serial != 0) {
+    BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
+    for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
+      const Addr cp = checkpoints.value(txn, n);
+      if (load<db::CheckpointRecord>(txn, cp).serial != rs.checkpoint_serial) continue;
+      BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
+      BOOST_OUTCOME_TRY(checkpoints.erase(txn, n));
+      BOOST_OUTCOME_TRY(txn.free(cp));
+      break;
+    }
+  }
+  auto acknowledged = db::IntervalSet::open(s.acknowledged);
+  for (const codec::Claim claim : rs.claims) {
+    BOOST_OUTCOME_TRY(acknowledged.insert(txn, {rs.lower_bound + claim.offset,
+                                                rs.lower_bound + claim.offset + claim.length}));
+  }
+  std::vector<db::ByteRange> gaps;
+  acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
+                            [&](db::ByteRange gap) { gaps.push_back(gap); });
+  if (!gaps.empty()) {
+    BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
+    for (std::size_t i = 0; i < gaps.size(); ++i) {
+      const bool last = i + 1 == gaps.size();
+      BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
+      BOOST_OUTCOME_TRY(txn.put(addr, db::RangeRecord{gaps[i].start, gaps[i].end,
+                                                      last ? db::RangeCheckpoint::new_serial
+                                                           : db::RangeCheckpoint::none,
+                                                      0, rs.report_serial}));
+      BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
+    }
+    BOOST_OUTCOME_TRY(queue_data(c, *span, *session));
+  }
+  return maybe_complete_export(c, *session);
+}
+
+HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ExportSession s = load<db::ExportSession>(txn, session);
+  if (s.state != db::ExportState::transmitting || s.first_pass_done == 0) return success();
+  if (!db::IntervalSet::open(s.acknowledged).covers(txn, {0, s.red_length})) return success();
+  BOOST_OUTCOME_TRY(notify_sdus(c, session, db::NoticeType::export_complete, 0));
+  BOOST_OUTCOME_TRY(stats, span_stats(c, *find_span(c, s.span_engine)));
+  ++stats->export_sessions_completed;
+  return close_export(c, session);
+}
+
+HeapResult<void> Engine::checkpoint_expired(Ctx& c, Addr session, Addr checkpoint) {
+  auto& txn = c.txn;
+  const db::ExportSession s = load<db::ExportSession>(txn, session);
+  const auto span = find_span(c, s.span_engine);
+  db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
+  const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
+  if (cp.retransmissions >= limits.checkpoint) {
+    return cancel_export_session(c, session, codec::CancelReason::retransmission_limit);
+  }
+  ++cp.retransmissions;
+  BOOST_OUTCOME_TRY(txn.put(checkpoint, cp));
+  // Resend the checkpoint segment itself, same serial, ahead of other data.
+  BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
+  BOOST_OUTCOME_TRY(txn.put(addr, db::RangeRecord{cp.offset, cp.offset + cp.length,
+                                                  db::RangeCheckpoint::same_serial, cp.serial,
+                                                  cp.report_serial}));
+  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
+  BOOST_OUTCOME_TRY(pending.push_front(txn, addr));
+  return queue_data(c, *span, session);
+}
+
+HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type, std::uint64_t reason) {
+  auto& txn = c.txn;
+  const db::ExportSession s = load<db::ExportSession>(txn, session);
+  BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
+  std::uint64_t offset = 0;
+  for (Addr n = lengths.first(txn); n != ipc::kNullAddr; n = lengths.next(txn, n)) {
+    const std::uint64_t length = lengths.value(txn, n);
+    Addr data = ipc::kNullAddr;
+    if (type == db::NoticeType::export_cancelled) {
+      // The SDU goes back to the client with the reason.
+      BOOST_OUTCOME_TRY(copy, copy_to_buffer(c, s.block, offset, length));
+      data = copy;
+    }
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {type, own_engine_id_, s.number, reason, 0, offset,
+                                                   length, data}));
+    offset += length;
+  }
+  return success();
+}
+
+HeapResult<void> Engine::close_export(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ExportSession s = load<db::ExportSession>(txn, session);
+  const auto span = find_span(c, s.span_engine);
+  detach_payloads(s.number);
+  BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
+  BOOST_OUTCOME_TRY(unqueue_data(c, *span, session));
+  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
+  for (Addr n = pending.first(txn); n != ipc::kNullAddr; n = pending.next(txn, n)) {
+    BOOST_OUTCOME_TRY(txn.free(pending.value(txn, n)));
+  }
+  BOOST_OUTCOME_TRY(pending.destroy(txn));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
+  for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
+    const Addr cp = checkpoints.value(txn, n);
+    BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
+    BOOST_OUTCOME_TRY(txn.free(cp));
+  }
+  BOOST_OUTCOME_TRY(checkpoints.destroy(txn));
+  BOOST_OUTCOME_TRY(handled, ipc::PList::open(txn, s.handled_reports));
+  BOOST_OUTCOME_TRY(handled.destroy(txn));
+  BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
+  BOOST_OUTCOME_TRY(lengths.destroy(txn));
+  BOOST_OUTCOME_TRY(db::IntervalSet::open(s.acknowledged).destroy(txn));
+  BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.block).destroy(txn));
+  BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, root(c).export_sessions));
+  BOOST_OUTCOME_TRY(sessions.erase(txn, s.number));
+  db::SpanRecord record = load<db::SpanRecord>(txn, *span);
+  if (record.open_block == session) record.open_block = ipc::kNullAddr;
+  --record.export_count;
+  BOOST_OUTCOME_TRY(txn.put(*span, record));
+  BOOST_OUTCOME_TRY(txn.free(session));
+  wakeups_.windows.insert(s.span_engine);
+  return remember_closed_export(c, *span, s.number);
+}
+
+}  // namespace ltp::engine

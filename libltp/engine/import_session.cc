@@ -1,0 +1,311 @@
+// The receiving side (RFC 5326 6.7-6.11, 6.21, 7.2-7.3): red data into the
+// session's buffer, reports on checkpoints (and asynchronously when the
+// red part completes without one), report retransmission and acks, green
+// segments delivered one by one, miscolored and unwanted segments, stale
+// sessions.
+#include <algorithm>
+
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "libltp/engine/engine.h"
+#include "libltp/engine/report_builder.h"
+#include "libltp/engine/retransmit_limits.h"
+
+namespace ltp::engine {
+
+namespace {
+constexpr std::uint64_t kDefaultStaleImportMs = 60000;
+
+std::uint64_t stale_interval(const db::SpanConfig& config) {
+  return config.stale_import_ms != 0 ? config.stale_import_ms : kDefaultStaleImportMs;
+}
+}  // namespace
+
+HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& segment) {
+  auto& txn = c.txn;
+  const auto& data = std::get<codec::DataSegment>(segment.body);
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  const bool red = codec::is_red_data(segment.header.type);
+  BOOST_OUTCOME_TRY(buffer, db::ChunkedBuffer::create(txn, red ? data.offset + data.length() : 0));
+  BOOST_OUTCOME_TRY(received, db::IntervalSet::create(txn));
+  BOOST_OUTCOME_TRY(reports, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(serial, next_serial(c));
+  BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ImportSession)));
+  db::ImportSession s{};
+  s.number = segment.header.session.number;
+  s.originator = segment.header.session.originator;
+  s.client_id = data.client_service_id;
+  s.state = db::ImportState::receiving;
+  s.green_start = UINT64_MAX;
+  s.next_report_serial = serial;
+  s.last_heard_ms = c.now;
+  s.buffer = buffer.header();
+  s.received = received.header();
+  s.reports = reports.header();
+  BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::stale_import, span, s.number, addr,
+                                       stale_interval(record.config)));
+  s.timer = timer;
+  BOOST_OUTCOME_TRY(txn.put(addr, s));
+  BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, record.import_sessions));
+  BOOST_OUTCOME_TRY(sessions.insert(txn, s.number, addr));
+  BOOST_OUTCOME_TRY(txn.put(span + offsetof(db::SpanRecord, import_count), record.import_count + 1));
+  return addr;
+}
+
+HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& segment) {
+  auto& txn = c.txn;
+  const auto& data = std::get<codec::DataSegment>(segment.body);
+  const codec::SegmentType type = segment.header.type;
+  const bool red = codec::is_red_data(type);
+  const std::uint64_t number = segment.header.session.number;
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  if (ipc::PHashMap::open(txn, record.closed_imports).value().find(txn, number)) {
+    // Late segments of a closed session must not open a new one.
+    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+    ++stats->segments_dropped_closed;
+    return success();
+  }
+  auto session = ipc::PHashMap::open(txn, record.import_sessions).value().find(txn, number);
+  if (!session) {
+    const bool client_open = db_.client_is_open(txn, data.client_service_id);
+    if ((!red && !client_open) || record.import_count >= record.config.max_import_sessions ||
+        over_heapmax(c, data.length())) {
+      BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+      ++(client_open || red ? stats->segments_dropped_limit : stats->segments_dropped_invalid);
+      return success();
+    }
+    BOOST_OUTCOME_TRY(opened, open_import(c, span, segment));
+    session = opened;
+    if (!client_open) return cancel_import_session(c, *session, codec::CancelReason::unreachable);
+  }
+  db::ImportSession s = load<db::ImportSession>(txn, *session);
+  if (s.state != db::ImportState::receiving || data.client_service_id != s.client_id) {
+    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+    ++stats->segments_dropped_closed;
+    return success();
+  }
+  s.last_heard_ms = c.now;
+  const std::uint64_t end = data.offset + data.length();
+  auto received = db::IntervalSet::open(s.received);
+
+  if (!red) {
+    // Green below red is miscolored.
+    if ((s.red_length_known != 0 && data.offset < s.red_length) || data.offset < received.max_end(txn)) {
+      return cancel_import_session(c, *session, codec::CancelReason::miscolored);
+    }
+    s.green_start = std::min(s.green_start, data.offset);
+    if (type == codec::SegmentType::green_data_eob) s.end_of_block = 1;
+    BOOST_OUTCOME_TRY(txn.put(*session, s));
+    BOOST_OUTCOME_TRY(copy, bytes_to_buffer(c, data.payload));
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::green_segment, s.originator,
+                                                   s.number, 0, s.end_of_block, data.offset,
+                                                   data.length(), copy}));
+    return maybe_close_import(c, *session);
+  }
+
+  // Red above green, or past the end of the red part, is miscolored.
+  if (end > s.green_start || (s.red_length_known != 0 && end > s.red_length)) {
+    return cancel_import_session(c, *session, codec::CancelReason::miscolored);
+  }
+  if (codec::is_end_of_red_part(type)) {
+    if (received.max_end(txn) > end) {
+      return cancel_import_session(c, *session, codec::CancelReason::miscolored);
+    }
+    s.red_length_known = 1;
+    s.red_length = end;
+    if (type == codec::SegmentType::red_checkpoint_eorp_eob) s.end_of_block = 1;
+  }
+  if (over_heapmax(c, data.length())) {
+    return cancel_import_session(c, *session, codec::CancelReason::system_cancelled);
+  }
+  s.red_seen = 1;
+  BOOST_OUTCOME_TRY(txn.put(*session, s));
+  BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).write_at(txn, data.offset, data.payload));
+  BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
+  if (data.checkpoint) {
+    BOOST_OUTCOME_TRY(handle_checkpoint(c, span, *session, *data.checkpoint, end));
+  }
+
+  s = load<db::ImportSession>(txn, *session);
+  if (s.red_delivered == 0 && s.red_length_known != 0 && received.covers(txn, {0, s.red_length})) {
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::red_part, s.originator, s.number,
+                                                   0, s.end_of_block, 0, s.red_length, s.buffer}));
+    s.buffer = ipc::kNullAddr;  // now the client's
+    s.red_delivered = 1;
+    BOOST_OUTCOME_TRY(txn.put(*session, s));
+    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+    ++stats->import_sessions_completed;
+    if (!data.checkpoint) {
+      // Completed by a plain segment: tell the sender without waiting for a checkpoint.
+      BOOST_OUTCOME_TRY(issue_reports(c, span, *session, 0, 0, s.red_length));
+    }
+  }
+  return maybe_close_import(c, *session);
+}
+
+HeapResult<void> Engine::handle_checkpoint(Ctx& c, Addr span, Addr session,
+                                           const codec::CheckpointSerials& cp, std::uint64_t end) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+  ++stats->checkpoints_received;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  bool answered = false;
+  std::uint64_t lower = 0;
+  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
+    const db::ReportRecord rs = load<db::ReportRecord>(txn, reports.value(txn, n));
+    if (rs.checkpoint_serial == cp.checkpoint_serial) {
+      // A checkpoint already reported: send the same report(s) again.
+      answered = true;
+      BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number,
+                                                 rs.serial, 0}));
+    }
+    if (cp.report_serial != 0 && rs.serial == cp.report_serial) lower = rs.lower_bound;
+  }
+  if (answered) return success();
+  if (lower >= end) lower = 0;
+  return issue_reports(c, span, session, cp.checkpoint_serial, lower, end);
+}
+
+HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session, std::uint64_t checkpoint_serial,
+                                       std::uint64_t lower, std::uint64_t upper) {
+  auto& txn = c.txn;
+  db::ImportSession s = load<db::ImportSession>(txn, session);
+  std::vector<db::ByteRange> received;
+  db::IntervalSet::open(s.received).for_each_inside(txn, {lower, upper},
+                                                    [&](db::ByteRange r) { received.push_back(r); });
+  const auto config = load<db::SpanRecord>(txn, span).config;
+  const auto planned = plan_reports(lower, upper, received,
+                                    max_claims_per_report(config.max_segment_size, upper));
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  for (const auto& p : planned) {
+    Addr claims = ipc::kNullAddr;
+    if (!p.claims.empty()) {
+      BOOST_OUTCOME_TRY(array, txn.alloc(p.claims.size() * sizeof(codec::Claim)));
+      BOOST_OUTCOME_TRY(txn.write(array, p.claims.data(), p.claims.size() * sizeof(codec::Claim)));
+      claims = array;
+    }
+    BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ReportRecord)));
+    const std::uint64_t serial = s.next_report_serial++;
+    BOOST_OUTCOME_TRY(txn.put(addr, db::ReportRecord{serial, checkpoint_serial, p.lower_bound,
+                                                     p.upper_bound, p.claims.size(), claims, 0, 0,
+                                                     ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(reports.push_back(txn, addr));
+    BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial, 0}));
+  }
+  return txn.put(session, s);
+}
+
+HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment) {
+  auto& txn = c.txn;
+  const auto span = find_span(c, segment.header.session.originator);
+  const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, *span).import_sessions)
+                           .value()
+                           .find(txn, segment.header.session.number);
+  if (!session) return success();
+  const std::uint64_t serial = std::get<codec::ReportAck>(segment.body).report_serial;
+  const db::ImportSession s = load<db::ImportSession>(txn, *session);
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
+    const Addr addr = reports.value(txn, n);
+    db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
+    if (rs.serial != serial || rs.acknowledged != 0) continue;
+    BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
+    rs.timer = ipc::kNullAddr;
+    rs.acknowledged = 1;
+    BOOST_OUTCOME_TRY(txn.put(addr, rs));
+    BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+    ++stats->report_acks_received;
+  }
+  return maybe_close_import(c, *session);
+}
+
+HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
+  auto& txn = c.txn;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  const auto span = find_span(c, s.originator);
+  db::ReportRecord rs = load<db::ReportRecord>(txn, report);
+  const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
+  if (rs.retransmissions >= limits.report) {
+    // The red part, if delivered, stays delivered: just stop.
+    if (s.red_delivered != 0) return close_import(c, session);
+    return cancel_import_session(c, session, codec::CancelReason::retransmission_limit);
+  }
+  ++rs.retransmissions;
+  BOOST_OUTCOME_TRY(txn.put(report, rs));
+  BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+  ++stats->reports_retransmitted;
+  return queue_control(c, *span, {db::ControlKind::report, s.originator, s.number, rs.serial, 0});
+}
+
+HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  const auto span = find_span(c, s.originator);
+  const std::uint64_t interval = stale_interval(load<db::SpanRecord>(txn, *span).config);
+  bool awaiting_ack = false;
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
+    if (load<db::ReportRecord>(txn, reports.value(txn, n)).acknowledged == 0) awaiting_ack = true;
+  }
+  // Report timers govern a session with a report in flight.
+  if (s.last_heard_ms + interval > c.now || awaiting_ack) {
+    const std::uint64_t wait = std::max<std::uint64_t>(1, s.last_heard_ms + interval > c.now
+                                                              ? s.last_heard_ms + interval - c.now
+                                                              : interval);
+    BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::stale_import, *span, s.number, session, wait));
+    return txn.put(session + offsetof(db::ImportSession, timer), timer);
+  }
+  if (s.red_delivered != 0) return close_import(c, session);
+  return cancel_import_session(c, session, codec::CancelReason::system_cancelled);
+}
+
+HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  if (s.state != db::ImportState::receiving) return success();
+  if (s.red_seen != 0) {
+    if (s.red_delivered == 0) return success();
+    BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+    for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
+      if (load<db::ReportRecord>(txn, reports.value(txn, n)).acknowledged == 0) return success();
+    }
+    return close_import(c, session);
+  }
+  if (s.end_of_block != 0) {
+    BOOST_OUTCOME_TRY(stats, span_stats(c, *find_span(c, s.originator)));
+    ++stats->import_sessions_completed;
+    return close_import(c, session);
+  }
+  return success();
+}
+
+HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  const auto span = find_span(c, s.originator);
+  BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
+    const Addr addr = reports.value(txn, n);
+    const db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
+    BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
+    if (rs.claims != ipc::kNullAddr) {
+      BOOST_OUTCOME_TRY(txn.free(rs.claims));
+    }
+    BOOST_OUTCOME_TRY(txn.free(addr));
+  }
+  BOOST_OUTCOME_TRY(reports.destroy(txn));
+  BOOST_OUTCOME_TRY(db::IntervalSet::open(s.received).destroy(txn));
+  if (s.buffer != ipc::kNullAddr) {
+    BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).destroy(txn));
+  }
+  db::SpanRecord record = load<db::SpanRecord>(txn, *span);
+  BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, record.import_sessions));
+  BOOST_OUTCOME_TRY(sessions.erase(txn, s.number));
+  BOOST_OUTCOME_TRY(txn.put(*span + offsetof(db::SpanRecord, import_count), record.import_count - 1));
+  BOOST_OUTCOME_TRY(txn.free(session));
+  return remember_closed_import(c, *span, s.number);
+}
+
+}  // namespace ltp::engine

@@ -1,0 +1,48 @@
+// Notices to clients (ION's numbering, records.h): a FIFO per client in
+// the heap; data (delivered red parts, green segments, returned SDUs)
+// travels as a ChunkedBuffer the client reads in place and releases.
+#include "ipc/plist.h"
+#include "libltp/engine/engine.h"
+
+namespace ltp::engine {
+
+HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::NoticeRecord& notice) {
+  auto& txn = c.txn;
+  const auto record = db_.find_client(txn, client);
+  if (!record) {
+    // Nobody to tell (a client that never opened): the data goes too.
+    if (notice.data != ipc::kNullAddr) return db::ChunkedBuffer::open(notice.data).destroy(txn);
+    return success();
+  }
+  BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::NoticeRecord)));
+  BOOST_OUTCOME_TRY(txn.put(addr, notice));
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::ClientRecord>(txn, *record).notices));
+  BOOST_OUTCOME_TRY(queue.push_back(txn, addr));
+  wakeups_.notices.insert(client);
+  return success();
+}
+
+HeapResult<Addr> Engine::copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset, std::uint64_t length) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(copy, db::ChunkedBuffer::create(txn, length));
+  const auto source = db::ChunkedBuffer::open(block);
+  for (std::uint64_t done = 0; done < length;) {
+    const auto run = source.contiguous(txn, offset + done, length - done);
+    BOOST_OUTCOME_TRY(copy.append(txn, run));
+    done += run.size();
+  }
+  return copy.header();
+}
+
+HeapResult<Addr> Engine::bytes_to_buffer(Ctx& c, std::span<const std::uint8_t> bytes) {
+  BOOST_OUTCOME_TRY(copy, db::ChunkedBuffer::create(c.txn, bytes.size()));
+  BOOST_OUTCOME_TRY(copy.append(c.txn, bytes));
+  return copy.header();
+}
+
+bool Engine::over_heapmax(const Ctx& c, std::uint64_t more_bytes) const {
+  const std::uint64_t heapmax = root(c).config.heapmax;
+  return heapmax != 0 && heap_.header().alloc.bytes_in_use + more_bytes > heapmax;
+}
+
+}  // namespace ltp::engine

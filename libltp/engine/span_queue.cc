@@ -1,0 +1,196 @@
+// The span's outbound queues: control segments (RS, RA, CS, CR, CAS, CAR)
+// are served before data; data is a FIFO of export sessions with bytes to
+// (re)send, each cut into segments only when dequeued, so no heap object
+// exists per data segment.
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "libltp/engine/engine.h"
+
+namespace ltp::engine {
+
+HeapResult<void> Engine::queue_control(Ctx& c, Addr span, const db::ControlRecord& control) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ControlRecord)));
+  BOOST_OUTCOME_TRY(txn.put(addr, control));
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, record.control_queue));
+  BOOST_OUTCOME_TRY(queue.push_back(txn, addr));
+  wakeups_.segments.insert(record.config.engine_id);
+  return success();
+}
+
+HeapResult<void> Engine::queue_data(Ctx& c, Addr span, Addr session) {
+  auto& txn = c.txn;
+  if (load<db::ExportSession>(txn, session).queue_node != ipc::kNullAddr) return success();
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, record.data_queue));
+  BOOST_OUTCOME_TRY(node, queue.push_back(txn, session));
+  BOOST_OUTCOME_TRY(txn.put(session + offsetof(db::ExportSession, queue_node), node));
+  wakeups_.segments.insert(record.config.engine_id);
+  return success();
+}
+
+HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
+  auto& txn = c.txn;
+  const Addr node = load<db::ExportSession>(txn, session).queue_node;
+  if (node == ipc::kNullAddr) return success();
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).data_queue));
+  BOOST_OUTCOME_TRY(queue.erase(txn, node));
+  return txn.put(session + offsetof(db::ExportSession, queue_node), ipc::kNullAddr);
+}
+
+HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
+                              std::uint64_t export_session) {
+  auto gathered = codec::encode_gather(segment, out.free_scratch());
+  // We built the segment; the codec refusing it is a bug, the scratch
+  // running out is the caller's batch being too small for max_segments.
+  if (!gathered) return failure(HeapError::bad_address);
+  std::size_t header_bytes = 0;
+  for (std::size_t i = 0; i < gathered.value().count; ++i) {
+    const auto* base = static_cast<const std::uint8_t*>(gathered.value().iov[i].iov_base);
+    if (base >= out.scratch_.data() && base < out.scratch_.data() + out.scratch_.size()) {
+      header_bytes += gathered.value().iov[i].iov_len;
+    }
+  }
+  out.used_ += header_bytes;
+  const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
+  out.segments_.push_back({record.config.engine_id, export_session, gathered.value()});
+  BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+  ++stats->segments_sent;
+  stats->bytes_sent += gathered.value().total_size;
+  return success();
+}
+
+HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) {
+  auto& txn = c.txn;
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, record.control_queue));
+  while (!queue.empty(txn)) {
+    BOOST_OUTCOME_TRY(addr, queue.pop_front(txn));
+    const db::ControlRecord control = load<db::ControlRecord>(txn, addr);
+    BOOST_OUTCOME_TRY(txn.free(addr));
+    codec::Segment segment;
+    segment.header.session = {control.originator, control.session_number};
+    std::vector<codec::Claim> claims;
+    switch (control.kind) {
+      case db::ControlKind::report: {
+        // The session supplies the report; a closed one yields nothing.
+        const auto session = ipc::PHashMap::open(txn, record.import_sessions)
+                                 .value()
+                                 .find(txn, control.session_number);
+        if (!session) continue;
+        const db::ImportSession s = load<db::ImportSession>(txn, *session);
+        if (s.state != db::ImportState::receiving) continue;
+        BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+        Addr report = ipc::kNullAddr;
+        for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
+          if (load<db::ReportRecord>(txn, reports.value(txn, n)).serial == control.serial) {
+            report = reports.value(txn, n);
+          }
+        }
+        if (report == ipc::kNullAddr) continue;
+        const db::ReportRecord rs = load<db::ReportRecord>(txn, report);
+        if (rs.acknowledged != 0) continue;
+        const auto* raw = c.txn.get<codec::Claim>(rs.claims);
+        claims.assign(raw, raw + rs.claim_count);
+        segment.header.type = codec::SegmentType::report;
+        segment.body = codec::ReportSegment{rs.serial, rs.checkpoint_serial, rs.upper_bound,
+                                            rs.lower_bound, codec::ClaimsView(claims)};
+        BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
+        BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::report, span, s.number, report,
+                                             response_interval(c, span, codec::encoded_size(segment))));
+        BOOST_OUTCOME_TRY(txn.put(report + offsetof(db::ReportRecord, timer), timer));
+        BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+        ++stats->reports_sent;
+        break;
+      }
+      case db::ControlKind::report_ack:
+        segment.header.type = codec::SegmentType::report_ack;
+        segment.body = codec::ReportAck{control.serial};
+        {
+          BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+          ++stats->report_acks_sent;
+        }
+        break;
+      case db::ControlKind::cancel_from_sender: {
+        const auto session = ipc::PHashMap::open(txn, root(c).export_sessions)
+                                 .value()
+                                 .find(txn, control.session_number);
+        if (!session) continue;
+        const db::ExportSession s = load<db::ExportSession>(txn, *session);
+        if (s.state != db::ExportState::cancelling) continue;
+        segment.header.type = codec::SegmentType::cancel_from_sender;
+        segment.body = codec::Cancel{static_cast<codec::CancelReason>(s.cancel_reason)};
+        BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
+        BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::cancel_export, span, s.number,
+                                             *session, response_interval(c, span, 16)));
+        BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ExportSession, timer), timer));
+        BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+        ++stats->cancels_sent[std::min<std::uint64_t>(s.cancel_reason, db::kCancelReasons - 1)];
+        break;
+      }
+      case db::ControlKind::cancel_from_receiver: {
+        const auto session = ipc::PHashMap::open(txn, record.import_sessions)
+                                 .value()
+                                 .find(txn, control.session_number);
+        if (!session) continue;
+        const db::ImportSession s = load<db::ImportSession>(txn, *session);
+        if (s.state != db::ImportState::cancelling) continue;
+        segment.header.type = codec::SegmentType::cancel_from_receiver;
+        segment.body = codec::Cancel{static_cast<codec::CancelReason>(s.cancel_reason)};
+        BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
+        BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::cancel_import, span, s.number,
+                                             *session, response_interval(c, span, 16)));
+        BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ImportSession, timer), timer));
+        BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+        ++stats->cancels_sent[std::min<std::uint64_t>(s.cancel_reason, db::kCancelReasons - 1)];
+        break;
+      }
+      case db::ControlKind::cancel_ack_to_sender:
+        segment.header.type = codec::SegmentType::cancel_ack_to_sender;
+        segment.body = codec::CancelAck{};
+        break;
+      case db::ControlKind::cancel_ack_to_receiver:
+        segment.header.type = codec::SegmentType::cancel_ack_to_receiver;
+        segment.body = codec::CancelAck{};
+        break;
+    }
+    BOOST_OUTCOME_TRY(emit(c, span, segment, out));
+    return true;
+  }
+  return false;
+}
+
+void Engine::detach_payloads(std::uint64_t export_session) {
+  if (active_batch_ == nullptr) return;
+  OutboundBatch& out = *active_batch_;
+  for (auto& segment : out.segments_) {
+    if (segment.export_session != export_session) continue;
+    for (std::size_t i = 0; i < segment.gather.count; ++i) {
+      iovec& v = segment.gather.iov[i];
+      const auto* base = static_cast<const std::uint8_t*>(v.iov_base);
+      if (base >= out.scratch_.data() && base < out.scratch_.data() + out.scratch_.size()) continue;
+      // The block is about to be freed: keep a copy in the scratch
+      // (OutboundBatch sizes it for a full batch of segments).
+      auto room = out.free_scratch();
+      std::copy_n(base, std::min(v.iov_len, room.size()), room.begin());
+      v.iov_base = room.data();
+      out.used_ += v.iov_len;
+    }
+    segment.export_session = 0;
+  }
+}
+
+HeapResult<bool> Engine::dequeue_data(Ctx& c, Addr span, OutboundBatch& out) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).data_queue));
+  while (!queue.empty(txn)) {
+    const Addr session = queue.value(txn, queue.first(txn));
+    BOOST_OUTCOME_TRY(cut, cut_segment(c, span, session, out));
+    if (cut) return true;
+    BOOST_OUTCOME_TRY(unqueue_data(c, span, session));
+  }
+  return false;
+}
+
+}  // namespace ltp::engine

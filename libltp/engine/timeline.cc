@@ -1,0 +1,156 @@
+// Timeline: the node's deadlines, a POrderedMap keyed (deadline ms,
+// sequence) -> TimerRecord, so the clock finds the next one in O(log n).
+// Timers waiting for the remote engine (CP, RS, CS, CR) are also listed on
+// their span so a contact's end can suspend them and its start resume
+// them, shifted by the outage (RFC 5326 6.5, 6.6).
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "ipc/pordered_map.h"
+#include "libltp/engine/engine.h"
+
+namespace ltp::engine {
+
+namespace {
+bool suspendable(db::TimerKind kind) {
+  return kind == db::TimerKind::checkpoint || kind == db::TimerKind::report ||
+         kind == db::TimerKind::cancel_export || kind == db::TimerKind::cancel_import;
+}
+}  // namespace
+
+HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
+  // First serial of a session: random below 2^14 like ION, never 0.
+  return 1 + rng_() % 16383;
+}
+
+std::uint64_t Engine::response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes) const {
+  const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
+  std::uint64_t owlt = 0, rate = 0;
+  if (vdb_ != nullptr) {
+    if (const auto* v = vdb_->find_span(record.config.engine_id)) {
+      owlt = v->owlt_ms;
+      rate = v->transmit_rate;
+    }
+  }
+  const std::uint64_t radiation = rate == 0 ? 0 : (segment_bytes * 1000 + rate - 1) / rate;
+  return 2 * owlt + root(c).config.own_queuing_ms + record.config.queuing_latency_ms + radiation;
+}
+
+HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std::uint64_t number,
+                                     Addr owner, std::uint64_t interval_ms) {
+  auto& txn = c.txn;
+  const db::DbRoot r = root(c);
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::TimerRecord)));
+  db::TimerRecord timer{kind, record.config.engine_id, number, owner, c.now + interval_ms,
+                        r.next_timer_sequence, 0, interval_ms, ipc::kNullAddr};
+  BOOST_OUTCOME_TRY(txn.put(db_.root_addr() + offsetof(db::DbRoot, next_timer_sequence),
+                            r.next_timer_sequence + 1));
+  if (suspendable(kind)) {
+    BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, record.timers));
+    BOOST_OUTCOME_TRY(node, list.push_back(txn, addr));
+    timer.span_list_node = node;
+    timer.suspended = record.suspended;
+  }
+  if (timer.suspended == 0) {
+    BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, r.timeline));
+    BOOST_OUTCOME_TRY(timeline.insert(txn, {timer.deadline_ms, timer.sequence}, addr));
+    const auto first = timeline.first(txn);
+    if (first && first->value == addr) wakeups_.timeline = true;
+  }
+  BOOST_OUTCOME_TRY(txn.put(addr, timer));
+  return addr;
+}
+
+HeapResult<void> Engine::stop_timer(Ctx& c, Addr addr) {
+  if (addr == ipc::kNullAddr) return success();
+  auto& txn = c.txn;
+  const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
+  if (timer.suspended == 0) {
+    BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, root(c).timeline));
+    BOOST_OUTCOME_TRY(timeline.erase(txn, {timer.deadline_ms, timer.sequence}));
+  }
+  if (timer.span_list_node != ipc::kNullAddr) {
+    const auto span = find_span(c, timer.span_engine);
+    BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, load<db::SpanRecord>(txn, *span).timers));
+    BOOST_OUTCOME_TRY(list.erase(txn, timer.span_list_node));
+  }
+  return txn.free(addr);
+}
+
+HeapResult<void> Engine::suspend_timers(Ctx& c, Addr span) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, root(c).timeline));
+  BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).timers));
+  for (Addr node = list.first(txn); node != ipc::kNullAddr; node = list.next(txn, node)) {
+    const Addr addr = list.value(txn, node);
+    db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
+    if (timer.suspended != 0) continue;
+    BOOST_OUTCOME_TRY(timeline.erase(txn, {timer.deadline_ms, timer.sequence}));
+    timer.remaining_ms = timer.deadline_ms > c.now ? timer.deadline_ms - c.now : 0;
+    timer.suspended = 1;
+    BOOST_OUTCOME_TRY(txn.put(addr, timer));
+  }
+  return txn.put(span + offsetof(db::SpanRecord, suspended), std::uint64_t{1});
+}
+
+HeapResult<void> Engine::resume_timers(Ctx& c, Addr span) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, root(c).timeline));
+  BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).timers));
+  for (Addr node = list.first(txn); node != ipc::kNullAddr; node = list.next(txn, node)) {
+    const Addr addr = list.value(txn, node);
+    db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
+    if (timer.suspended == 0) continue;
+    timer.deadline_ms = c.now + timer.remaining_ms;
+    timer.suspended = 0;
+    BOOST_OUTCOME_TRY(timeline.insert(txn, {timer.deadline_ms, timer.sequence}, addr));
+    BOOST_OUTCOME_TRY(txn.put(addr, timer));
+  }
+  wakeups_.timeline = true;
+  return txn.put(span + offsetof(db::SpanRecord, suspended), std::uint64_t{0});
+}
+
+// The timer record is already gone; its owner still names it, so clear
+// that first, then act.
+HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
+  auto& txn = c.txn;
+  switch (timer.kind) {
+    case db::TimerKind::checkpoint: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::CheckpointRecord, timer), ipc::kNullAddr));
+      const auto session = ipc::PHashMap::open(txn, root(c).export_sessions)
+                               .value()
+                               .find(txn, timer.session_number);
+      return checkpoint_expired(c, *session, timer.owner);
+    }
+    case db::TimerKind::report: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ReportRecord, timer), ipc::kNullAddr));
+      const auto span = find_span(c, timer.span_engine);
+      const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, *span).import_sessions)
+                               .value()
+                               .find(txn, timer.session_number);
+      return report_expired(c, *session, timer.owner);
+    }
+    case db::TimerKind::aggregation: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ExportSession, timer), ipc::kNullAddr));
+      return close_block(c, timer.owner);
+    }
+    case db::TimerKind::stale_import: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ImportSession, timer), ipc::kNullAddr));
+      return stale_import_check(c, timer.owner);
+    }
+    case db::TimerKind::cancel_export: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ExportSession, timer), ipc::kNullAddr));
+      return cancel_expired(c, timer);
+    }
+    case db::TimerKind::cancel_import: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ImportSession, timer), ipc::kNullAddr));
+      return cancel_expired(c, timer);
+    }
+    case db::TimerKind::closed_export:
+    case db::TimerKind::closed_import:
+      return forget_closed(c, timer);
+  }
+  return success();
+}
+
+}  // namespace ltp::engine
