@@ -2,11 +2,16 @@
 //  - every segment in the captures of real ION traffic decodes, and
 //    ltpdump's fields agree with tshark's LTP dissector frame by frame;
 //  - segments we encode (every type, random fields, with extensions)
-//    decode in tshark to the same fields, without malformed/expert marks.
+//    decode in tshark to the same fields, without malformed/expert marks,
+//    and in scapy's LTP layer to the same fields and payload.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <memory>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "libltp/codec/encode.h"
 #include "libltp/codec/testing/random_segment.h"
@@ -162,6 +167,68 @@ TEST_P(OurEncoding, TsharkDecodesTheSameFields) {
     EXPECT_EQ(objects[i]["session_number"], sessions[i].number);
   }
   EXPECT_EQ(expect_agreement(objects, tshark_ltp_fields(pcap)), objects.size() * 10 / 12);
+}
+
+// scapy's LTP layer (python3-scapy) reads SDNVs of up to 32 bits only,
+// and expects an SDNV in cancel-acks, which have no content.
+constexpr codec::testing::FieldLimits kScapyLimits{
+    .value_bits = 32, .serial_bits = 32, .bound_bits = 32};
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+  std::string text;
+  for (std::uint8_t b : bytes) text += fmt::format("{:02x}", b);
+  return text;
+}
+
+TEST_P(OurEncoding, ScapyDecodesTheSameFields) {
+  const bool with_extensions = GetParam();
+  ScratchDir scratch;
+  const std::string pcap = (scratch.path() / "encoded.pcap").string();
+  std::mt19937_64 rng(with_extensions ? 177 : 178);
+  std::vector<std::unique_ptr<codec::testing::RandomSegment>> segments;
+  {
+    PcapWriter writer(pcap, LinkType::ethernet);
+    ASSERT_TRUE(writer.ok());
+    for (int round = 0; round < 20; ++round) {
+      for (codec::SegmentType type : codec::testing::kAllSegmentTypes) {
+        if (type == codec::SegmentType::cancel_ack_to_sender ||
+            type == codec::SegmentType::cancel_ack_to_receiver) {
+          continue;
+        }
+        segments.push_back(std::make_unique<codec::testing::RandomSegment>(
+            rng, type, with_extensions, kScapyLimits));
+        std::vector<std::uint8_t> wire(codec::encoded_size(segments.back()->segment()));
+        ASSERT_TRUE(codec::encode(segments.back()->segment(), wire));
+        writer.write(wire);
+      }
+    }
+  }
+  const auto ours = ltpdump_json(pcap, "1113");
+  const auto result = run(std::string(OPENLTP_SCAPY_LTP) + " " + shell_quote(pcap));
+  ASSERT_EQ(result.exit_code, 0);
+  std::vector<nlohmann::json> theirs;
+  std::istringstream lines(result.output);
+  for (std::string line; std::getline(lines, line);) theirs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(theirs.size(), segments.size());
+  ASSERT_EQ(ours.size(), segments.size());
+
+  for (std::size_t i = 0; i < theirs.size(); ++i) {
+    const auto& scapy = theirs[i];
+    ASSERT_FALSE(scapy.contains("error")) << scapy.dump();
+    for (const auto& [key, value] : scapy.items()) {
+      if (key == "payload") continue;
+      auto expected = ours[i][key];
+      if (key == "header_extensions" || key == "trailer_extensions") {
+        for (auto& e : expected)
+          e = {{"tag", e["tag"]}, {"length", e["length"]}, {"value", e["value"]}};
+      }
+      EXPECT_EQ(value, expected) << "frame " << i + 1 << " " << key;
+    }
+    const auto* data = std::get_if<codec::DataSegment>(&segments[i]->segment().body);
+    if (data) {
+      EXPECT_EQ(scapy["payload"], hex(data->payload)) << "frame " << i + 1;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Random, OurEncoding, ::testing::Values(false, true),
