@@ -1,1 +1,255 @@
+#include "libltp/engine/testing/lockstep.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "ipc/pordered_map.h"
+#include "ipc/transaction.h"
+#include "libltp/codec/decode.h"
+#include "libltp/db/ltp_db.h"
+
+namespace ltp::engine::testing {
+
+namespace {
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "lockstep setup failed: %s\n", what);
+  std::abort();
+}
+}  // namespace
+
+std::vector<std::uint8_t> Lockstep::pattern(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::uint8_t> v(n);
+  for (auto& b : v) b = static_cast<std::uint8_t>(rng());
+  return v;
+}
+
+Lockstep::Lockstep(const LockstepConfig& config)
+    : config_(config), a_(std::make_unique<Side>()), b_(std::make_unique<Side>()) {
+  setup(*a_, kA);
+  setup(*b_, kB);
+}
+
+Lockstep::~Lockstep() {
+  for (Side* s : {a_.get(), b_.get()}) {
+    s->engine.reset();
+    s->segment.reset();
+    if (s->node) ipc::VolatileSegment::remove(*s->node);
+  }
+}
+
+void Lockstep::setup(Side& s, std::uint64_t id) {
+  s.id = id;
+  s.node.emplace(ipc::NodeDir::at(s.dir.path()).value());
+  if (!ipc::Heap::create(s.node->heap_path(), {.size = config_.heap_bytes, .log_size = 8 << 20})) {
+    fail("heap create");
+  }
+  auto heap = ipc::Heap::attach(s.node->heap_path());
+  if (!heap) fail("heap attach");
+  s.heap = std::move(heap).value();
+  auto segment = ipc::VolatileSegment::create(*s.node, s.heap->identity(), {.size = 1 << 20});
+  if (!segment) fail("volatile segment");
+  s.segment = std::move(segment).value();
+  s.vdb.emplace(db::VolatileDb::attach(*s.segment));
+  {
+    auto txn = s.heap->begin().value();
+    auto db = db::LtpDb::create(txn, id, config_.node).value();
+    db::SpanConfig span = config_.span;
+    span.engine_id = peer(id);
+    if (!db.add_span(txn, span)) fail("add span");
+    if (config_.open_clients && !db.open_client(txn, kClient, static_cast<std::uint64_t>(::getpid()))) {
+      fail("open client");
+    }
+    if (!txn.commit()) fail("commit");
+  }
+  db::VolatileSpan* v = s.vdb->span(peer(id));
+  v->owlt_ms = config_.owlt_ms;
+  v->transmit_rate = config_.transmit_rate;
+  auto engine = Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + id});
+  if (!engine) fail("engine attach");
+  s.engine = std::move(engine).value();
+  s.baseline_blocks = s.heap->header().alloc.blocks_in_use;
+}
+
+codec::SessionId Lockstep::send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
+                                std::uint64_t red_length) {
+  auto r = engine(from).send(kClient, peer(from), sdu, red_length, now_);
+  if (!r) return {};
+  return r.value();
+}
+
+void Lockstep::inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::uint64_t delay_ms) {
+  in_flight_.emplace(std::make_pair(now_ + delay_ms, arrival_sequence_++), Arrival{to, std::move(bytes)});
+}
+
+bool Lockstep::transmit(Side& s) {
+  bool any = false;
+  OutboundBatch batch;
+  for (;;) {
+    batch.clear();
+    auto n = s.engine->dequeue(peer(s.id), 64, now_, batch);
+    if (!n || n.value() == 0) break;
+    any = true;
+    for (const auto& out : batch.segments()) {
+      Crossing c;
+      c.from = s.id;
+      c.to = peer(s.id);
+      c.sent_at = now_;
+      c.bytes = OutboundBatch::flatten(out);
+      const auto decoded = codec::decode(c.bytes);
+      if (!decoded) fail("engine sent a segment its own decoder rejects");
+      const codec::Segment& seg = decoded.value();
+      c.type = seg.header.type;
+      c.session = seg.header.session;
+      if (const auto* d = std::get_if<codec::DataSegment>(&seg.body)) {
+        c.offset = d->offset;
+        c.length = d->length();
+        if (d->checkpoint) {
+          c.checkpoint_serial = d->checkpoint->checkpoint_serial;
+          c.report_serial = d->checkpoint->report_serial;
+        }
+      } else if (const auto* rs = std::get_if<codec::ReportSegment>(&seg.body)) {
+        c.report_serial = rs->report_serial;
+        c.checkpoint_serial = rs->checkpoint_serial;
+        c.claims = rs->claims.size();
+      } else if (const auto* ra = std::get_if<codec::ReportAck>(&seg.body)) {
+        c.report_serial = ra->report_serial;
+      } else if (const auto* x = std::get_if<codec::Cancel>(&seg.body)) {
+        c.reason = static_cast<std::uint8_t>(x->reason);
+      }
+      c.index_of_type = s.sent_by_type[c.type]++;
+      const Verdict v = filter_ ? filter_(c) : Verdict{};
+      for (int i = 0; i < v.copies; ++i) {
+        in_flight_.emplace(std::make_pair(now_ + config_.owlt_ms + v.delay_ms, arrival_sequence_++),
+                           Arrival{c.to, c.bytes});
+      }
+      trace_.push_back(std::move(c));
+    }
+  }
+  return any;
+}
+
+void Lockstep::collect_notices(Side& s) {
+  for (;;) {
+    auto n = s.engine->next_notice(kClient);
+    if (!n || !n.value()) return;
+    const Notice& notice = *n.value();
+    SeenNotice seen{notice.type, notice.session, notice.reason, notice.end_of_block, notice.offset,
+                    notice.length, {}};
+    if (notice.data != ipc::kNullAddr) {
+      seen.data = s.engine->read_data(notice.data);
+      (void)s.engine->release_data(notice.data);
+    }
+    s.notices.push_back(std::move(seen));
+  }
+}
+
+bool Lockstep::step() {
+  bool acted = false;
+  while (!actions_.empty() && actions_.begin()->first <= now_) {
+    auto action = std::move(actions_.begin()->second);
+    actions_.erase(actions_.begin());
+    action();
+    acted = true;
+  }
+  for (Side* s : {a_.get(), b_.get()}) acted |= transmit(*s);
+  // Deliver what has arrived, each engine's share as one batch.
+  std::map<std::uint64_t, std::vector<std::vector<std::uint8_t>>> arrived;
+  while (!in_flight_.empty() && in_flight_.begin()->first.first <= now_) {
+    arrived[in_flight_.begin()->second.to].push_back(std::move(in_flight_.begin()->second.bytes));
+    in_flight_.erase(in_flight_.begin());
+  }
+  for (auto& [to, datagrams] : arrived) {
+    std::vector<std::span<const std::uint8_t>> views(datagrams.begin(), datagrams.end());
+    (void)engine(to).handle_inbound_batch(views, now_);
+    acted = true;
+  }
+  for (Side* s : {a_.get(), b_.get()}) {
+    const auto deadline = s->engine->next_deadline();
+    if (deadline && *deadline <= now_) {
+      (void)s->engine->on_timers(now_);
+      acted = true;
+    }
+    collect_notices(*s);
+  }
+  return acted;
+}
+
+std::optional<std::uint64_t> Lockstep::next_event() {
+  std::optional<std::uint64_t> next;
+  auto consider = [&](std::optional<std::uint64_t> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  if (!in_flight_.empty()) consider(in_flight_.begin()->first.first);
+  if (!actions_.empty()) consider(actions_.begin()->first);
+  consider(a_->engine->next_deadline());
+  consider(b_->engine->next_deadline());
+  return next;
+}
+
+bool Lockstep::run(std::uint64_t limit_ms) {
+  const std::uint64_t end = now_ + limit_ms;
+  int same_instant = 0;
+  while (now_ <= end) {
+    if (step()) {
+      if (++same_instant < 100000) continue;
+      fail("engines never settle at one instant");
+    }
+    same_instant = 0;
+    const auto next = next_event();
+    if (!next) return true;
+    now_ = std::max(now_ + 1, *next);
+  }
+  return false;
+}
+
+std::size_t Lockstep::count(std::uint64_t from, codec::SegmentType type) const {
+  std::size_t n = 0;
+  for (const auto& c : trace_) n += c.from == from && c.type == type;
+  return n;
+}
+
+std::vector<SeenNotice> Lockstep::notices(std::uint64_t id, db::NoticeType type) const {
+  std::vector<SeenNotice> out;
+  for (const auto& n : side(id).notices) {
+    if (n.type == type) out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<std::string> Lockstep::leftovers(std::uint64_t id) {
+  Side& s = side(id);
+  std::vector<std::string> problems;
+  const std::string who = id == kA ? "A: " : "B: ";
+  auto txn = s.heap->begin().value();
+  const auto db = db::LtpDb::open(txn).value();
+  const db::DbRoot root = db.root(txn);
+  auto check = [&](std::uint64_t n, const char* what) {
+    if (n != 0) problems.push_back(who + what + " = " + std::to_string(n));
+  };
+  check(ipc::PHashMap::open(txn, root.export_sessions).value().size(txn), "export sessions");
+  check(ipc::PHashMap::open(txn, root.closed_exports).value().size(txn), "closed exports");
+  check(ipc::POrderedMap::open(txn, root.timeline).value().size(txn), "timers");
+  const auto span = db.find_span(txn, peer(id));
+  const db::SpanRecord record = *txn.get<db::SpanRecord>(*span);
+  check(ipc::PHashMap::open(txn, record.import_sessions).value().size(txn), "import sessions");
+  check(ipc::PHashMap::open(txn, record.closed_imports).value().size(txn), "closed imports");
+  check(ipc::PList::open(txn, record.control_queue).value().size(txn), "control queue");
+  check(ipc::PList::open(txn, record.data_queue).value().size(txn), "data queue");
+  check(ipc::PList::open(txn, record.timers).value().size(txn), "span timers");
+  check(record.open_block, "open block");
+  check(record.export_count, "export count");
+  check(record.import_count, "import count");
+  (void)txn.commit();
+  const std::uint64_t blocks = s.heap->header().alloc.blocks_in_use;
+  if (blocks != s.baseline_blocks) {
+    problems.push_back(who + "heap objects " + std::to_string(blocks) + " vs " +
+                       std::to_string(s.baseline_blocks) + " at start");
+  }
+  return problems;
+}
+
+}  // namespace ltp::engine::testing

@@ -1,0 +1,167 @@
+// Lockstep: two engines in one process, each with its own heap and
+// volatile segment in a temporary directory, joined back to back by a
+// simulated link under an injected clock.
+//
+// Used by the engine tests (scenario_test.cc, random_test.cc). Each step
+// dequeues everything both engines have to send, passes every segment
+// through the test's filter (which may drop, duplicate or delay it, by
+// type or index), delivers what has arrived, fires due timers and collects
+// notices; then the clock jumps to the next arrival, deadline or scheduled
+// action. Nothing waits in real time. check_clean() verifies that no
+// session, queue entry, timer, notice or heap object is left behind.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ipc/heap.h"
+#include "ipc/node_dir.h"
+#include "ipc/testing/temp_dir.h"
+#include "ipc/volatile_segment.h"
+#include "libltp/codec/segment.h"
+#include "libltp/db/volatile_db.h"
+#include "libltp/engine/engine.h"
+
+namespace ltp::engine::testing {
+
+inline constexpr std::uint64_t kClient = 1;
+
+class CountingSignals final : public EngineSignals {
+ public:
+  void segments_ready(std::uint64_t) override { ++segments; }
+  void notice_ready(std::uint64_t) override { ++notices; }
+  void timeline_changed() override { ++timeline; }
+  void export_window_open(std::uint64_t) override { ++windows; }
+  int segments = 0, notices = 0, timeline = 0, windows = 0;
+};
+
+// A notice as the client saw it, data read out and released.
+struct SeenNotice {
+  db::NoticeType type;
+  codec::SessionId session;
+  std::uint8_t reason;
+  bool end_of_block;
+  std::uint64_t offset;
+  std::uint64_t length;
+  std::vector<std::uint8_t> data;
+};
+
+struct LockstepConfig {
+  db::NodeConfig node;
+  db::SpanConfig span;  // engine_id is filled in per side
+  std::uint64_t owlt_ms = 100;
+  std::uint64_t transmit_rate = 0;  // bytes/s; 0 = no radiation time
+  std::uint64_t seed = 1;
+  bool open_clients = true;
+  std::uint64_t heap_bytes = std::uint64_t{64} << 20;
+};
+
+// One segment on the simulated link.
+struct Crossing {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  codec::SegmentType type{};
+  codec::SessionId session;
+  std::uint64_t offset = 0;           // data segments
+  std::uint64_t length = 0;           // data segments
+  std::uint64_t checkpoint_serial = 0;
+  std::uint64_t report_serial = 0;    // RS, RA, and data answering an RS
+  std::uint64_t claims = 0;           // RS
+  std::uint8_t reason = 0;            // CS, CR
+  std::uint64_t index_of_type = 0;    // nth segment of this type from this sender (0-based)
+  std::uint64_t sent_at = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
+// What the link does with a segment: deliver `copies` times (0 = drop),
+// `delay_ms` later than the OWLT.
+struct Verdict {
+  int copies = 1;
+  std::uint64_t delay_ms = 0;
+};
+using LinkFilter = std::function<Verdict(const Crossing&)>;
+
+class Lockstep {
+ public:
+  static constexpr std::uint64_t kA = 1;
+  static constexpr std::uint64_t kB = 2;
+
+  explicit Lockstep(const LockstepConfig& config = {});
+  ~Lockstep();
+
+  Engine& engine(std::uint64_t id) { return *side(id).engine; }
+  CountingSignals& signals(std::uint64_t id) { return side(id).signals; }
+  db::VolatileSpan& vspan(std::uint64_t id) { return *side(id).vdb->span(peer(id)); }
+  std::uint64_t now() const { return now_; }
+  void set_filter(LinkFilter filter) { filter_ = std::move(filter); }
+  // Runs `action` when the clock reaches `at`.
+  void at(std::uint64_t at, std::function<void()> action) { actions_.emplace(at, std::move(action)); }
+
+  codec::SessionId send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
+                        std::uint64_t red_length = kAllRed);
+  // Runs until nothing is queued, in flight, due or scheduled (true), or
+  // until `limit_ms` of simulated time has passed (false).
+  bool run(std::uint64_t limit_ms = 3'600'000);
+  // Delivers raw bytes to an engine as if they came off the link.
+  void inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::uint64_t delay_ms = 0);
+
+  const std::vector<Crossing>& trace() const { return trace_; }
+  std::size_t count(std::uint64_t from, codec::SegmentType type) const;
+  const std::vector<SeenNotice>& notices(std::uint64_t id) const { return side(id).notices; }
+  std::vector<SeenNotice> notices(std::uint64_t id, db::NoticeType type) const;
+
+  // Problems left behind once everything has aged out (empty if clean).
+  std::vector<std::string> leftovers(std::uint64_t id);
+  std::vector<std::string> leftovers() {
+    auto a = leftovers(kA);
+    auto b = leftovers(kB);
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }
+
+  static std::vector<std::uint8_t> pattern(std::size_t n, std::uint64_t seed);
+  static std::uint64_t peer(std::uint64_t id) { return id == kA ? kB : kA; }
+
+ private:
+  struct Side {
+    std::uint64_t id = 0;
+    ipc::testing::TempDir dir;
+    std::optional<ipc::NodeDir> node;
+    std::unique_ptr<ipc::Heap> heap;
+    std::unique_ptr<ipc::VolatileSegment> segment;
+    std::optional<db::VolatileDb> vdb;
+    CountingSignals signals;
+    std::unique_ptr<Engine> engine;
+    std::uint64_t baseline_blocks = 0;
+    std::vector<SeenNotice> notices;
+    std::map<codec::SegmentType, std::uint64_t> sent_by_type;
+  };
+  struct Arrival {
+    std::uint64_t to;
+    std::vector<std::uint8_t> bytes;
+  };
+  Side& side(std::uint64_t id) { return id == kA ? *a_ : *b_; }
+  const Side& side(std::uint64_t id) const { return id == kA ? *a_ : *b_; }
+  void setup(Side& s, std::uint64_t id);
+  bool step();  // true if anything happened at `now_`
+  bool transmit(Side& s);
+  void collect_notices(Side& s);
+  std::optional<std::uint64_t> next_event();
+
+  LockstepConfig config_;
+  std::unique_ptr<Side> a_, b_;
+  std::uint64_t now_ = 1'000'000;
+  std::uint64_t arrival_sequence_ = 0;
+  std::multimap<std::pair<std::uint64_t, std::uint64_t>, Arrival> in_flight_;
+  std::multimap<std::uint64_t, std::function<void()>> actions_;
+  std::vector<Crossing> trace_;
+  LinkFilter filter_;
+};
+
+}  // namespace ltp::engine::testing
