@@ -58,11 +58,14 @@ HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::Canc
   db::ImportSession s = load<db::ImportSession>(txn, session);
   if (s.state == db::ImportState::cancelling) return success();
   const auto span = find_span(c, s.originator);
-  BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::import_cancelled, s.originator,
-                                                 s.number, static_cast<std::uint64_t>(reason), 0, 0,
-                                                 0, ipc::kNullAddr}));
-  BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
-  ++stats->import_sessions_cancelled;
+  if (s.red_delivered == 0) {
+    // A client that has its red part already had its one outcome.
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::import_cancelled, s.originator,
+                                                   s.number, static_cast<std::uint64_t>(reason), 0,
+                                                   0, 0, ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+    ++stats->import_sessions_cancelled;
+  }
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
   while (!reports.empty(txn)) {

@@ -227,8 +227,6 @@ HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
   db::ReportRecord rs = load<db::ReportRecord>(txn, report);
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
   if (rs.retransmissions >= limits.report) {
-    // The red part, if delivered, stays delivered: just stop.
-    if (s.red_delivered != 0) return close_import(c, session);
     return cancel_import_session(c, session, codec::CancelReason::retransmission_limit);
   }
   ++rs.retransmissions;

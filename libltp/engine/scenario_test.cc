@@ -2,6 +2,7 @@
 // lock-step (testing/lockstep.h).
 #include <gtest/gtest.h>
 
+#include "libltp/codec/encode.h"
 #include "libltp/engine/testing/lockstep.h"
 
 namespace ltp::engine {
@@ -57,6 +58,662 @@ TEST(EngineScenario, AllRed) {
   EXPECT_EQ(stats.export_sessions_completed, 1u);
   EXPECT_EQ(stats.checkpoints_sent, 1u);
   EXPECT_EQ(net.engine(kB).stats(kA).value().import_sessions_completed, 1u);
+  expect_clean(net);
+}
+
+
+// Drops the crossings `pred` selects (every copy), delivers the rest.
+testing::LinkFilter drop_if(std::function<bool(const Crossing&)> pred) {
+  return [pred](const Crossing& c) { return pred(c) ? Verdict{0, 0} : Verdict{}; };
+}
+
+void expect_delivered_once(Lockstep& net, const std::vector<std::uint8_t>& sdu) {
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 1u);
+  EXPECT_EQ(red[0].data, sdu);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_cancelled).size(), 0u);
+  EXPECT_EQ(net.notices(kB, NoticeType::import_cancelled).size(), 0u);
+}
+
+std::vector<std::uint8_t> encode_segment(const codec::Segment& segment) {
+  std::vector<std::uint8_t> out(codec::encoded_size(segment));
+  EXPECT_TRUE(codec::encode(segment, out));
+  return out;
+}
+
+std::vector<std::uint8_t> data_segment(SegmentType type, std::uint64_t number, std::uint64_t offset,
+                                       const std::vector<std::uint8_t>& payload,
+                                       std::uint64_t checkpoint_serial = 0) {
+  codec::Segment seg;
+  seg.header.type = type;
+  seg.header.session = {kA, number};
+  codec::DataSegment d;
+  d.client_service_id = testing::kClient;
+  d.offset = offset;
+  d.payload = payload;
+  if (codec::is_checkpoint(type)) d.checkpoint = codec::CheckpointSerials{checkpoint_serial, 0};
+  seg.body = d;
+  return encode_segment(seg);
+}
+
+TEST(EngineScenario, RedAndGreen) {
+  Lockstep net(base_config());
+  const auto sdu = Lockstep::pattern(5000, 2);
+  net.send(kA, sdu, 2000);
+  ASSERT_TRUE(net.run());
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 1u);
+  EXPECT_EQ(red[0].data, std::vector<std::uint8_t>(sdu.begin(), sdu.begin() + 2000));
+  EXPECT_FALSE(red[0].end_of_block);
+  std::vector<std::uint8_t> green(3000);
+  std::size_t green_bytes = 0;
+  bool eob = false;
+  for (const auto& n : net.notices(kB, NoticeType::green_segment)) {
+    std::copy(n.data.begin(), n.data.end(), green.begin() + (n.offset - 2000));
+    green_bytes += n.length;
+    eob |= n.end_of_block;
+  }
+  EXPECT_EQ(green_bytes, 3000u);
+  EXPECT_TRUE(eob);
+  EXPECT_EQ(green, std::vector<std::uint8_t>(sdu.begin() + 2000, sdu.end()));
+  EXPECT_EQ(net.count(kA, SegmentType::red_checkpoint_eorp), 1u);
+  EXPECT_EQ(net.count(kA, SegmentType::green_data_eob), 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, AllGreen) {
+  Lockstep net(base_config());
+  const auto sdu = Lockstep::pattern(3500, 3);
+  net.send(kA, sdu, 0);
+  ASSERT_TRUE(net.run());
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
+  const auto green = net.notices(kB, NoticeType::green_segment);
+  ASSERT_EQ(green.size(), 4u);
+  std::vector<std::uint8_t> got;
+  for (const auto& n : green) got.insert(got.end(), n.data.begin(), n.data.end());
+  EXPECT_EQ(got, sdu);
+  EXPECT_TRUE(green.back().end_of_block);
+  EXPECT_EQ(net.count(kB, SegmentType::report), 0u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, OneDataSegmentDropped) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) {
+    return c.type == SegmentType::red_data && c.index_of_type == 2;
+  }));
+  const auto sdu = Lockstep::pattern(6000, 4);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  // Exactly the gap goes again, as a checkpoint citing the report.
+  std::vector<Crossing> resent;
+  for (const auto& c : net.trace()) {
+    if (c.from == kA && c.report_serial != 0 && codec::is_data(c.type)) resent.push_back(c);
+  }
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].type, SegmentType::red_checkpoint);
+  EXPECT_EQ(net.count(kB, SegmentType::report), 2u);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().data_segments_retransmitted, 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, TwoDataSegmentsDropped) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) {
+    return c.type == SegmentType::red_data && (c.index_of_type == 0 || c.index_of_type == 3);
+  }));
+  const auto sdu = Lockstep::pattern(8000, 5);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().data_segments_retransmitted, 2u);
+  EXPECT_EQ(net.count(kA, SegmentType::red_checkpoint), 1u);  // only the last retransmission
+  expect_clean(net);
+}
+
+TEST(EngineScenario, DropsWithDiscretionaryCheckpoints) {
+  auto config = base_config();
+  config.span.checkpoint_every_segments = 3;
+  Lockstep net(config);
+  net.set_filter(drop_if([](const Crossing& c) {
+    return c.from == kA && codec::is_data(c.type) && c.report_serial == 0 &&
+           (c.offset == 1000 || c.offset == 5000);
+  }));
+  const auto sdu = Lockstep::pattern(10000, 6);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  EXPECT_GE(net.count(kB, SegmentType::report), 4u);  // mid-block checkpoints answered too
+  expect_clean(net);
+}
+
+TEST(EngineScenario, CheckpointDropped) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) {
+    return c.type == SegmentType::red_checkpoint_eorp_eob && c.index_of_type == 0;
+  }));
+  const auto sdu = Lockstep::pattern(3000, 7);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  std::vector<Crossing> cps;
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::red_checkpoint_eorp_eob) cps.push_back(c);
+  }
+  ASSERT_EQ(cps.size(), 2u);
+  EXPECT_EQ(cps[0].checkpoint_serial, cps[1].checkpoint_serial);  // a resent CP keeps its serial
+  EXPECT_EQ(cps[1].sent_at - cps[0].sent_at, 2 * 100 + 50 + 50u);  // 2 OWLT + both queuing times
+  expect_clean(net);
+}
+
+TEST(EngineScenario, EobCheckpointAlwaysDroppedCancelsWithRetransmissionLimit) {
+  auto config = base_config();
+  config.span.checkpoint_limit = 3;
+  Lockstep net(config);
+  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::red_checkpoint_eorp_eob; }));
+  const auto sdu = Lockstep::pattern(3000, 8);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.count(kA, SegmentType::red_checkpoint_eorp_eob), 4u);  // 1 + limit
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, static_cast<std::uint8_t>(codec::CancelReason::retransmission_limit));
+  EXPECT_EQ(cancelled[0].data, sdu);  // the SDU comes back
+  EXPECT_TRUE(net.notices(kA, NoticeType::export_complete).empty());
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_from_sender), 1u);
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_ack_to_sender), 1u);
+  const auto import_cancelled = net.notices(kB, NoticeType::import_cancelled);
+  ASSERT_EQ(import_cancelled.size(), 1u);
+  EXPECT_EQ(import_cancelled[0].reason, 2);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
+  EXPECT_EQ(net.engine(kA).stats(kB).value().cancels_sent[2], 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, ReportDropped) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::report && c.index_of_type == 0; }));
+  const auto sdu = Lockstep::pattern(3000, 9);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  std::vector<Crossing> reports;
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::report) reports.push_back(c);
+  }
+  ASSERT_GE(reports.size(), 2u);
+  EXPECT_EQ(reports[0].report_serial, reports[1].report_serial);  // resent, same serial
+  EXPECT_EQ(net.count(kA, SegmentType::report_ack), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, ReportAckDropped) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::report_ack && c.index_of_type == 0; }));
+  const auto sdu = Lockstep::pattern(3000, 10);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  EXPECT_EQ(net.count(kB, SegmentType::report), 2u);
+  EXPECT_EQ(net.count(kA, SegmentType::report_ack), 2u);  // the late RS is acked from closed memory
+  EXPECT_EQ(net.engine(kA).stats(kB).value().segments_dropped_closed, 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, ReportAckAlwaysDroppedCancelsWithRetransmissionLimit) {
+  auto config = base_config();
+  config.span.report_limit = 2;
+  Lockstep net(config);
+  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::report_ack; }));
+  const auto sdu = Lockstep::pattern(3000, 11);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.count(kB, SegmentType::report), 3u);
+  ASSERT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 1u);
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::cancel_from_receiver) {
+      EXPECT_EQ(c.reason, 2);
+    }
+  }
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_ack_to_receiver), 1u);
+  // The red part was whole before the limit: delivered once, no second outcome.
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_TRUE(net.notices(kB, NoticeType::import_cancelled).empty());
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, MultiReportWithOneReportLost) {
+  auto config = base_config();
+  Lockstep net(config);
+  // Every other first-pass segment lost: 25 claims, so two reports.
+  net.set_filter([](const Crossing& c) {
+    if (c.type == SegmentType::red_data && c.report_serial == 0 && c.index_of_type % 2 == 1) return Verdict{0, 0};
+    if (c.type == SegmentType::report && c.index_of_type == 1) return Verdict{0, 0};
+    return Verdict{};
+  });
+  const auto sdu = Lockstep::pattern(50 * 950, 12);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  std::vector<Crossing> reports;
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::report) reports.push_back(c);
+  }
+  ASSERT_GE(reports.size(), 3u);
+  EXPECT_EQ(reports[0].claims, 20u);
+  EXPECT_EQ(reports[1].report_serial, reports[0].report_serial + 1);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, SegmentsReordered) {
+  Lockstep net(base_config());
+  net.set_filter([](const Crossing& c) { return Verdict{1, (c.index_of_type * 37 + c.length) % 250}; });
+  const auto sdu = Lockstep::pattern(20000, 13);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, SegmentsDuplicated) {
+  Lockstep net(base_config());
+  net.set_filter([](const Crossing& c) { return Verdict{2, c.index_of_type % 3 * 20}; });
+  const auto sdu = Lockstep::pattern(20000, 14);
+  net.send(kA, sdu, 15000);
+  ASSERT_TRUE(net.run());
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 1u);
+  EXPECT_EQ(red[0].data, std::vector<std::uint8_t>(sdu.begin(), sdu.begin() + 15000));
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  EXPECT_TRUE(net.notices(kA, NoticeType::export_cancelled).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, MiscoloredRedAboveGreen) {
+  Lockstep net(base_config());
+  net.inject(kB, data_segment(SegmentType::green_data, 77, 100, Lockstep::pattern(100, 1)));
+  net.inject(kB, data_segment(SegmentType::red_data, 77, 150, Lockstep::pattern(100, 2)), 1);
+  ASSERT_TRUE(net.run());
+  ASSERT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 1u + net.engine(kB).stats(kA).value().cancel_retransmissions);
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::cancel_from_receiver) {
+      EXPECT_EQ(c.reason, 3);
+    }
+  }
+  const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 3);
+  EXPECT_EQ(net.engine(kB).stats(kA).value().cancels_sent[3], 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, MiscoloredGreenBelowRed) {
+  Lockstep net(base_config());
+  net.inject(kB, data_segment(SegmentType::red_checkpoint_eorp, 78, 0, Lockstep::pattern(200, 1), 5));
+  net.inject(kB, data_segment(SegmentType::green_data, 78, 150, Lockstep::pattern(100, 2)), 1);
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 3);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty() ||
+              net.notices(kB, NoticeType::red_part).size() == 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, TooMuchRedData) {
+  Lockstep net(base_config());
+  // The EORP says the red part ends at 100; more red data follows.
+  net.inject(kB, data_segment(SegmentType::red_data, 79, 0, Lockstep::pattern(50, 1)));
+  net.inject(kB, data_segment(SegmentType::red_checkpoint_eorp, 79, 50, Lockstep::pattern(50, 2), 9), 1);
+  net.inject(kB, data_segment(SegmentType::red_data, 79, 100, Lockstep::pattern(50, 3)), 2);
+  ASSERT_TRUE(net.run());
+  // The red part [0,100) was whole when the checkpoint came: delivered, then
+  // the excess is refused (its session is already closed or cancelled).
+  const auto red = net.notices(kB, NoticeType::red_part);
+  EXPECT_LE(red.size(), 1u);
+  EXPECT_EQ(net.engine(kB).stats(kA).value().import_sessions_completed, 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, UnknownClientServiceIsUnreachable) {
+  Lockstep net(base_config());
+  net.close_client(kB);
+  const auto sdu = Lockstep::pattern(3000, 15);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  ASSERT_GE(net.count(kB, SegmentType::cancel_from_receiver), 1u);
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::cancel_from_receiver) {
+      EXPECT_EQ(c.reason, 1);
+    }
+  }
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 1);
+  EXPECT_EQ(cancelled[0].data, sdu);
+  EXPECT_GE(net.count(kA, SegmentType::cancel_ack_to_receiver), 1u);
+  EXPECT_TRUE(net.notices(kB).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, SenderCancel) {
+  Lockstep net(base_config());
+  const auto sdu = Lockstep::pattern(30000, 16);
+  const auto sid = net.send(kA, sdu);
+  net.at(net.now() + 150, [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 0);
+  EXPECT_EQ(cancelled[0].data, sdu);
+  EXPECT_TRUE(net.notices(kA, NoticeType::export_complete).empty());
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_from_sender), 1u);
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_ack_to_sender), 1u);
+  const auto imported = net.notices(kB, NoticeType::import_cancelled);
+  ASSERT_EQ(imported.size(), 1u);
+  EXPECT_EQ(imported[0].reason, 0);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, ReceiverCancel) {
+  Lockstep net(base_config());
+  const auto sdu = Lockstep::pattern(30000, 17);
+  const auto sid = net.send(kA, sdu);
+  net.at(net.now() + 101, [&] { ASSERT_TRUE(net.engine(kB).cancel_import(kA, sid.number, net.now())); });
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 0);
+  EXPECT_EQ(cancelled[0].data, sdu);
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 1u);
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_ack_to_receiver), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::import_cancelled).size(), 1u);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, CancelSegmentsLost) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) {
+    return (c.type == SegmentType::cancel_from_sender && c.index_of_type == 0) ||
+           (c.type == SegmentType::cancel_ack_to_sender && c.index_of_type == 0);
+  }));
+  const auto sdu = Lockstep::pattern(30000, 18);
+  const auto sid = net.send(kA, sdu);
+  net.at(net.now() + 150, [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_from_sender), 3u);
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_ack_to_sender), 2u);  // the second from closed memory
+  EXPECT_EQ(net.notices(kA, NoticeType::export_cancelled).size(), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::import_cancelled).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, StaleSegmentsAfterCloseDoNotReopen) {
+  Lockstep net(base_config());
+  const auto sdu = Lockstep::pattern(3000, 19);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run(2000) || true);
+  ASSERT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  // Replay everything that crossed, late but within the closed-session memory.
+  const auto replay = net.trace();
+  for (const auto& c : replay) net.inject(c.to, c.bytes, 10);
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_TRUE(net.notices(kB, NoticeType::import_cancelled).empty());
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  EXPECT_GE(net.engine(kB).stats(kA).value().segments_dropped_closed, 4u);
+  // Late RS: acked again; no data retransmitted.
+  EXPECT_EQ(net.engine(kA).stats(kB).value().data_segments_retransmitted, 0u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, LateCancelsAnsweredFromClosedMemory) {
+  Lockstep net(base_config());
+  const auto sid = net.send(kA, Lockstep::pattern(2000, 20));
+  ASSERT_TRUE(net.run(3000) || true);
+  codec::Segment cs;
+  cs.header.type = SegmentType::cancel_from_sender;
+  cs.header.session = sid;
+  cs.body = codec::Cancel{codec::CancelReason::user_cancelled};
+  net.inject(kB, encode_segment(cs));
+  codec::Segment cr = cs;
+  cr.header.type = SegmentType::cancel_from_receiver;
+  net.inject(kA, encode_segment(cr));
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_ack_to_sender), 1u);
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_ack_to_receiver), 1u);
+  EXPECT_TRUE(net.notices(kA, NoticeType::export_cancelled).empty());
+  EXPECT_TRUE(net.notices(kB, NoticeType::import_cancelled).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, ExportSessionTableFull) {
+  auto config = base_config();
+  config.span.max_export_sessions = 2;
+  Lockstep net(config);
+  const auto one = Lockstep::pattern(2000, 21), two = Lockstep::pattern(2000, 22);
+  net.send(kA, one);
+  net.send(kA, two);
+  EXPECT_EQ(net.engine(kA).send(testing::kClient, kB, one, kAllRed, net.now()).error(),
+            EngineError::window_full);
+  ASSERT_TRUE(net.run());
+  EXPECT_GE(net.signals(kA).windows, 2);
+  const auto three = Lockstep::pattern(2000, 23);
+  net.send(kA, three);
+  ASSERT_TRUE(net.run());
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 3u);
+  EXPECT_EQ(red[2].data, three);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, ImportSessionTableFull) {
+  auto config = base_config();
+  config.span.max_export_sessions = 3;
+  config.span.checkpoint_limit = 10;
+  config.tweak = [](std::uint64_t id, db::NodeConfig&, db::SpanConfig& span) {
+    if (id == kB) span.max_import_sessions = 1;
+  };
+  Lockstep net(config);
+  std::vector<std::vector<std::uint8_t>> sdus;
+  for (int i = 0; i < 3; ++i) {
+    sdus.push_back(Lockstep::pattern(2500, 30 + i));
+    net.send(kA, sdus.back());
+  }
+  ASSERT_TRUE(net.run());
+  EXPECT_GT(net.engine(kB).stats(kA).value().segments_dropped_limit, 0u);
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 3u);  // later sessions get in once the first closes
+  for (const auto& n : red) EXPECT_EQ(n.data, sdus[n.session.number - 1]);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 3u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, HeapFullOnReceiverCancels) {
+  auto config = base_config();
+  config.span.max_segment_size = 8000;
+  config.tweak = [](std::uint64_t id, db::NodeConfig& node, db::SpanConfig&) {
+    if (id == kB) node.heapmax = 300000;  // the database itself takes some of it
+  };
+  Lockstep net(config);
+  const auto sdu = Lockstep::pattern(400000, 24);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 4);  // SYS_CNCLD
+  EXPECT_EQ(net.notices(kB, NoticeType::import_cancelled).size(), 1u);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, HeapFullOnSenderRefusesSend) {
+  auto config = base_config();
+  config.node.heapmax = 200000;
+  Lockstep net(config);
+  EXPECT_EQ(net.engine(kA).send(testing::kClient, kB, Lockstep::pattern(300000, 1), kAllRed, net.now()).error(),
+            EngineError::over_heapmax);
+  ASSERT_TRUE(net.run());
+  EXPECT_TRUE(net.trace().empty());
+  expect_clean(net);
+}
+
+// The link is dead for 10 s from 50 ms after the start.
+bool in_outage(std::uint64_t start, std::uint64_t t) { return t >= start + 50 && t < start + 10050; }
+
+TEST(EngineScenario, LinkOutageWithContactCues) {
+  auto config = base_config();
+  config.span.checkpoint_limit = 2;
+  Lockstep net(config);
+  const std::uint64_t start = net.now();
+  net.set_filter(drop_if([start](const Crossing& c) { return in_outage(start, c.sent_at); }));
+  for (auto id : {kA, kB}) {
+    net.at(start + 50, [&net, id] { ASSERT_TRUE(net.engine(id).link_state(Lockstep::peer(id), false, net.now())); });
+    net.at(start + 10050, [&net, id] { ASSERT_TRUE(net.engine(id).link_state(Lockstep::peer(id), true, net.now())); });
+  }
+  // Sent at start + 40: the CP crosses before the outage, the RS is lost in it.
+  const auto sdu = Lockstep::pattern(3000, 25);
+  net.at(start + 40, [&] { net.send(kA, sdu); });
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  // Suspended timers did not burn retransmissions during the outage.
+  EXPECT_LE(net.engine(kA).stats(kB).value().checkpoints_retransmitted, 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, LinkOutageWithoutCuesExhaustsRetransmissions) {
+  auto config = base_config();
+  config.span.checkpoint_limit = 2;
+  Lockstep net(config);
+  const std::uint64_t start = net.now();
+  net.set_filter(drop_if([start](const Crossing& c) { return in_outage(start, c.sent_at); }));
+  const auto sdu = Lockstep::pattern(3000, 26);
+  net.at(start + 60, [&] { net.send(kA, sdu); });
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 2);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, StaleImportSessionIsCancelled) {
+  auto config = base_config();
+  config.span.checkpoint_limit = 1;
+  Lockstep net(config);
+  // Only the first data segment ever reaches B; B hears nothing after.
+  net.set_filter(drop_if([](const Crossing& c) {
+    return c.from == kA && !(c.type == SegmentType::red_data && c.index_of_type == 0);
+  }));
+  net.send(kA, Lockstep::pattern(5000, 27));
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 4);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_cancelled).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, AggregationBySizeTimeAndGreen) {
+  auto config = base_config();
+  config.span.aggregation_size_threshold = 8000;
+  config.span.aggregation_time_limit_ms = 500;
+  Lockstep net(config);
+  std::vector<std::uint8_t> block;
+  for (int i = 0; i < 3; ++i) {
+    const auto sdu = Lockstep::pattern(3000, 40 + i);
+    block.insert(block.end(), sdu.begin(), sdu.end());
+    EXPECT_EQ(net.send(kA, sdu).number, 1u);  // one block, closed at 9000 >= 8000
+  }
+  const auto lone = Lockstep::pattern(1000, 50);
+  EXPECT_EQ(net.send(kA, lone).number, 2u);  // closed by the time limit
+  ASSERT_TRUE(net.run());
+  const auto green = Lockstep::pattern(1000, 51);
+  EXPECT_EQ(net.send(kA, lone).number, 3u);
+  EXPECT_EQ(net.send(kA, green, 500).number, 3u);  // green closes the block
+  ASSERT_TRUE(net.run());
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 3u);
+  EXPECT_EQ(red[0].data, block);
+  EXPECT_EQ(red[1].data, lone);
+  EXPECT_EQ(red[2].length, 1500u);
+  const auto complete = net.notices(kA, NoticeType::export_complete);
+  ASSERT_EQ(complete.size(), 6u);  // one per SDU
+  EXPECT_EQ(complete[1].offset, 3000u);
+  EXPECT_EQ(complete[2].offset, 6000u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_start).size(), 3u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, SenderCancelReturnsEveryAggregatedSdu) {
+  auto config = base_config();
+  config.span.aggregation_size_threshold = 100000;
+  config.span.aggregation_time_limit_ms = 5000;
+  Lockstep net(config);
+  std::vector<std::vector<std::uint8_t>> sdus;
+  codec::SessionId sid;
+  for (int i = 0; i < 3; ++i) {
+    sdus.push_back(Lockstep::pattern(700 + i, 60 + i));
+    sid = net.send(kA, sdus.back());
+  }
+  ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now()));
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cancelled[i].data, sdus[i]);
+  EXPECT_TRUE(net.trace().empty());  // nothing had gone out: no CS needed
+  expect_clean(net);
+}
+
+TEST(EngineScenario, TimerStartsAtDequeueWithRadiationTime) {
+  auto config = base_config();
+  config.transmit_rate = 10000;  // bytes/s: a 1000-octet segment radiates for 100 ms
+  Lockstep net(config);
+  net.send(kA, Lockstep::pattern(500, 70));
+  // Not dequeued yet: no checkpoint timer on the timeline.
+  EXPECT_FALSE(net.engine(kA).next_deadline().has_value());
+  const std::uint64_t t = net.now() + 5000;
+  OutboundBatch batch;
+  ASSERT_EQ(net.engine(kA).dequeue(kB, 10, t, batch).value(), 1u);
+  const std::uint64_t bytes = batch.segments()[0].gather.total_size;
+  EXPECT_EQ(net.engine(kA).next_deadline().value(), t + 2 * 100 + 50 + 50 + (bytes * 1000 + 9999) / 10000);
+}
+
+TEST(EngineScenario, MalformedDatagramsAreCountedAndDropped) {
+  Lockstep net(base_config());
+  const auto good = data_segment(SegmentType::red_data, 5, 0, Lockstep::pattern(40, 1));
+  std::vector<std::vector<std::uint8_t>> bad = {
+      {},                                                    // empty
+      {good.begin(), good.begin() + 5},                      // truncated
+      {0x10, 0x01, 0x05, 0x00},                              // bad version
+      {0x05, 0x01, 0x05, 0x00, 0x01},                        // undefined type 5
+      {0x0a, 0x01, 0x05, 0x00},                              // undefined type 10
+      {0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},  // overlong SDNV
+      // RS with a claim reaching past the upper bound.
+      {0x08, 0x02, 0x01, 0x00, 0x07, 0x00, 0x64, 0x00, 0x01, 0x50, 0x20},
+      // RS claiming more claims than there are octets.
+      {0x08, 0x02, 0x01, 0x00, 0x07, 0x00, 0x64, 0x00, 0x09, 0x00, 0x01},
+      // RS with lower bound above upper bound.
+      {0x08, 0x02, 0x01, 0x00, 0x07, 0x00, 0x10, 0x20, 0x00},
+      {0x00, 0x00, 0x00, 0x00},  // keep-alive
+  };
+  for (auto& b : bad) net.inject(kB, b);
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.engine(kB).node_stats().malformed_dropped, bad.size() - 1);
+  EXPECT_EQ(net.engine(kB).node_stats().keep_alives, 1u);
+  EXPECT_TRUE(net.trace().empty());
+  EXPECT_TRUE(net.notices(kB).empty());
+  // The engine still works afterwards.
+  const auto sdu = Lockstep::pattern(2000, 71);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
   expect_clean(net);
 }
 

@@ -56,9 +56,11 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
   s.vdb.emplace(db::VolatileDb::attach(*s.segment));
   {
     auto txn = s.heap->begin().value();
-    auto db = db::LtpDb::create(txn, id, config_.node).value();
+    db::NodeConfig node = config_.node;
     db::SpanConfig span = config_.span;
     span.engine_id = peer(id);
+    if (config_.tweak) config_.tweak(id, node, span);
+    auto db = db::LtpDb::create(txn, id, node).value();
     if (!db.add_span(txn, span)) fail("add span");
     if (config_.open_clients && !db.open_client(txn, kClient, static_cast<std::uint64_t>(::getpid()))) {
       fail("open client");
@@ -72,6 +74,11 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
   if (!engine) fail("engine attach");
   s.engine = std::move(engine).value();
   s.baseline_blocks = s.heap->header().alloc.blocks_in_use;
+}
+
+void Lockstep::close_client(std::uint64_t id) {
+  auto txn = side(id).heap->begin().value();
+  if (!db::LtpDb::open(txn).value().close_client(txn, kClient) || !txn.commit()) fail("close client");
 }
 
 codec::SessionId Lockstep::send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,

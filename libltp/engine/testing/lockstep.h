@@ -60,6 +60,8 @@ struct LockstepConfig {
   std::uint64_t seed = 1;
   bool open_clients = true;
   std::uint64_t heap_bytes = std::uint64_t{64} << 20;
+  // Per-side adjustments before the database is created (id is kA or kB).
+  std::function<void(std::uint64_t id, db::NodeConfig&, db::SpanConfig&)> tweak;
 };
 
 // One segment on the simulated link.
@@ -103,6 +105,8 @@ class Lockstep {
   // Runs `action` when the clock reaches `at`.
   void at(std::uint64_t at, std::function<void()> action) { actions_.emplace(at, std::move(action)); }
 
+  // ltp_close on one side.
+  void close_client(std::uint64_t id);
   codec::SessionId send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
                         std::uint64_t red_length = kAllRed);
   // Runs until nothing is queued, in flight, due or scheduled (true), or
