@@ -2,6 +2,7 @@
 // type, and exit codes for usage and I/O errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -172,6 +173,41 @@ TEST(Ltpdump, EveryLinkTypeAndIpVersionGivesTheSameSegments) {
       EXPECT_TRUE(ltpdump_json(pcap, "1113").empty());  // other ports are not LTP
     }
   }
+}
+
+TEST(Ltpdump, DatagramCutByTheSnapLengthIsReportedAndSkipped) {
+  ScratchDir scratch;
+  const std::string pcap = (scratch.path() / "snapped.pcap").string();
+  {
+    PcapWriter writer(pcap, LinkType::ethernet);
+    ASSERT_TRUE(writer.ok());
+    writer.write(from_hex("00010400010005aabbccddee"), 1113, 14 + 20 + 8 + 6);
+    writer.write(from_hex("0e01040001"));
+  }
+  const auto result = ltpdump("-r " + shell_quote(pcap));
+  EXPECT_EQ(result.exit_code, 0);
+  const auto lines = lines_of(result.output);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("MALFORMED: datagram cut short by the capture's snap length"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find("LTP CR session 1/4"), std::string::npos) << lines[1];
+}
+
+TEST(Ltpdump, CaptureFileCutShortShowsWhatItCanThenExits1) {
+  ScratchDir scratch;
+  const std::string pcap = (scratch.path() / "cut.pcap").string();
+  {
+    PcapWriter writer(pcap, LinkType::raw);
+    ASSERT_TRUE(writer.ok());
+    writer.write(from_hex("0e01040001"));
+    writer.write(from_hex("0e01050001"));
+  }
+  std::filesystem::resize_file(pcap, std::filesystem::file_size(pcap) - 3);
+  const auto result = ltpdump("-r " + shell_quote(pcap));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("LTP CR session 1/4"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("ltpdump: error reading"), std::string::npos) << result.output;
 }
 
 TEST(Ltpdump, UsageErrorsExit2) {

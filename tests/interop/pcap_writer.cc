@@ -1,5 +1,6 @@
 #include "tests/interop/pcap_writer.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace openltp::interop {
@@ -113,17 +114,19 @@ PcapWriter::~PcapWriter() {
   if (file_) std::fclose(file_);
 }
 
-void PcapWriter::write(std::span<const std::uint8_t> payload, std::uint16_t port) {
+void PcapWriter::write(std::span<const std::uint8_t> payload, std::uint16_t port,
+                       std::size_t snap_length) {
   std::vector<std::uint8_t> frame = link_header(link_, ipv6_);
   const auto packet = ip_udp(payload, port, ipv6_);
   frame.insert(frame.end(), packet.begin(), packet.end());
   std::vector<std::uint8_t> record;
   put32le(record, seconds_++);
   put32le(record, 0);
-  put32le(record, static_cast<std::uint32_t>(frame.size()));
+  const std::size_t captured = std::min(frame.size(), snap_length);
+  put32le(record, static_cast<std::uint32_t>(captured));
   put32le(record, static_cast<std::uint32_t>(frame.size()));
   std::fwrite(record.data(), 1, record.size(), file_);
-  std::fwrite(frame.data(), 1, frame.size(), file_);
+  std::fwrite(frame.data(), 1, captured, file_);
 }
 
 }  // namespace openltp::interop

@@ -7,6 +7,7 @@
 // pcap_dump so that every link type can be produced.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <span>
@@ -26,8 +27,11 @@ class PcapWriter {
 
   bool ok() const { return file_ != nullptr; }
 
-  // Appends one frame carrying `payload` from port 40000 to `port`.
-  void write(std::span<const std::uint8_t> payload, std::uint16_t port = 1113);
+  // Appends one frame carrying `payload` from port 40000 to `port`; with
+  // `snap_length`, records only that many octets of the frame (as a
+  // capture with a short snap length would).
+  void write(std::span<const std::uint8_t> payload, std::uint16_t port = 1113,
+             std::size_t snap_length = SIZE_MAX);
 
  private:
   std::FILE* file_;
