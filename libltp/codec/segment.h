@@ -6,6 +6,7 @@
 // the datagram must outlive the Segment.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>

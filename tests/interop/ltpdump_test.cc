@@ -44,6 +44,21 @@ TEST(Ltpdump, ReadsEveryCaptureAsText) {
   }
 }
 
+TEST(Ltpdump, ReadsPcapngLikePcap) {
+  ScratchDir scratch;
+  const std::string pcap = captures_dir() + "/ion-unreach.pcap";
+  const std::string pcapng = (scratch.path() / "ion-unreach.pcapng").string();
+  ASSERT_EQ(run(std::string(OPENLTP_EDITCAP) + " -F pcapng " + shell_quote(pcap) + " " +
+                shell_quote(pcapng))
+                .exit_code,
+            0);
+  const auto from_pcap = ltpdump("-r " + shell_quote(pcap) + " -p 1113,1114");
+  const auto from_pcapng = ltpdump("-r " + shell_quote(pcapng) + " -p 1113,1114");
+  EXPECT_EQ(from_pcapng.exit_code, 0);
+  EXPECT_EQ(lines_of(from_pcapng.output).size(), 5u);
+  EXPECT_EQ(from_pcapng.output, from_pcap.output);
+}
+
 TEST(Ltpdump, LineCarriesFrameTimestampAndFields) {
   const auto result =
       ltpdump("-r " + shell_quote(captures_dir() + "/ion-unreach.pcap") + " -p 1113,1114");
