@@ -99,6 +99,7 @@ int dump_capture(const std::string& path, std::set<std::uint16_t> ports, bool js
 int main(int argc, char** argv) {
   cxxopts::Options options("ltpdump",
                            "Show Licklider Transmission Protocol segments in a capture or in hex");
+  options.custom_help("[--json] [--port P[,P...]] -r FILE | [--json] -x HEX");
   options.add_options()("r,read", "read segments from a pcap/pcapng capture FILE",
                         cxxopts::value<std::string>(), "FILE")(
       "x,hex", "decode the one segment given in HEX", cxxopts::value<std::string>(), "HEX")(
