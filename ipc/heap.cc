@@ -163,7 +163,11 @@ Result<std::unique_ptr<Heap>, HeapError> Heap::attach(const std::filesystem::pat
   heap->header_ = reinterpret_cast<format::HeapHeader*>(heap->base_);
   // Re-validate the mapped copy: the file may have changed since pread.
   BOOST_OUTCOME_TRY(validate_header(*heap->header_, file_bytes));
-  heap->txn_ = std::make_unique<TxnState>(fd);
+  heap->txn_ = std::make_unique<TxnState>(fd, heap->header_->txn_mutex);
+  if (!heap->txn_->lock.attach()) {
+    spdlog::error("cannot lock {}: {}", file.string(), std::strerror(errno));
+    return failure(HeapError::io_error);
+  }
   heap->txn_->log = UndoLog(heap->base_, heap->header_->log_offset, heap->header_->log_size,
                             writable_begin(), heap->size_);
   // Taking the lock once runs recovery if a process died mid-transaction.
@@ -180,9 +184,13 @@ Heap::~Heap() {
 
 Result<void, HeapError> Heap::lock_and_recover() {
   TxnState& s = *txn_;
-  if (!s.lock.lock()) {
+  const HeapLock::Acquired acquired = s.lock.lock();
+  if (acquired == HeapLock::Acquired::failed) {
     spdlog::error("cannot lock {}: {}", path_.string(), std::strerror(errno));
     return failure(HeapError::io_error);
+  }
+  if (acquired == HeapLock::Acquired::previous_owner_died) {
+    spdlog::warn("{}: previous lock holder died", path_.string());
   }
   s.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
   s.depth = 1;

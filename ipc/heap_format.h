@@ -33,6 +33,9 @@ inline constexpr std::uint64_t kMaxSmallBlock = 1024;
 inline constexpr int kSmallClasses = static_cast<int>((kMaxSmallBlock - kMinBlock) / kBlockAlign) + 1;
 inline constexpr std::uint64_t kInUseBit = 1;
 
+// Room for the transaction mutex (a robust pthread mutex, see heap_lock.h).
+inline constexpr std::uint64_t kLockBytes = 64;
+
 inline constexpr int kRootSlots = 32;
 inline constexpr int kRootNameBytes = 24;
 
@@ -63,6 +66,9 @@ struct HeapHeader {
   std::uint64_t identity;  // random stamp; the volatile segment must carry the same
   std::uint64_t created_unix_seconds;
   std::uint64_t geometry_checksum;
+  // Transaction lock: neither logged nor checksummed; re-initialised by
+  // the sole attacher.
+  alignas(64) unsigned char txn_mutex[kLockBytes];
   // Mutable state: only written through transactions.
   AllocatorState alloc;
   Addr container_head;  // registry of every container header (for --check)

@@ -75,14 +75,16 @@ Result<void, HeapError> Transaction::commit() {
     finish_outermost(/*rollback=*/true);
     return failure(e);
   }
-  if (heap_->durable_) {
+  // A transaction that logged nothing changed nothing persistent: no sync.
+  const bool sync = heap_->durable_ && !s.log.empty();
+  if (sync) {
     if (auto r = flush_durable(); !r) {
       finish_outermost(/*rollback=*/true);
       return r;
     }
   }
   s.log.clear();
-  if (heap_->durable_) ::msync(heap_->base_ + heap_->header_->log_offset, kPage, MS_SYNC);
+  if (sync) ::msync(heap_->base_ + heap_->header_->log_offset, kPage, MS_SYNC);
   finish_outermost(/*rollback=*/false);
   return success();
 }
@@ -142,14 +144,16 @@ Result<void, HeapError> Transaction::preserve(Addr addr, std::uint64_t len) {
     }
     if (slot.addr == addr && slot.len >= len) return success();
   }
-  const std::uint64_t log_before = s.log.used();
   if (!s.log.append(addr, len)) return failure(doom(HeapError::log_full));
   if (heap_->durable_) {
-    const Addr entries = heap_->header_->log_offset;
-    const Addr lo = (entries + log_before) / kPage * kPage;
-    const Addr hi = entries + sizeof(format::LogHeader) + s.log.used();
-    ::msync(heap_->base_ + lo, hi - lo, MS_SYNC);
-    ::msync(heap_->base_ + entries, kPage, MS_SYNC);
+    // Power loss: the pre-image (and the count covering it) must be on disk
+    // before the in-place write can be. The log header and entries are
+    // contiguous, so one msync covers both; only dirty pages are written.
+    const Addr begin = heap_->header_->log_offset;
+    const Addr end = begin + sizeof(format::LogHeader) + s.log.used();
+    if (::msync(heap_->base_ + begin, end - begin, MS_SYNC) != 0) {
+      return failure(doom(HeapError::io_error));
+    }
   }
   s.logged[victim] = TxnState::Logged{addr, len, s.generation};
   return success();

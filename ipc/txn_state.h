@@ -6,7 +6,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -19,7 +18,7 @@
 namespace ltp::ipc {
 
 struct TxnState {
-  explicit TxnState(int fd) : lock(fd) {}
+  TxnState(int fd, void* mutex_storage) : lock(fd, mutex_storage) {}
 
   HeapLock lock;
   UndoLog log;

@@ -184,6 +184,44 @@ TEST_F(CrashTest, HolderKilledMidTransactionIsRolledBackAndBlocksNobody) {
   EXPECT_EQ(verify(fresh), before);
 }
 
+TEST_F(CrashTest, HeapCopiedWhileLockedIsUsable) {
+  // A copy taken mid-transaction carries a locked mutex whose owner the
+  // kernel will never report dead (as after a reboot or power loss). The
+  // sole attacher must re-initialise it and roll the log back.
+  std::uint64_t before = 0;
+  {
+    auto heap = Heap::attach(path()).value();
+    before = verify(heap);
+  }
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto heap = Heap::attach(path());
+    if (!heap) ::_exit(3);
+    auto txn = heap.value()->begin().value();
+    std::mt19937_64 rng(2);
+    if (!CounterDb::step(txn, txn.root(kRoot).value(), rng)) ::_exit(4);
+    const char holding = 'h';
+    if (::write(fds[1], &holding, 1) != 1) ::_exit(5);
+    for (;;) ::pause();
+  }
+  ::close(fds[1]);
+  char c = 0;
+  ASSERT_EQ(::read(fds[0], &c, 1), 1);
+  ::close(fds[0]);
+  const auto copy = dir_.path() / "copy.heap";
+  std::filesystem::copy_file(path(), copy);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
+  auto heap = Heap::attach(copy);
+  ASSERT_TRUE(heap) << to_string(heap.error());
+  EXPECT_GT(heap.value()->recovered_entries(), 0u);
+  EXPECT_EQ(verify(heap.value()), before);
+}
+
 TEST_F(CrashTest, KillDuringAttachRecoveryIsRecoverable) {
   // Leave an interrupted transaction, then kill the first re-attacher at
   // random points of its recovery: the log is idempotent.
