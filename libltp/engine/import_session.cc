@@ -254,7 +254,8 @@ HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {
     BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::stale_import, *span, s.number, session, wait));
     return txn.put(session + offsetof(db::ImportSession, timer), timer);
   }
-  if (s.red_delivered != 0) return close_import(c, session);
+  // Delivered, or green only up to its EOB: nothing more will come; close.
+  if (s.red_delivered != 0 || (s.red_seen == 0 && s.end_of_block != 0)) return close_import(c, session);
   return cancel_import_session(c, session, codec::CancelReason::system_cancelled);
 }
 
@@ -270,7 +271,9 @@ HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
     }
     return close_import(c, session);
   }
-  if (s.end_of_block != 0) {
+  // All green: the block has no red part only if green starts at 0 (with
+  // reordering, green can arrive before red). Lost green is just lost.
+  if (s.end_of_block != 0 && s.green_start == 0) {
     BOOST_OUTCOME_TRY(stats, span_stats(c, *find_span(c, s.originator)));
     ++stats->import_sessions_completed;
     return close_import(c, session);
