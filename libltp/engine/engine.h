@@ -200,8 +200,11 @@ class Engine {
   // import_session.cc: the receiving side.
   HeapResult<void> handle_data(Ctx& c, Addr span, const codec::Segment& segment);
   HeapResult<Addr> open_import(Ctx& c, Addr span, const codec::Segment& segment);
-  HeapResult<void> handle_checkpoint(Ctx& c, Addr span, Addr session,
-                                     const codec::CheckpointSerials& cp, std::uint64_t end);
+  // Returns the lower bound of the fresh report(s) issued, or nothing if
+  // the checkpoint was answered by resending reports already made.
+  HeapResult<std::optional<std::uint64_t>> handle_checkpoint(Ctx& c, Addr span, Addr session,
+                                                             const codec::CheckpointSerials& cp,
+                                                             std::uint64_t end);
   HeapResult<void> issue_reports(Ctx& c, Addr span, Addr session, std::uint64_t checkpoint_serial,
                                  std::uint64_t lower, std::uint64_t upper);
   HeapResult<void> handle_report_ack(Ctx& c, const codec::Segment& segment);

@@ -122,8 +122,10 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
   BOOST_OUTCOME_TRY(txn.put(*session, s));
   BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).write_at(txn, data.offset, data.payload));
   BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
+  std::optional<std::uint64_t> fresh_report_lower;
   if (data.checkpoint) {
-    BOOST_OUTCOME_TRY(handle_checkpoint(c, span, *session, *data.checkpoint, end));
+    BOOST_OUTCOME_TRY(lower, handle_checkpoint(c, span, *session, *data.checkpoint, end));
+    fresh_report_lower = lower;
   }
 
   s = load<db::ImportSession>(txn, *session);
@@ -135,16 +137,20 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     BOOST_OUTCOME_TRY(txn.put(*session, s));
     BOOST_OUTCOME_TRY(stats, span_stats(c, span));
     ++stats->import_sessions_completed;
-    if (!data.checkpoint) {
-      // Completed by a plain segment: tell the sender without waiting for a checkpoint.
+    // Unless this checkpoint's fresh report already says "all of it" (it
+    // reaches the end of a whole red part from 0: see handle_checkpoint),
+    // tell the sender now (asynchronous report): a retransmitted
+    // checkpoint may arrive after we close and would go unanswered.
+    if (fresh_report_lower != 0u) {
       BOOST_OUTCOME_TRY(issue_reports(c, span, *session, 0, 0, s.red_length));
     }
   }
   return maybe_close_import(c, *session);
 }
 
-HeapResult<void> Engine::handle_checkpoint(Ctx& c, Addr span, Addr session,
-                                           const codec::CheckpointSerials& cp, std::uint64_t end) {
+HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(Ctx& c, Addr span, Addr session,
+                                                                   const codec::CheckpointSerials& cp,
+                                                                   std::uint64_t end) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->checkpoints_received;
@@ -162,9 +168,15 @@ HeapResult<void> Engine::handle_checkpoint(Ctx& c, Addr span, Addr session,
     }
     if (cp.report_serial != 0 && rs.serial == cp.report_serial) lower = rs.lower_bound;
   }
-  if (answered) return success();
+  if (answered) return std::optional<std::uint64_t>{};
   if (lower >= end) lower = 0;
-  return issue_reports(c, span, session, cp.checkpoint_serial, lower, end);
+  // A red part now whole is reported whole, so one report tells the
+  // sender it is done.
+  if (s.red_length_known != 0 && db::IntervalSet::open(s.received).covers(txn, {0, s.red_length})) {
+    end = s.red_length;
+  }
+  BOOST_OUTCOME_TRY(issue_reports(c, span, session, cp.checkpoint_serial, lower, end));
+  return std::optional<std::uint64_t>{lower};
 }
 
 HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session, std::uint64_t checkpoint_serial,
