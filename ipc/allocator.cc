@@ -239,8 +239,8 @@ ArenaWalk check_allocator(const Transaction& txn, std::vector<std::string>& prob
       previous_free = false;
     } else {
       if (previous_free) {
-        problems.push_back(fmt::format("block {:#x}: two adjacent free blocks (not coalesced)",
-                                       block));
+        problems.push_back(
+            fmt::format("block {:#x}: two adjacent free blocks (not coalesced)", block));
       }
       ++walk.free_blocks;
       walk.free_bytes += size;

@@ -53,13 +53,12 @@ Result<void, HeapError> validate_header(const format::HeapHeader& h, std::uint64
   return success();
 }
 
-
 }  // namespace
 
 std::uint64_t format::geometry_checksum(const HeapHeader& h) {
-  const std::uint64_t fields[] = {h.version,     h.header_bytes, h.file_size,
-                                  h.log_offset,  h.log_size,     h.arena_offset,
-                                  h.arena_size,  h.identity,     h.created_unix_seconds};
+  const std::uint64_t fields[] = {h.version,    h.header_bytes, h.file_size,
+                                  h.log_offset, h.log_size,     h.arena_offset,
+                                  h.arena_size, h.identity,     h.created_unix_seconds};
   std::uint64_t sum = 0x6f6c7470;  // "oltp"
   for (std::uint64_t f : fields) sum = (sum ^ f) * 0x100000001b3ULL + (sum >> 29);
   return sum;

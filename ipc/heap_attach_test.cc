@@ -72,7 +72,8 @@ TEST_F(HeapAttachTest, GarbageIsRefused) {
   std::vector<char> junk(1 << 20);
   std::mt19937 rng(5);
   for (auto& c : junk) c = static_cast<char>(rng());
-  std::ofstream(path(), std::ios::binary).write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  std::ofstream(path(), std::ios::binary)
+      .write(junk.data(), static_cast<std::streamsize>(junk.size()));
   EXPECT_EQ(attach_error(), HeapError::bad_magic);
 }
 
@@ -112,8 +113,7 @@ TEST_F(HeapAttachTest, HeapFileIsPrivateWhateverTheUmask) {
   EXPECT_EQ(mode_of(path()), 0600u);
   std::filesystem::remove(path());
   ::umask(077);
-  ASSERT_TRUE(
-      Heap::create(path(), {.size = 1 << 20, .log_size = 64 << 10, .group_access = true}));
+  ASSERT_TRUE(Heap::create(path(), {.size = 1 << 20, .log_size = 64 << 10, .group_access = true}));
   EXPECT_EQ(mode_of(path()), 0660u);
   ::umask(old);
 }

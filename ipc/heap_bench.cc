@@ -27,8 +27,7 @@ using Clock = std::chrono::steady_clock;
 void report(const char* what, int n, const std::function<void()>& body) {
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i) body();
-  const double ns =
-      std::chrono::duration<double, std::nano>(Clock::now() - start).count() / n;
+  const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / n;
   std::printf("%-48s %10.0f ns\n", what, ns);
 }
 

@@ -30,7 +30,8 @@ inline constexpr std::uint64_t kBlockAlign = 16;
 inline constexpr std::uint64_t kTagBytes = 8;
 inline constexpr std::uint64_t kMinBlock = 32;
 inline constexpr std::uint64_t kMaxSmallBlock = 1024;
-inline constexpr int kSmallClasses = static_cast<int>((kMaxSmallBlock - kMinBlock) / kBlockAlign) + 1;
+inline constexpr int kSmallClasses =
+    static_cast<int>((kMaxSmallBlock - kMinBlock) / kBlockAlign) + 1;
 inline constexpr std::uint64_t kInUseBit = 1;
 
 // Room for the transaction mutex (a robust pthread mutex, see heap_lock.h).

@@ -22,7 +22,8 @@ TEST(NodeDirTest, OptionBeatsEnvironmentBeatsCurrentDirectory) {
   const auto cwd = std::filesystem::current_path();
   std::filesystem::current_path(c.path());
   ::setenv("LTP_NODE_DIR", b.path().c_str(), 1);
-  EXPECT_EQ(NodeDir::resolve(a.path().string()).value().dir(), std::filesystem::canonical(a.path()));
+  EXPECT_EQ(NodeDir::resolve(a.path().string()).value().dir(),
+            std::filesystem::canonical(a.path()));
   EXPECT_EQ(NodeDir::resolve(std::nullopt).value().dir(), std::filesystem::canonical(b.path()));
   ::unsetenv("LTP_NODE_DIR");
   EXPECT_EQ(NodeDir::resolve(std::nullopt).value().dir(), std::filesystem::canonical(c.path()));
@@ -42,7 +43,7 @@ TEST(NodeDirTest, NamesDifferPerNodeAndAgreeAcrossSpellings) {
   const auto nb = NodeDir::at(b.path()).value();
   EXPECT_NE(na.ipc_prefix(), nb.ipc_prefix());
   std::filesystem::create_directory_symlink(a.path(), b.path() / "link");
-  const auto via_link = NodeDir::at(b.path() / "link" / "." ).value();
+  const auto via_link = NodeDir::at(b.path() / "link" / ".").value();
   EXPECT_EQ(via_link.ipc_prefix(), na.ipc_prefix());
   EXPECT_EQ(na.heap_path(), na.dir() / "sdr.heap");
   EXPECT_EQ(na.log_path(), na.dir() / "ltp.log");

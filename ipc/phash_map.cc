@@ -16,7 +16,7 @@ constexpr std::uint64_t kInitialBuckets = 16;
 
 struct HashHeader {
   ContainerHeader base;
-  Addr buckets;  // array of bucket_count node addresses
+  Addr buckets;                // array of bucket_count node addresses
   std::uint64_t bucket_count;  // power of two
   std::uint64_t count;
 };
@@ -80,8 +80,7 @@ std::optional<std::uint64_t> PHashMap::find(const Transaction& txn, std::uint64_
   return node_at(txn, n).value;
 }
 
-Result<void, HeapError> PHashMap::insert(Transaction& txn, std::uint64_t key,
-                                         std::uint64_t value) {
+Result<void, HeapError> PHashMap::insert(Transaction& txn, std::uint64_t key, std::uint64_t value) {
   if (*txn.get<Addr>(find_link(txn, key)) != kNullAddr) return failure(HeapError::duplicate_key);
   if (hdr(txn, header_).count + 1 > hdr(txn, header_).bucket_count) {
     BOOST_OUTCOME_TRY(grow(txn));
@@ -94,8 +93,7 @@ Result<void, HeapError> PHashMap::insert(Transaction& txn, std::uint64_t key,
   return txn.put<std::uint64_t>(count_slot(header_), h.count + 1);
 }
 
-Result<void, HeapError> PHashMap::assign(Transaction& txn, std::uint64_t key,
-                                         std::uint64_t value) {
+Result<void, HeapError> PHashMap::assign(Transaction& txn, std::uint64_t key, std::uint64_t value) {
   const Addr n = *txn.get<Addr>(find_link(txn, key));
   if (n == kNullAddr) return insert(txn, key, value);
   return txn.put(value_slot(n), value);
@@ -169,7 +167,8 @@ std::uint64_t PHashMap::check(const Transaction& txn, Addr header,
     for (Addr n = *txn.get<Addr>(bucket_slot(h.buckets, i)); n != kNullAddr;
          n = node_at(txn, n).next) {
       if (!detail::is_live_object(txn, n) || detail::payload_bytes(txn, n) < sizeof(HashNode)) {
-        problems.push_back(fmt::format("hash map {:#x}: node {:#x} is not a live object", header, n));
+        problems.push_back(
+            fmt::format("hash map {:#x}: node {:#x} is not a live object", header, n));
         return count;
       }
       if (bucket_of(node_at(txn, n).key, h.bucket_count) != i) {

@@ -58,8 +58,7 @@ std::optional<std::uint64_t> POrderedMap::find(const Transaction& txn, OrderedKe
   return e->value;
 }
 
-Result<void, HeapError> POrderedMap::insert(Transaction& txn, OrderedKey key,
-                                            std::uint64_t value) {
+Result<void, HeapError> POrderedMap::insert(Transaction& txn, OrderedKey key, std::uint64_t value) {
   if (treap::find(txn, root(txn), key) != kNullAddr) return failure(HeapError::duplicate_key);
   BOOST_OUTCOME_TRY(n, txn.alloc(sizeof(OrderedNode)));
   BOOST_OUTCOME_TRY(txn.put(n, OrderedNode{{kNullAddr, kNullAddr, key}, value}));
@@ -67,8 +66,7 @@ Result<void, HeapError> POrderedMap::insert(Transaction& txn, OrderedKey key,
   return txn.put<std::uint64_t>(count_slot(header_), size(txn) + 1);
 }
 
-Result<void, HeapError> POrderedMap::assign(Transaction& txn, OrderedKey key,
-                                            std::uint64_t value) {
+Result<void, HeapError> POrderedMap::assign(Transaction& txn, OrderedKey key, std::uint64_t value) {
   const Addr n = treap::find(txn, root(txn), key);
   if (n == kNullAddr) return insert(txn, key, value);
   return txn.put(value_slot(n), value);
@@ -125,8 +123,8 @@ std::uint64_t POrderedMap::check(const Transaction& txn, Addr header,
       problem);
   if (!problem.empty()) problems.push_back(fmt::format("ordered map {:#x}: {}", header, problem));
   if (count != hdr(txn, header).count) {
-    problems.push_back(fmt::format("ordered map {:#x}: count says {} but {} nodes linked",
-                                   header, hdr(txn, header).count, count));
+    problems.push_back(fmt::format("ordered map {:#x}: count says {} but {} nodes linked", header,
+                                   hdr(txn, header).count, count));
   }
   return count;
 }

@@ -22,12 +22,12 @@
 namespace ltp::ipc {
 
 enum class RegistryError {
-  role_taken,      // a live process holds the role
-  table_full,      // no free slot
-  bad_role,        // empty or longer than 31 bytes
-  not_registered,  // remove(): role absent or held by another pid
-  no_such_process, // add(): pid is not running
-  shm_error,       // the registry could not be placed in the segment
+  role_taken,       // a live process holds the role
+  table_full,       // no free slot
+  bad_role,         // empty or longer than 31 bytes
+  not_registered,   // remove(): role absent or held by another pid
+  no_such_process,  // add(): pid is not running
+  shm_error,        // the registry could not be placed in the segment
 };
 
 std::string_view to_string(RegistryError e);

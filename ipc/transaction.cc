@@ -193,8 +193,8 @@ Result<Addr, HeapError> Transaction::alloc(std::uint64_t bytes) {
   auto object = detail::allocate(*this, bytes);
   if (!object) return failure(doom(object.error()));
   TxnState& s = *heap_->txn_;
-  s.fresh[s.fresh_next] = TxnState::Range{object.value(), object.value() +
-                                                               detail::payload_bytes(*this, object.value())};
+  s.fresh[s.fresh_next] = TxnState::Range{
+      object.value(), object.value() + detail::payload_bytes(*this, object.value())};
   s.fresh_next = (s.fresh_next + 1) % TxnState::kFreshSlots;
   return object;
 }

@@ -223,8 +223,7 @@ TEST_F(TransactionTest, WritesOutsideTheHeapAreRefused) {
   const std::uint64_t v = 1;
   EXPECT_EQ(txn.write(0, &v, sizeof v).error(), HeapError::bad_address);  // header geometry
   EXPECT_EQ(txn.write(heap_->header().log_offset, &v, sizeof v).error(), HeapError::bad_address);
-  EXPECT_EQ(txn.write(heap_->header().file_size - 4, &v, sizeof v).error(),
-            HeapError::bad_address);
+  EXPECT_EQ(txn.write(heap_->header().file_size - 4, &v, sizeof v).error(), HeapError::bad_address);
   EXPECT_TRUE(txn.is_doomed());
 }
 

@@ -24,10 +24,14 @@ class UndoLog {
   // Entries may only target [writable_begin, file_size) outside the log.
   UndoLog(std::byte* base, Addr log_offset, std::uint64_t log_size, Addr writable_begin,
           std::uint64_t file_size)
-      : base_(base), header_(reinterpret_cast<format::LogHeader*>(base + log_offset)),
+      : base_(base),
+        header_(reinterpret_cast<format::LogHeader*>(base + log_offset)),
         entries_(base + log_offset + sizeof(format::LogHeader)),
-        capacity_(log_size - sizeof(format::LogHeader)), log_begin_(log_offset),
-        log_end_(log_offset + log_size), writable_begin_(writable_begin), file_size_(file_size) {}
+        capacity_(log_size - sizeof(format::LogHeader)),
+        log_begin_(log_offset),
+        log_end_(log_offset + log_size),
+        writable_begin_(writable_begin),
+        file_size_(file_size) {}
 
   // Bytes of entries in the log; 0 means no transaction in flight.
   std::uint64_t used() const;

@@ -55,8 +55,7 @@ Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::create(
                                        bip::permissions(options.group_access ? 0660 : 0600));
     segment.construct<VolatileHeader>(kHeaderName)(
         VolatileHeader{kMagic, heap_identity, ::getpid()});
-    return std::unique_ptr<VolatileSegment>(
-        new VolatileSegment(std::move(segment), heap_identity));
+    return std::unique_ptr<VolatileSegment>(new VolatileSegment(std::move(segment), heap_identity));
   } catch (const bip::interprocess_exception& e) {
     spdlog::error("cannot create volatile segment {}: {}", shm_name, e.what());
     return failure(ShmError::io_error);

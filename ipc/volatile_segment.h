@@ -42,7 +42,7 @@ class VolatileSegment {
   static Result<std::unique_ptr<VolatileSegment>, ShmError> create(
       const NodeDir& node, std::uint64_t heap_identity, const VolatileCreateOptions& options = {});
   static Result<std::unique_ptr<VolatileSegment>, ShmError> open(const NodeDir& node,
-                                                                  std::uint64_t heap_identity);
+                                                                 std::uint64_t heap_identity);
   // True if a segment existed and was removed. Processes still attached
   // keep their mapping until they detach.
   static bool remove(const NodeDir& node);

@@ -14,7 +14,9 @@ namespace ltp::ipc::testing {
 
 class HeapFixture : public ::testing::Test {
  protected:
-  void SetUp() override { create_and_attach(HeapCreateOptions{.size = 16 << 20, .log_size = 1 << 20}); }
+  void SetUp() override {
+    create_and_attach(HeapCreateOptions{.size = 16 << 20, .log_size = 1 << 20});
+  }
 
   void create_and_attach(const HeapCreateOptions& options) {
     heap_.reset();

@@ -28,9 +28,9 @@ constexpr int kWorkers = kProcesses * kThreadsPerProcess;
 
 struct SharedRoot {
   std::uint64_t counter;
-  Addr hash;      // worker << 32 | i -> i
-  Addr ordered;   // (i, worker) -> worker
-  Addr blobs;     // live blob addresses, any worker's
+  Addr hash;             // worker << 32 | i -> i
+  Addr ordered;          // (i, worker) -> worker
+  Addr blobs;            // live blob addresses, any worker's
   Addr lists[kWorkers];  // per worker: 0, 1, 2, ...
 };
 
@@ -68,11 +68,11 @@ bool run_worker(Heap& heap, int worker) {
     auto blobs = PList::open(txn, root.blobs).value();
     auto mine = PList::open(txn, root.lists[worker]).value();
     const auto key = (static_cast<std::uint64_t>(worker) << 32) | static_cast<std::uint64_t>(i);
-    bool ok = txn.put(r + offsetof(SharedRoot, counter), root.counter + 1) &&
-              hash.insert(txn, key, i) && ordered.insert(txn, {static_cast<std::uint64_t>(i),
-                                                               static_cast<std::uint64_t>(worker)},
-                                                         worker) &&
-              mine.push_back(txn, i);
+    bool ok =
+        txn.put(r + offsetof(SharedRoot, counter), root.counter + 1) && hash.insert(txn, key, i) &&
+        ordered.insert(txn, {static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(worker)},
+                       worker) &&
+        mine.push_back(txn, i);
     auto blob = txn.alloc(16 + rng() % (rng() % 8 == 0 ? 100000 : 2000));
     ok = ok && blob && blobs.push_back(txn, blob.value());
     if (ok && blobs.size(txn) > 32) {

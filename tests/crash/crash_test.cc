@@ -1,5 +1,5 @@
-// Crash tests (env OPENLTP_CRASH_SEED, OPENLTP_CRASH_ITERATIONS): a writer process is SIGKILLed at random instants while it
-// runs transactions; after each kill the heap must recover to exactly the
+// Crash tests (env OPENLTP_CRASH_SEED, OPENLTP_CRASH_ITERATIONS): a writer process is SIGKILLed at
+// random instants while it runs transactions; after each kill the heap must recover to exactly the
 // last committed state (every reported commit present, nothing else), and
 // a process killed while holding the lock must not block anyone.
 #include <signal.h>
@@ -128,10 +128,10 @@ TEST_F(CrashTest, KillAtRandomInstantsKeepsExactlyTheCommittedState) {
     last = counter;
     if (HasFailure()) break;
   }
-  std::printf("%d kills, %d interrupted transactions rolled back, %d commits unreported, "
-              "final counter %llu\n",
-              kIterations, recoveries, committed_but_unreported,
-              static_cast<unsigned long long>(last));
+  std::printf(
+      "%d kills, %d interrupted transactions rolled back, %d commits unreported, "
+      "final counter %llu\n",
+      kIterations, recoveries, committed_but_unreported, static_cast<unsigned long long>(last));
 }
 
 TEST_F(CrashTest, HolderKilledMidTransactionIsRolledBackAndBlocksNobody) {

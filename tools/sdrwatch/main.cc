@@ -6,9 +6,9 @@
 // runs crash recovery like any other process would.
 #include <unistd.h>
 
-#include <cxxopts.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <cxxopts.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -51,8 +51,8 @@ void print_stats(const NodeDir& node, const Heap& heap, const HeapStats& s) {
   std::printf("%-20s %s\n", "free bytes:", human(s.free_bytes).c_str());
   std::printf("%-20s %llu\n", "free blocks:", static_cast<unsigned long long>(s.free_blocks));
   std::printf("%-20s %s\n", "largest free block:", human(s.largest_free_block).c_str());
-  std::printf("%-20s lists %llu, hash maps %llu, ordered maps %llu\n", "containers:",
-              static_cast<unsigned long long>(s.lists),
+  std::printf("%-20s lists %llu, hash maps %llu, ordered maps %llu\n",
+              "containers:", static_cast<unsigned long long>(s.lists),
               static_cast<unsigned long long>(s.hash_maps),
               static_cast<unsigned long long>(s.ordered_maps));
   for (const auto& [name, addr] : s.roots) {
@@ -62,11 +62,11 @@ void print_stats(const NodeDir& node, const Heap& heap, const HeapStats& s) {
 
 int run(int argc, char** argv) {
   cxxopts::Options options("sdrwatch", "Report on a node's SDR heap; --check verifies it.");
-  options.add_options()
-      ("node", "node directory (default: $LTP_NODE_DIR, else the current directory)",
-       cxxopts::value<std::string>())
-      ("check", "walk every block, free list and container; exit 1 on any inconsistency")
-      ("h,help", "show this help");
+  options.add_options()("node",
+                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
+                        cxxopts::value<std::string>())(
+      "check", "walk every block, free list and container; exit 1 on any inconsistency")(
+      "h,help", "show this help");
   cxxopts::ParseResult args;
   try {
     args = options.parse(argc, argv);
@@ -111,9 +111,10 @@ int run(int argc, char** argv) {
   const auto problems = check_heap(txn.value());
   for (const auto& p : problems) std::printf("check: %s\n", p.c_str());
   if (!problems.empty()) {
-    std::printf("check: %zu problem(s); the heap is inconsistent: restore it from a copy or "
-                "re-create the node\n",
-                problems.size());
+    std::printf(
+        "check: %zu problem(s); the heap is inconsistent: restore it from a copy or "
+        "re-create the node\n",
+        problems.size());
     return kFailure;
   }
   std::printf("check: OK\n");
