@@ -25,7 +25,7 @@ struct Totals {
 };
 
 // One seeded run; returns problems found (empty = good).
-void run_one(std::uint64_t seed, double loss, Totals& totals) {
+void run_one(std::uint64_t seed, double loss, Totals& totals, std::uint64_t limit) {
   std::mt19937_64 rng(seed);
   LockstepConfig config;
   config.seed = seed;
@@ -36,8 +36,8 @@ void run_one(std::uint64_t seed, double loss, Totals& totals) {
   config.span.aggregation_time_limit_ms = 50;
   config.span.queuing_latency_ms = 20;
   config.span.max_export_sessions = 4;
-  config.span.checkpoint_limit = 8;
-  config.span.report_limit = 8;
+  config.span.checkpoint_limit = limit;
+  config.span.report_limit = limit;
   config.span.cancel_limit = 4;
   config.span.stale_import_ms = 20000;
   config.span.checkpoint_every_segments = rng() % 3 == 0 ? 1 + rng() % 5 : 0;
@@ -64,7 +64,8 @@ void run_one(std::uint64_t seed, double loss, Totals& totals) {
   const int sdus = 2 + static_cast<int>(rng() % 6);
   for (int i = 0; i < sdus; ++i) {
     const std::size_t size = 1 + rng() % 9000;
-    const std::uint64_t red = rng() % 5 == 0 ? rng() % (size + 1) : kAllRed;
+    const int colour = static_cast<int>(rng() % 10);
+    const std::uint64_t red = colour == 0 ? 0 : colour == 1 ? rng() % (size + 1) : kAllRed;
     auto bytes = Lockstep::pattern(size, seed * 100 + i);
     // Re-offers itself until the window has room.
     auto offer = std::make_shared<std::function<void()>>();
@@ -133,14 +134,14 @@ void run_one(std::uint64_t seed, double loss, Totals& totals) {
   ++totals.runs;
 }
 
-void campaign(double loss, int runs, std::uint64_t first_seed) {
+void campaign(double loss, int runs, std::uint64_t first_seed, std::uint64_t limit = 8) {
   Totals totals;
   for (int i = 0; i < runs; ++i) {
-    run_one(first_seed + i, loss, totals);
+    run_one(first_seed + i, loss, totals, limit);
     if (::testing::Test::HasFailure()) break;
   }
-  std::printf("loss %.0f%%: %d runs, %d blocks (%d green-only), %d completed, %d cancelled\n",
-              loss * 100, totals.runs, totals.blocks, totals.green_only, totals.delivered,
+  std::printf("loss %.0f%%, limit %lu: %d runs, %d blocks (%d green-only), %d completed, %d cancelled\n",
+              loss * 100, limit, totals.runs, totals.blocks, totals.green_only, totals.delivered,
               totals.cancelled);
 }
 
@@ -149,6 +150,8 @@ TEST(EngineRandom, OnePercentLoss) { campaign(0.01, 60, 2000); }
 TEST(EngineRandom, FivePercentLoss) { campaign(0.05, 60, 3000); }
 TEST(EngineRandom, TenPercentLoss) { campaign(0.10, 60, 4000); }
 TEST(EngineRandom, ThirtyPercentLoss) { campaign(0.30, 60, 5000); }
+// Tight limits on a bad link: many sessions end cancelled, each with its notices.
+TEST(EngineRandom, FortyPercentLossTightLimits) { campaign(0.40, 40, 6000, 1); }
 
 }  // namespace
 }  // namespace ltp::engine
