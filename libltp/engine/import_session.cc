@@ -115,13 +115,19 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     s.red_length = end;
     if (type == codec::SegmentType::red_checkpoint_eorp_eob) s.end_of_block = 1;
   }
-  if (over_heapmax(c, data.length())) {
-    return cancel_import_session(c, *session, codec::CancelReason::system_cancelled);
+  if (s.red_delivered == 0) {
+    if (over_heapmax(c, data.length())) {
+      return cancel_import_session(c, *session, codec::CancelReason::system_cancelled);
+    }
+    s.red_seen = 1;
+    BOOST_OUTCOME_TRY(txn.put(*session, s));
+    BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).write_at(txn, data.offset, data.payload));
+    BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
+  } else {
+    // A duplicate after delivery: the buffer is the client's now. Its
+    // checkpoint, if any, still gets its report again.
+    BOOST_OUTCOME_TRY(txn.put(*session, s));
   }
-  s.red_seen = 1;
-  BOOST_OUTCOME_TRY(txn.put(*session, s));
-  BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).write_at(txn, data.offset, data.payload));
-  BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
   std::optional<std::uint64_t> fresh_report_lower;
   if (data.checkpoint) {
     BOOST_OUTCOME_TRY(lower, handle_checkpoint(c, span, *session, *data.checkpoint, end));

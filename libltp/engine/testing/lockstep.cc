@@ -20,6 +20,20 @@ namespace {
 }
 }  // namespace
 
+ScratchDir::ScratchDir() {
+  std::error_code ec;
+  std::filesystem::path base = "/dev/shm";
+  if (::access(base.c_str(), W_OK) != 0) base = std::filesystem::temp_directory_path(ec);
+  std::string pattern = (base / "openltp-engine-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) fail("mkdtemp");
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 std::vector<std::uint8_t> Lockstep::pattern(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::uint8_t> v(n);
