@@ -136,10 +136,43 @@ void format_arena(std::byte* base, const format::HeapHeader& h) {
   st->free_blocks = 1;
 }
 
+// Fast path for the common case of carving from a big free block (above
+// all, the untouched "wilderness" at the end of the arena): take the tail
+// and shrink the free block in place. Its address, and so its treap
+// priority, is unchanged; if it still sorts after its in-order predecessor
+// the tree needs no rotation, and the whole allocation is a handful of
+// logged words. Returns null when the slow path must run.
+Result<Addr, HeapError> carve_tail(Transaction& txn, std::uint64_t need) {
+  const Addr root = state(txn).large_root;
+  const Addr node = treap::lower_bound(txn, root, TreapKey{need, 0});
+  if (node == kNullAddr) return kNullAddr;
+  const Addr block = block_of(node);
+  const std::uint64_t size = block_size(txn, block);
+  const std::uint64_t rest = size - need;
+  if (size < need || rest <= kMaxSmallBlock) return kNullAddr;
+  const TreapKey shrunk{rest, block};
+  if (const Addr pred = treap::predecessor(txn, root, TreapKey{size, block});
+      pred != kNullAddr && !(txn.get<TreapNode>(pred)->key < shrunk)) {
+    return kNullAddr;
+  }
+  BOOST_OUTCOME_TRY(set_tags(txn, block, rest, 0));
+  BOOST_OUTCOME_TRY(txn.put(node + offsetof(TreapNode, key), shrunk));
+  const Addr carved = block + rest;
+  BOOST_OUTCOME_TRY(set_tags(txn, carved, need, kInUseBit));
+  BOOST_OUTCOME_TRY(add(txn, kBytesInUse, static_cast<std::int64_t>(need)));
+  BOOST_OUTCOME_TRY(add(txn, kBlocksInUse, 1));
+  return carved + kTagBytes;
+}
+
 Result<Addr, HeapError> allocate(Transaction& txn, std::uint64_t bytes) {
   if (bytes > txn.heap().header().arena_size) return failure(HeapError::out_of_space);
   const std::uint64_t need =
       std::max(kMinBlock, (bytes + 2 * kTagBytes + kBlockAlign - 1) / kBlockAlign * kBlockAlign);
+  // Exact-size small blocks first (no splitting); then the tail of a big one.
+  if (need > kMaxSmallBlock || state(txn).small_heads[small_class(need)] == kNullAddr) {
+    BOOST_OUTCOME_TRY(carved, carve_tail(txn, need));
+    if (carved != kNullAddr) return carved;
+  }
   BOOST_OUTCOME_TRY(block, take_free_block(txn, need));
   if (block == kNullAddr) return failure(HeapError::out_of_space);
   const std::uint64_t size = block_size(txn, block);

@@ -181,7 +181,11 @@ void Transaction::write_unlogged(Addr addr, const void* src, std::uint64_t len) 
 }
 
 std::span<std::byte> Transaction::unlogged_bytes(Addr addr, std::uint64_t len) {
-  if (!open_ || !in_arena(addr, len)) return {};
+  if (!open_) return {};
+  if (!in_arena(addr, len)) {
+    doom(HeapError::bad_address);
+    return {};
+  }
   TxnState& s = *heap_->txn_;
   s.dirty_lo = std::min(s.dirty_lo, addr);
   s.dirty_hi = std::max(s.dirty_hi, addr + len);

@@ -70,7 +70,8 @@ class Transaction {
     return reinterpret_cast<T*>(p);
   }
 
-  // Unlogged writes: see the contract above.
+  // Unlogged writes: see the contract above. A range outside the arena
+  // dooms the transaction (and yields an empty span / writes nothing).
   void write_unlogged(Addr addr, const void* src, std::uint64_t len);
   std::span<std::byte> unlogged_bytes(Addr addr, std::uint64_t len);
 

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -31,9 +30,9 @@ class TransactionTest : public HeapFixture {
   // tree fields. (The interior of free blocks is meaningless: objects
   // allocated by an aborted transaction may leave bytes there.)
   std::vector<char> persistent_bytes() {
-    std::ifstream in(heap_path(), std::ios::binary);
-    const std::vector<char> all((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
+    std::vector<char> all(std::filesystem::file_size(heap_path()));
+    std::ifstream(heap_path(), std::ios::binary)
+        .read(all.data(), static_cast<std::streamsize>(all.size()));
     const auto& h = heap_->header();
     auto append = [&](std::vector<char>& out, std::uint64_t from, std::uint64_t len) {
       out.insert(out.end(), all.begin() + static_cast<std::ptrdiff_t>(from),

@@ -126,6 +126,20 @@ Addr upper_bound(const Transaction& txn, Addr root, TreapKey key) {
   return best;
 }
 
+Addr predecessor(const Transaction& txn, Addr root, TreapKey key) {
+  Addr best = kNullAddr;
+  for (Addr cur = root; cur != kNullAddr;) {
+    const TreapNode& n = at(txn, cur);
+    if (n.key < key) {
+      best = cur;
+      cur = n.right;
+    } else {
+      cur = n.left;
+    }
+  }
+  return best;
+}
+
 Addr first(const Transaction& txn, Addr root) {
   Addr cur = root;
   while (cur != kNullAddr && at(txn, cur).left != kNullAddr) cur = at(txn, cur).left;

@@ -43,6 +43,7 @@ Result<Addr, HeapError> erase(Transaction& txn, Addr root_slot, TreapKey key);
 Addr find(const Transaction& txn, Addr root, TreapKey key);
 Addr lower_bound(const Transaction& txn, Addr root, TreapKey key);  // first >= key
 Addr upper_bound(const Transaction& txn, Addr root, TreapKey key);  // first > key
+Addr predecessor(const Transaction& txn, Addr root, TreapKey key);  // last < key
 Addr first(const Transaction& txn, Addr root);
 Addr last(const Transaction& txn, Addr root);
 
