@@ -247,7 +247,8 @@ TEST(EngineScenario, ReportDropped) {
   }
   ASSERT_GE(reports.size(), 2u);
   EXPECT_EQ(reports[0].report_serial, reports[1].report_serial);  // resent, same serial
-  EXPECT_EQ(net.count(kA, SegmentType::report_ack), 1u);
+  // One RA per RS that arrives (the resent CP and B's RS timer may both resend it).
+  EXPECT_EQ(net.count(kA, SegmentType::report_ack), reports.size() - 1);
   expect_clean(net);
 }
 
