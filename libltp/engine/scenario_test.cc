@@ -613,6 +613,24 @@ TEST(EngineScenario, LinkOutageWithoutCuesExhaustsRetransmissions) {
   expect_clean(net);
 }
 
+TEST(EngineScenario, PurgeOnLinkDownCancelsExports) {
+  auto config = base_config();
+  config.span.purge = 1;  // negative queuing latency in ltprc
+  Lockstep net(config);
+  net.set_filter(drop_if(first_eob_checkpoint));  // keep the session open
+  const auto sdu = Lockstep::pattern(4000, 28);
+  net.send(kA, sdu);
+  net.at(net.now() + 150, [&] { ASSERT_TRUE(net.engine(kA).link_state(kB, false, net.now())); });
+  net.at(net.now() + 2000, [&] { ASSERT_TRUE(net.engine(kA).link_state(kB, true, net.now())); });
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 4);
+  EXPECT_EQ(cancelled[0].data, sdu);
+  EXPECT_EQ(net.notices(kB, NoticeType::import_cancelled).size(), 1u);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, StaleImportSessionIsCancelled) {
   auto config = base_config();
   config.span.checkpoint_limit = 1;
