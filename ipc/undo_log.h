@@ -36,7 +36,6 @@ class UndoLog {
   // Bytes of entries in the log; 0 means no transaction in flight.
   std::uint64_t used() const;
   bool empty() const { return used() == 0; }
-  std::uint64_t capacity() const { return capacity_; }
 
   // Records the current bytes [addr, addr+len). False if the log is full.
   // On return the entry is published: the caller may now write in place.
