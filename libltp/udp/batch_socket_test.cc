@@ -121,6 +121,16 @@ TEST(BatchSocket, WakerEndsABlockedReceive) {
   EXPECT_EQ(receiver.recv_batch(ring, std::chrono::milliseconds(1), &waker).value(), 0u);
 }
 
+TEST(Waker, WaitEndsOnWakeOrTimeout) {
+  Waker waker = Waker::create().value();
+  EXPECT_FALSE(waker.wait(std::chrono::milliseconds(1)));
+  std::thread other([&] { waker.wake(); });
+  EXPECT_TRUE(waker.wait(kWaitForever));
+  other.join();
+  waker.drain();
+  EXPECT_FALSE(waker.wait(Nanos(0)));
+}
+
 TEST(BatchSocket, FlagsTruncatedDatagrams) {
   BatchSocket receiver = bound("127.0.0.1:0");
   const Endpoint destination = receiver.local_endpoint().value();

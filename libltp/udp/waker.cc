@@ -1,5 +1,6 @@
 #include "libltp/udp/waker.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -35,6 +36,13 @@ void Waker::wake() const {
 void Waker::drain() const {
   std::uint64_t count = 0;
   [[maybe_unused]] const auto read = ::read(fd_, &count, sizeof count);
+}
+
+bool Waker::wait(Nanos timeout) const {
+  pollfd fd{fd_, POLLIN, 0};
+  timespec limit{static_cast<time_t>(timeout.count() / 1'000'000'000),
+                 static_cast<long>(timeout.count() % 1'000'000'000)};
+  return ::ppoll(&fd, 1, timeout < Nanos(0) ? nullptr : &limit, nullptr) > 0;
 }
 
 }  // namespace ltp::udp

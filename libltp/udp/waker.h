@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ipc/result.h"
+#include "libltp/udp/clock.h"
 #include "libltp/udp/error.h"
 
 namespace ltp::udp {
@@ -22,6 +23,8 @@ class Waker {
 
   void wake() const;
   void drain() const;
+  // Blocks until woken or `timeout` (negative: no limit) passed; true if woken.
+  bool wait(Nanos timeout) const;
   int fd() const { return fd_; }
 
  private:
