@@ -108,7 +108,7 @@ void Lockstep::inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::ui
 
 bool Lockstep::transmit(Side& s) {
   bool any = false;
-  OutboundBatch batch;
+  OutboundBatch& batch = s.batch;
   for (;;) {
     batch.clear();
     auto n = s.engine->dequeue(peer(s.id), 64, now_, batch);

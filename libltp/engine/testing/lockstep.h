@@ -160,6 +160,7 @@ class Lockstep {
     std::uint64_t baseline_blocks = 0;
     std::vector<SeenNotice> notices;
     std::map<codec::SegmentType, std::uint64_t> sent_by_type;
+    OutboundBatch batch{256 << 10};  // reused: a fresh scratch per step costs page faults
   };
   struct Arrival {
     std::uint64_t to;
