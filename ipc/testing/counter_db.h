@@ -1,4 +1,4 @@
-// CounterDb: a small database for the crash and concurrency tests whose
+// CounterDb: a small database for the crash tests whose
 // every container is a pure function of one committed counter, so after any
 // crash the test can say exactly what must be in the heap.
 //
