@@ -53,6 +53,9 @@ struct SpanConfig {
   std::uint64_t checkpoint_every_segments = 0;
   // Import session with nothing heard for this long is cancelled; 0 = 60 s.
   std::uint64_t stale_import_ms = 0;
+  // Reports that may each trigger a round of retransmission before the
+  // session is cancelled (RXMTCYCEXC); 0 = no limit.
+  std::uint64_t max_retransmission_cycles = 0;
 };
 
 struct SpanStats {
@@ -165,6 +168,7 @@ struct ExportSession {
   std::uint64_t next_checkpoint_serial;
   std::uint64_t cancel_reason;
   std::uint64_t cancel_retransmissions;
+  std::uint64_t retransmission_cycles;  // reports that asked for data again
   Addr block;            // ChunkedBuffer
   Addr sdu_lengths;      // PList of SDU lengths, in block order
   Addr pending;          // PList of RangeRecord: retransmissions to send
@@ -249,7 +253,6 @@ struct ControlRecord {
   std::uint64_t originator;
   std::uint64_t session_number;
   std::uint64_t serial;  // report serial for RS and RA
-  std::uint64_t reason;  // for CS/CR sent without a session (unknown ones)
 };
 
 enum class TimerKind : std::uint64_t {

@@ -49,8 +49,7 @@ HeapResult<void> Engine::cancel_export_session(Ctx& c, Addr session, codec::Canc
   s.cancel_reason = static_cast<std::uint64_t>(reason);
   s.timer = ipc::kNullAddr;
   BOOST_OUTCOME_TRY(txn.put(session, s));
-  return queue_control(c, *span, {db::ControlKind::cancel_from_sender, own_engine_id_, s.number, 0,
-                                  s.cancel_reason});
+  return queue_control(c, *span, {db::ControlKind::cancel_from_sender, own_engine_id_, s.number, 0});
 }
 
 HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::CancelReason reason) {
@@ -85,8 +84,7 @@ HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::Canc
   s.cancel_reason = static_cast<std::uint64_t>(reason);
   s.timer = ipc::kNullAddr;
   BOOST_OUTCOME_TRY(txn.put(session, s));
-  return queue_control(c, *span, {db::ControlKind::cancel_from_receiver, s.originator, s.number, 0,
-                                  s.cancel_reason});
+  return queue_control(c, *span, {db::ControlKind::cancel_from_receiver, s.originator, s.number, 0});
 }
 
 HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
@@ -113,7 +111,7 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
     }
     // Closed, unknown or just closed: the sender needs its CAS all the same.
     return queue_control(c, *span, {db::ControlKind::cancel_ack_to_sender,
-                                    segment.header.session.originator, number, 0, 0});
+                                    segment.header.session.originator, number, 0});
   }
   // CR: for one of our export sessions.
   const auto session = ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, number);
@@ -140,7 +138,7 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->segments_received;
   ++stats->cancels_received[reason_index(reason)];
-  return queue_control(c, *span, {db::ControlKind::cancel_ack_to_receiver, own_engine_id_, number, 0, 0});
+  return queue_control(c, *span, {db::ControlKind::cancel_ack_to_receiver, own_engine_id_, number, 0});
 }
 
 HeapResult<void> Engine::handle_cancel_ack(Ctx& c, const codec::Segment& segment) {
@@ -179,10 +177,10 @@ HeapResult<void> Engine::cancel_expired(Ctx& c, const db::TimerRecord& timer) {
   ++stats->cancel_retransmissions;
   if (exporting) {
     return queue_control(c, *span, {db::ControlKind::cancel_from_sender, own_engine_id_,
-                                    timer.session_number, 0, 0});
+                                    timer.session_number, 0});
   }
   return queue_control(c, *span, {db::ControlKind::cancel_from_receiver, timer.span_engine,
-                                  timer.session_number, 0, 0});
+                                  timer.session_number, 0});
 }
 
 HeapResult<void> Engine::remember_closed_export(Ctx& c, Addr span, std::uint64_t number) {

@@ -224,7 +224,7 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
     ++stats->reports_received;
     ++stats->segments_dropped_closed;
-    return queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial, 0});
+    return queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial});
   }
   db::ExportSession s = load<db::ExportSession>(txn, *session);
   const auto span = find_span(c, s.span_engine);
@@ -232,7 +232,7 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   ++stats->segments_received;
   ++stats->reports_received;
   BOOST_OUTCOME_TRY(queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number,
-                                              rs.report_serial, 0}));
+                                              rs.report_serial}));
   if (s.state != db::ExportState::transmitting) return success();
   if (rs.upper_bound > s.red_length) {
     BOOST_OUTCOME_TRY(stats2, span_stats(c, *span));
@@ -265,6 +265,12 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
                             [&](db::ByteRange gap) { gaps.push_back(gap); });
   if (!gaps.empty()) {
+    const std::uint64_t cycle_limit = load<db::SpanRecord>(txn, *span).config.max_retransmission_cycles;
+    const std::uint64_t cycles = load<db::ExportSession>(txn, *session).retransmission_cycles + 1;
+    if (cycle_limit != 0 && cycles > cycle_limit) {
+      return cancel_export_session(c, *session, codec::CancelReason::retransmission_cycles);
+    }
+    BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ExportSession, retransmission_cycles), cycles));
     BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
     for (std::size_t i = 0; i < gaps.size(); ++i) {
       const bool last = i + 1 == gaps.size();

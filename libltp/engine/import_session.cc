@@ -26,7 +26,10 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
   const auto& data = std::get<codec::DataSegment>(segment.body);
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
   const bool red = codec::is_red_data(segment.header.type);
-  BOOST_OUTCOME_TRY(buffer, db::ChunkedBuffer::create(txn, red ? data.offset + data.length() : 0));
+  // Sized for the first segment's end, but never more than a chunk: the
+  // offset is the peer's word, checked only later.
+  const std::uint64_t hint = red ? std::min(data.offset + data.length(), db::ChunkedBuffer::kChunkBytes) : 0;
+  BOOST_OUTCOME_TRY(buffer, db::ChunkedBuffer::create(txn, hint));
   BOOST_OUTCOME_TRY(received, db::IntervalSet::create(txn));
   BOOST_OUTCOME_TRY(reports, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(serial, next_serial(c));
@@ -103,6 +106,11 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     return maybe_close_import(c, *session);
   }
 
+  // No red part can be larger than the heap: refuse absurd offsets before
+  // the chunk table grows to match them.
+  if (end > heap_.header().arena_size) {
+    return cancel_import_session(c, *session, codec::CancelReason::system_cancelled);
+  }
   // Red above green, or past the end of the red part, is miscolored.
   if (end > s.green_start || (s.red_length_known != 0 && end > s.red_length)) {
     return cancel_import_session(c, *session, codec::CancelReason::miscolored);
@@ -170,7 +178,7 @@ HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(Ctx& c, Addr 
       // A checkpoint already reported: send the same report(s) again.
       answered = true;
       BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number,
-                                                 rs.serial, 0}));
+                                                 rs.serial}));
     }
     if (cp.report_serial != 0 && rs.serial == cp.report_serial) lower = rs.lower_bound;
   }
@@ -209,7 +217,7 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session, std::uin
                                                      p.upper_bound, p.claims.size(), claims, 0, 0,
                                                      ipc::kNullAddr}));
     BOOST_OUTCOME_TRY(reports.push_back(txn, addr));
-    BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial, 0}));
+    BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial}));
   }
   return txn.put(session, s);
 }
@@ -251,7 +259,7 @@ HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
   BOOST_OUTCOME_TRY(txn.put(report, rs));
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->reports_retransmitted;
-  return queue_control(c, *span, {db::ControlKind::report, s.originator, s.number, rs.serial, 0});
+  return queue_control(c, *span, {db::ControlKind::report, s.originator, s.number, rs.serial});
 }
 
 HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {

@@ -631,6 +631,41 @@ TEST(EngineScenario, PurgeOnLinkDownCancelsExports) {
   expect_clean(net);
 }
 
+TEST(EngineScenario, RetransmissionCyclesExceeded) {
+  auto config = base_config();
+  config.span.max_retransmission_cycles = 1;
+  Lockstep net(config);
+  // Byte 1500 never gets through except in a checkpoint; byte 2500 is lost
+  // on the first pass. The first report asks for both (one gap, resent as
+  // a plain segment and a checkpoint), the second for byte 1500 again: a
+  // second cycle, one more than allowed.
+  net.set_filter(drop_if([](const Crossing& c) {
+    auto covers = [&](std::uint64_t b) { return c.offset <= b && b < c.offset + c.length; };
+    if (!codec::is_data(c.type) || c.checkpoint_serial != 0) return false;
+    return covers(1500) || (covers(2500) && c.report_serial == 0);
+  }));
+  const auto sdu = Lockstep::pattern(4000, 29);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 5);  // RXMTCYCEXC
+  EXPECT_EQ(net.engine(kA).stats(kB).value().data_segments_retransmitted, 2u);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().cancels_sent[5], 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::import_cancelled).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, AbsurdRedOffsetIsRefused) {
+  Lockstep net(base_config());
+  net.inject(kB, data_segment(SegmentType::red_data, 80, std::uint64_t{1} << 50, Lockstep::pattern(10, 1)));
+  ASSERT_TRUE(net.run());
+  const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 4);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, StaleImportSessionIsCancelled) {
   auto config = base_config();
   config.span.checkpoint_limit = 1;
