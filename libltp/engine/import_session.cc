@@ -129,7 +129,15 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     }
     s.red_seen = 1;
     BOOST_OUTCOME_TRY(txn.put(*session, s));
-    BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).write_at(txn, data.offset, data.payload));
+    // Only bytes not yet received are written: bytes the received set
+    // vouches for are never touched by an unlogged write, so an aborted
+    // transaction cannot damage them.
+    std::vector<db::ByteRange> fresh;
+    received.for_each_gap(txn, {data.offset, end}, [&](db::ByteRange gap) { fresh.push_back(gap); });
+    auto buffer = db::ChunkedBuffer::open(s.buffer);
+    for (const auto gap : fresh) {
+      BOOST_OUTCOME_TRY(buffer.write_at(txn, gap.start, data.payload.subspan(gap.start - data.offset, gap.length())));
+    }
     BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
   } else {
     // A duplicate after delivery: the buffer is the client's now. Its

@@ -575,6 +575,38 @@ TEST(EngineScenario, HeapFullOnSenderRefusesSend) {
   expect_clean(net);
 }
 
+TEST(EngineScenario, HeapExhaustedOnReceiverAbortsCleanly) {
+  auto config = base_config();
+  config.span.max_segment_size = 8000;
+  config.receiver_heap_bytes = 4 << 20;  // the allocator itself runs out, no heapmax
+  Lockstep net(config);
+  // Smaller than the arena (so not refused outright) but more than is free
+  // once the database and the session's own records are in it.
+  const std::uint64_t arena = net.engine(kB).heap().header().arena_size;
+  const auto sdu = Lockstep::pattern(arena - (16 << 10), 30);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  // Segments the heap could not take were dropped whole (their transactions
+  // rolled back); the sender gave up and said so; nothing leaked.
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, 2);
+  EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
+  expect_clean(net);
+}
+
+TEST(EngineScenario, HeapExhaustedOnSenderRefusesSend) {
+  auto config = base_config();
+  config.heap_bytes = 2 << 20;
+  Lockstep net(config);
+  EXPECT_EQ(net.engine(kA).send(testing::kClient, kB, Lockstep::pattern(3 << 20, 31), kAllRed, net.now()).error(),
+            EngineError::heap);
+  ASSERT_TRUE(net.run());
+  EXPECT_TRUE(net.trace().empty());
+  EXPECT_TRUE(net.notices(kA).empty());
+  expect_clean(net);
+}
+
 // The link is dead for 10 s from 50 ms after the start.
 bool in_outage(std::uint64_t start, std::uint64_t t) { return t >= start + 50 && t < start + 10050; }
 

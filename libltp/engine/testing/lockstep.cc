@@ -58,7 +58,9 @@ Lockstep::~Lockstep() {
 void Lockstep::setup(Side& s, std::uint64_t id) {
   s.id = id;
   s.node.emplace(ipc::NodeDir::at(s.dir.path()).value());
-  if (!ipc::Heap::create(s.node->heap_path(), {.size = config_.heap_bytes, .log_size = 8 << 20})) {
+  const std::uint64_t heap_bytes =
+      id == kB && config_.receiver_heap_bytes != 0 ? config_.receiver_heap_bytes : config_.heap_bytes;
+  if (!ipc::Heap::create(s.node->heap_path(), {.size = heap_bytes, .log_size = 1 << 20})) {
     fail("heap create");
   }
   auto heap = ipc::Heap::attach(s.node->heap_path());

@@ -75,6 +75,7 @@ struct LockstepConfig {
   std::uint64_t seed = 1;
   bool open_clients = true;
   std::uint64_t heap_bytes = std::uint64_t{64} << 20;
+  std::uint64_t receiver_heap_bytes = 0;  // B's heap if not 0
   // Per-side adjustments before the database is created (id is kA or kB).
   std::function<void(std::uint64_t id, db::NodeConfig&, db::SpanConfig&)> tweak;
 };
