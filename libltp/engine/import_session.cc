@@ -84,7 +84,8 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
   db::ImportSession s = load<db::ImportSession>(txn, *session);
   if (s.state != db::ImportState::receiving || data.client_service_id != s.client_id) {
     BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-    ++stats->segments_dropped_closed;
+    ++(s.state != db::ImportState::receiving ? stats->segments_dropped_closed
+                                             : stats->segments_dropped_invalid);
     return success();
   }
   s.last_heard_ms = c.now;
