@@ -182,6 +182,10 @@ class Engine {
   HeapResult<void> queue_data(Ctx& c, Addr span, Addr session);
   HeapResult<void> unqueue_data(Ctx& c, Addr span, Addr session);
   HeapResult<bool> dequeue_control(Ctx& c, Addr span, OutboundBatch& out);
+  HeapResult<bool> prepare_report(Ctx& c, Addr span, const db::ControlRecord& control,
+                                  codec::Segment& segment, std::vector<codec::Claim>& claims);
+  HeapResult<bool> prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
+                                  codec::Segment& segment);
   HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out);
   HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
                         std::uint64_t export_session = 0);

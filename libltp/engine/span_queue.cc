@@ -61,10 +61,79 @@ HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, 
   return success();
 }
 
+// A report still wanted: the session's record supplies serial, bounds and
+// claims; its timer (re)starts as it goes out.
+HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlRecord& control,
+                                        codec::Segment& segment, std::vector<codec::Claim>& claims) {
+  auto& txn = c.txn;
+  const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, span).import_sessions)
+                           .value()
+                           .find(txn, control.session_number);
+  if (!session) return false;
+  const db::ImportSession s = load<db::ImportSession>(txn, *session);
+  if (s.state != db::ImportState::receiving) return false;
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  Addr report = ipc::kNullAddr;
+  for (Addr n = reports.first(txn); n != ipc::kNullAddr && report == ipc::kNullAddr; n = reports.next(txn, n)) {
+    if (load<db::ReportRecord>(txn, reports.value(txn, n)).serial == control.serial) {
+      report = reports.value(txn, n);
+    }
+  }
+  if (report == ipc::kNullAddr) return false;
+  const db::ReportRecord rs = load<db::ReportRecord>(txn, report);
+  if (rs.acknowledged != 0) return false;
+  const auto* raw = txn.get<codec::Claim>(rs.claims);
+  claims.assign(raw, raw + rs.claim_count);
+  segment.header.type = codec::SegmentType::report;
+  segment.body = codec::ReportSegment{rs.serial, rs.checkpoint_serial, rs.upper_bound, rs.lower_bound,
+                                      codec::ClaimsView(claims)};
+  BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
+  BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::report, span, s.number, report,
+                                       response_interval(c, span, codec::encoded_size(segment))));
+  BOOST_OUTCOME_TRY(txn.put(report + offsetof(db::ReportRecord, timer), timer));
+  BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+  ++stats->reports_sent;
+  return true;
+}
+
+// A CS or CR of a session still cancelling; its timer (re)starts.
+HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
+                                        codec::Segment& segment) {
+  auto& txn = c.txn;
+  const bool from_sender = control.kind == db::ControlKind::cancel_from_sender;
+  const Addr sessions = from_sender ? root(c).export_sessions
+                                    : load<db::SpanRecord>(txn, span).import_sessions;
+  const auto session = ipc::PHashMap::open(txn, sessions).value().find(txn, control.session_number);
+  if (!session) return false;
+  std::uint64_t reason = 0;
+  Addr timer_field = 0;
+  if (from_sender) {
+    const db::ExportSession s = load<db::ExportSession>(txn, *session);
+    if (s.state != db::ExportState::cancelling) return false;
+    reason = s.cancel_reason;
+    timer_field = *session + offsetof(db::ExportSession, timer);
+  } else {
+    const db::ImportSession s = load<db::ImportSession>(txn, *session);
+    if (s.state != db::ImportState::cancelling) return false;
+    reason = s.cancel_reason;
+    timer_field = *session + offsetof(db::ImportSession, timer);
+  }
+  segment.header.type = from_sender ? codec::SegmentType::cancel_from_sender
+                                    : codec::SegmentType::cancel_from_receiver;
+  segment.body = codec::Cancel{static_cast<codec::CancelReason>(reason)};
+  BOOST_OUTCOME_TRY(stop_timer(c, load<Addr>(txn, timer_field)));
+  BOOST_OUTCOME_TRY(timer, start_timer(c, from_sender ? db::TimerKind::cancel_export : db::TimerKind::cancel_import,
+                                       span, control.session_number, *session,
+                                       response_interval(c, span, codec::encoded_size(segment))));
+  BOOST_OUTCOME_TRY(txn.put(timer_field, timer));
+  BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+  ++stats->cancels_sent[std::min<std::uint64_t>(reason, db::kCancelReasons - 1)];
+  return true;
+}
+
 HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) {
   auto& txn = c.txn;
-  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
-  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, record.control_queue));
+  BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).control_queue));
   while (!queue.empty(txn)) {
     BOOST_OUTCOME_TRY(addr, queue.pop_front(txn));
     const db::ControlRecord control = load<db::ControlRecord>(txn, addr);
@@ -72,78 +141,24 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
     codec::Segment segment;
     segment.header.session = {control.originator, control.session_number};
     std::vector<codec::Claim> claims;
+    bool wanted = true;
     switch (control.kind) {
       case db::ControlKind::report: {
-        // The session supplies the report; a closed one yields nothing.
-        const auto session = ipc::PHashMap::open(txn, record.import_sessions)
-                                 .value()
-                                 .find(txn, control.session_number);
-        if (!session) continue;
-        const db::ImportSession s = load<db::ImportSession>(txn, *session);
-        if (s.state != db::ImportState::receiving) continue;
-        BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-        Addr report = ipc::kNullAddr;
-        for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
-          if (load<db::ReportRecord>(txn, reports.value(txn, n)).serial == control.serial) {
-            report = reports.value(txn, n);
-          }
-        }
-        if (report == ipc::kNullAddr) continue;
-        const db::ReportRecord rs = load<db::ReportRecord>(txn, report);
-        if (rs.acknowledged != 0) continue;
-        const auto* raw = c.txn.get<codec::Claim>(rs.claims);
-        claims.assign(raw, raw + rs.claim_count);
-        segment.header.type = codec::SegmentType::report;
-        segment.body = codec::ReportSegment{rs.serial, rs.checkpoint_serial, rs.upper_bound,
-                                            rs.lower_bound, codec::ClaimsView(claims)};
-        BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
-        BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::report, span, s.number, report,
-                                             response_interval(c, span, codec::encoded_size(segment))));
-        BOOST_OUTCOME_TRY(txn.put(report + offsetof(db::ReportRecord, timer), timer));
-        BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-        ++stats->reports_sent;
+        BOOST_OUTCOME_TRY(ok, prepare_report(c, span, control, segment, claims));
+        wanted = ok;
         break;
       }
-      case db::ControlKind::report_ack:
+      case db::ControlKind::cancel_from_sender:
+      case db::ControlKind::cancel_from_receiver: {
+        BOOST_OUTCOME_TRY(ok, prepare_cancel(c, span, control, segment));
+        wanted = ok;
+        break;
+      }
+      case db::ControlKind::report_ack: {
         segment.header.type = codec::SegmentType::report_ack;
         segment.body = codec::ReportAck{control.serial};
-        {
-          BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-          ++stats->report_acks_sent;
-        }
-        break;
-      case db::ControlKind::cancel_from_sender: {
-        const auto session = ipc::PHashMap::open(txn, root(c).export_sessions)
-                                 .value()
-                                 .find(txn, control.session_number);
-        if (!session) continue;
-        const db::ExportSession s = load<db::ExportSession>(txn, *session);
-        if (s.state != db::ExportState::cancelling) continue;
-        segment.header.type = codec::SegmentType::cancel_from_sender;
-        segment.body = codec::Cancel{static_cast<codec::CancelReason>(s.cancel_reason)};
-        BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
-        BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::cancel_export, span, s.number,
-                                             *session, response_interval(c, span, 16)));
-        BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ExportSession, timer), timer));
         BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-        ++stats->cancels_sent[std::min<std::uint64_t>(s.cancel_reason, db::kCancelReasons - 1)];
-        break;
-      }
-      case db::ControlKind::cancel_from_receiver: {
-        const auto session = ipc::PHashMap::open(txn, record.import_sessions)
-                                 .value()
-                                 .find(txn, control.session_number);
-        if (!session) continue;
-        const db::ImportSession s = load<db::ImportSession>(txn, *session);
-        if (s.state != db::ImportState::cancelling) continue;
-        segment.header.type = codec::SegmentType::cancel_from_receiver;
-        segment.body = codec::Cancel{static_cast<codec::CancelReason>(s.cancel_reason)};
-        BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
-        BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::cancel_import, span, s.number,
-                                             *session, response_interval(c, span, 16)));
-        BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ImportSession, timer), timer));
-        BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-        ++stats->cancels_sent[std::min<std::uint64_t>(s.cancel_reason, db::kCancelReasons - 1)];
+        ++stats->report_acks_sent;
         break;
       }
       case db::ControlKind::cancel_ack_to_sender:
@@ -155,6 +170,7 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
         segment.body = codec::CancelAck{};
         break;
     }
+    if (!wanted) continue;  // its session closed meanwhile
     BOOST_OUTCOME_TRY(emit(c, span, segment, out));
     return true;
   }
