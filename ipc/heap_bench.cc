@@ -140,7 +140,8 @@ void run(const std::filesystem::path& dir, bool durable) {
   k = 0;
   report("ordered insert, 50k keys (own txn)", 50000, [&] {
     auto t = heap->begin().value();
-    if (!ordered.insert(t, {++k * 7919 % 100003, 0}, k) || !t.commit()) die("ordered");
+    ++k;
+    if (!ordered.insert(t, {k * 7919 % 100003, 0}, k) || !t.commit()) die("ordered");
   });
   auto reader = heap->begin().value();
   report("hash find (in one txn)", 50000, [&] {
