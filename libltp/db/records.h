@@ -32,6 +32,10 @@ struct NodeConfig {
   // How long a closed session is remembered so late segments cannot
   // reopen it.
   std::uint64_t closed_memory_ms = 60000;
+  // How long a closed export session's block stays allocated after the
+  // session closes, because the link may still be sending segments that
+  // point into it (dequeue hands out payload pointers, not copies).
+  std::uint64_t payload_grace_ms = 1000;
 };
 
 // `a span` of ltprc, plus OpenLTP's per-span overrides (0 = default).
@@ -264,6 +268,7 @@ enum class TimerKind : std::uint64_t {
   stale_import,     // owner ImportSession
   closed_export,    // forget a closed export session
   closed_import,    // forget a closed import session
+  release_block,    // free a closed export session's block; owner ChunkedBuffer
 };
 
 struct TimerRecord {

@@ -211,11 +211,6 @@ Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine, std:
     // Room for one more segment wholly in scratch (a report, or payloads
     // detached from a closing session).
     const std::size_t room = 2 * load<db::SpanRecord>(txn, *span).config.max_segment_size + 1024;
-    active_batch_ = &out;
-    struct Reset {
-      OutboundBatch*& p;
-      ~Reset() { p = nullptr; }
-    } reset{active_batch_};
     while (out.segments_.size() - before < max_segments && out.free_scratch().size() >= room) {
       BOOST_OUTCOME_TRY(control, lift(dequeue_control(c, *span, out)));
       if (control) continue;

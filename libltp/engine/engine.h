@@ -67,10 +67,11 @@ struct Notice {
 };
 
 // Segments handed to the link: headers encoded into the batch's scratch,
-// payloads pointing into the mapped heap (scatter/gather, no copy).
+// payloads pointing into the mapped heap (scatter/gather, no copy). A
+// closed session's block outlives it by NodeConfig::payload_grace_ms, so
+// the link must send what it dequeued within that time.
 struct OutboundSegment {
   std::uint64_t span_engine = 0;
-  std::uint64_t export_session = 0;  // data segments of our export sessions
   codec::GatherList gather;
 };
 
@@ -187,9 +188,7 @@ class Engine {
   HeapResult<bool> prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
                                   codec::Segment& segment);
   HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out);
-  HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
-                        std::uint64_t export_session = 0);
-  void detach_payloads(std::uint64_t export_session);
+  HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out);
 
   // export_session.cc: the sending side.
   HeapResult<Addr> open_export(Ctx& c, Addr span, std::uint64_t client);
@@ -234,9 +233,6 @@ class Engine {
   bool over_heapmax(const Ctx& c, std::uint64_t more_bytes) const;
 
   ipc::Heap& heap_;
-  // Segments a dequeue has handed out in this transaction; a session that
-  // closes before commit moves its payloads into the batch (close_export).
-  OutboundBatch* active_batch_ = nullptr;
   db::VolatileDb* vdb_;
   EngineSignals& signals_;
   db::LtpDb db_;

@@ -185,7 +185,7 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
   segment.header.type = type;
   segment.header.session = {own_engine_id_, s.number};
   segment.body = data;
-  BOOST_OUTCOME_TRY(emit(c, span, segment, out, s.number));
+  BOOST_OUTCOME_TRY(emit(c, span, segment, out));
 
   if (checkpoint != ipc::kNullAddr) {
     // The checkpoint timer starts now, as the segment goes to the link.
@@ -342,7 +342,6 @@ HeapResult<void> Engine::close_export(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   const auto span = find_span(c, s.span_engine);
-  detach_payloads(s.number);
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(unqueue_data(c, *span, session));
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
@@ -362,7 +361,13 @@ HeapResult<void> Engine::close_export(Ctx& c, Addr session) {
   BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
   BOOST_OUTCOME_TRY(lengths.destroy(txn));
   BOOST_OUTCOME_TRY(db::IntervalSet::open(s.acknowledged).destroy(txn));
-  BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.block).destroy(txn));
+  if (s.first_pass_cursor == 0) {
+    BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.block).destroy(txn));
+  } else {
+    // The link may still be sending segments that point into the block.
+    BOOST_OUTCOME_TRY(start_timer(c, db::TimerKind::release_block, *span, s.number, s.block,
+                                  root(c).config.payload_grace_ms));
+  }
   BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, root(c).export_sessions));
   BOOST_OUTCOME_TRY(sessions.erase(txn, s.number));
   db::SpanRecord record = load<db::SpanRecord>(txn, *span);

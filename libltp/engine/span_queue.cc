@@ -39,8 +39,7 @@ HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
   return txn.put(session + offsetof(db::ExportSession, queue_node), ipc::kNullAddr);
 }
 
-HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
-                              std::uint64_t export_session) {
+HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out) {
   auto gathered = codec::encode_gather(segment, out.free_scratch());
   // We built the segment; the codec refusing it is a bug, the scratch
   // running out is the caller's batch being too small for max_segments.
@@ -54,7 +53,7 @@ HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, 
   }
   out.used_ += header_bytes;
   const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
-  out.segments_.push_back({record.config.engine_id, export_session, gathered.value()});
+  out.segments_.push_back({record.config.engine_id, gathered.value()});
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->segments_sent;
   stats->bytes_sent += gathered.value().total_size;
@@ -175,26 +174,6 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
     return true;
   }
   return false;
-}
-
-void Engine::detach_payloads(std::uint64_t export_session) {
-  if (active_batch_ == nullptr) return;
-  OutboundBatch& out = *active_batch_;
-  for (auto& segment : out.segments_) {
-    if (segment.export_session != export_session) continue;
-    for (std::size_t i = 0; i < segment.gather.count; ++i) {
-      iovec& v = segment.gather.iov[i];
-      const auto* base = static_cast<const std::uint8_t*>(v.iov_base);
-      if (base >= out.scratch_.data() && base < out.scratch_.data() + out.scratch_.size()) continue;
-      // The block is about to be freed: keep a copy in the scratch
-      // (OutboundBatch sizes it for a full batch of segments).
-      auto room = out.free_scratch();
-      std::copy_n(base, std::min(v.iov_len, room.size()), room.begin());
-      v.iov_base = room.data();
-      out.used_ += v.iov_len;
-    }
-    segment.export_session = 0;
-  }
 }
 
 HeapResult<bool> Engine::dequeue_data(Ctx& c, Addr span, OutboundBatch& out) {

@@ -149,6 +149,8 @@ HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
     case db::TimerKind::closed_export:
     case db::TimerKind::closed_import:
       return forget_closed(c, timer);
+    case db::TimerKind::release_block:
+      return db::ChunkedBuffer::open(timer.owner).destroy(txn);
   }
   return success();
 }
