@@ -31,16 +31,7 @@ HeapResult<void> Engine::cancel_export_session(Ctx& c, Addr session, codec::Canc
   }
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(unqueue_data(c, *span, session));
-  while (!pending.empty(txn)) {
-    BOOST_OUTCOME_TRY(range, pending.pop_front(txn));
-    BOOST_OUTCOME_TRY(txn.free(range));
-  }
-  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
-  while (!checkpoints.empty(txn)) {
-    BOOST_OUTCOME_TRY(cp, checkpoints.pop_front(txn));
-    BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
-    BOOST_OUTCOME_TRY(txn.free(cp));
-  }
+  BOOST_OUTCOME_TRY(drop_retransmissions(c, s));
   if (load<db::SpanRecord>(txn, *span).open_block == session) {
     BOOST_OUTCOME_TRY(txn.put(*span + offsetof(db::SpanRecord, open_block), ipc::kNullAddr));
   }
@@ -66,16 +57,7 @@ HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::Canc
     ++stats->import_sessions_cancelled;
   }
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  while (!reports.empty(txn)) {
-    BOOST_OUTCOME_TRY(addr, reports.pop_front(txn));
-    const db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
-    BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
-    if (rs.claims != ipc::kNullAddr) {
-      BOOST_OUTCOME_TRY(txn.free(rs.claims));
-    }
-    BOOST_OUTCOME_TRY(txn.free(addr));
-  }
+  BOOST_OUTCOME_TRY(drop_reports(c, s));
   if (s.buffer != ipc::kNullAddr) {
     BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).destroy(txn));
   }
@@ -131,7 +113,7 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
     span = find_span(c, *closed);
   }
   if (!span) {
-    BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+    BOOST_OUTCOME_TRY(stats, node_stats(c));
     ++stats->unknown_span_dropped;
     return success();
   }

@@ -104,6 +104,10 @@ std::optional<Addr> Engine::find_span(const Ctx& c, std::uint64_t engine) const 
   return db_.find_span(c.txn, engine);
 }
 
+HeapResult<db::NodeStats*> Engine::node_stats(Ctx& c) {
+  return c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats));
+}
+
 HeapResult<db::SpanStats*> Engine::span_stats(Ctx& c, Addr span) {
   return c.txn.modify<db::SpanStats>(span + offsetof(db::SpanRecord, stats));
 }
@@ -138,7 +142,7 @@ Result<void, EngineError> Engine::handle_inbound_batch(
 HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> datagram) {
   auto decoded = codec::decode_prefix(datagram);
   if (!decoded) {
-    BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+    BOOST_OUTCOME_TRY(stats, node_stats(c));
     if (decoded.error() == codec::Error::keep_alive) {
       ++stats->keep_alives;
     } else {
@@ -153,7 +157,7 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
                              type == codec::SegmentType::cancel_ack_to_sender;
   if (to_our_export) {
     if (segment.header.session.originator != own_engine_id_) {
-      BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+      BOOST_OUTCOME_TRY(stats, node_stats(c));
       ++stats->unknown_span_dropped;
       return success();
     }
@@ -165,7 +169,7 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
   // engine) exports to us.
   const auto span = find_span(c, segment.header.session.originator);
   if (!span) {
-    BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+    BOOST_OUTCOME_TRY(stats, node_stats(c));
     ++stats->unknown_span_dropped;
     return success();
   }

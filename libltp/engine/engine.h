@@ -166,6 +166,7 @@ class Engine {
   HeapResult<void> handle_segment(Ctx& c, std::span<const std::uint8_t> datagram);
   const db::DbRoot& root(const Ctx& c) const { return *c.txn.get<db::DbRoot>(db_.root_addr()); }
   HeapResult<db::SpanStats*> span_stats(Ctx& c, Addr span);
+  HeapResult<db::NodeStats*> node_stats(Ctx& c);
   std::optional<Addr> find_span(const Ctx& c, std::uint64_t engine) const;
 
   // timeline.cc: deadlines.
@@ -193,11 +194,19 @@ class Engine {
   // export_session.cc: the sending side.
   HeapResult<Addr> open_export(Ctx& c, Addr span, std::uint64_t client);
   HeapResult<void> close_block(Ctx& c, Addr session);
+  struct Cut;
   HeapResult<bool> cut_segment(Ctx& c, Addr span, Addr session, OutboundBatch& out);
+  HeapResult<bool> cut_retransmission(Ctx& c, db::ExportSession& s, std::uint64_t limit, Cut& cut);
+  HeapResult<void> cut_first_pass(Ctx& c, db::ExportSession& s, const db::SpanConfig& config,
+                                  std::uint64_t limit, Cut& cut);
+  HeapResult<Addr> new_checkpoint(Ctx& c, db::ExportSession& s, std::uint64_t offset,
+                                  std::uint64_t length, std::uint64_t report_serial);
   HeapResult<void> handle_report(Ctx& c, const codec::Segment& segment);
   HeapResult<void> maybe_complete_export(Ctx& c, Addr session);
   HeapResult<void> checkpoint_expired(Ctx& c, Addr session, Addr checkpoint);
   HeapResult<void> close_export(Ctx& c, Addr session);
+  // Empties the session's retransmission ranges and checkpoints (timers stopped).
+  HeapResult<void> drop_retransmissions(Ctx& c, const db::ExportSession& s);
   HeapResult<void> notify_sdus(Ctx& c, Addr session, db::NoticeType type, std::uint64_t reason);
 
   // import_session.cc: the receiving side.
@@ -215,6 +224,8 @@ class Engine {
   HeapResult<void> stale_import_check(Ctx& c, Addr session);
   HeapResult<void> maybe_close_import(Ctx& c, Addr session);
   HeapResult<void> close_import(Ctx& c, Addr session);
+  // Empties the session's report list (timers stopped, claims freed).
+  HeapResult<void> drop_reports(Ctx& c, const db::ImportSession& s);
 
   // cancellation.cc: cancel from either side, acks, closed-session memory.
   HeapResult<void> cancel_export_session(Ctx& c, Addr session, codec::CancelReason reason);

@@ -88,103 +88,122 @@ HeapResult<void> Engine::close_block(Ctx& c, Addr session) {
   return queue_data(c, *span, session);
 }
 
+// One data segment about to be encoded.
+struct Engine::Cut {
+  codec::DataSegment data;
+  codec::SegmentType type = codec::SegmentType::red_data;
+  Addr checkpoint = ipc::kNullAddr;  // record whose timer starts as it goes out
+  bool resent_checkpoint = false;
+  bool first_pass_finished = false;
+};
+
+HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint64_t offset,
+                                        std::uint64_t length, std::uint64_t report_serial) {
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(c.txn, s.checkpoints));
+  BOOST_OUTCOME_TRY(addr, c.txn.alloc(sizeof(db::CheckpointRecord)));
+  BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(c.txn, addr));
+  BOOST_OUTCOME_TRY(c.txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, report_serial, offset,
+                                                         length, 0, ipc::kNullAddr, list_node}));
+  return addr;
+}
+
+// From the first range still to resend. False if that range was only the
+// resend of a checkpoint a report has answered meanwhile (range dropped).
+HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::uint64_t limit, Cut& cut) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
+  const Addr node = pending.first(txn);
+  const Addr range_addr = pending.value(txn, node);
+  db::RangeRecord range = load<db::RangeRecord>(txn, range_addr);
+  cut.data.offset = range.start;
+  cut.data.payload = db::ChunkedBuffer::open(s.block).contiguous(txn, range.start,
+                                                                 std::min(limit, range.end - range.start));
+  const std::uint64_t end = range.start + cut.data.payload.size();
+  const bool last = end == range.end;
+  if (last) {
+    BOOST_OUTCOME_TRY(pending.erase(txn, node));
+    BOOST_OUTCOME_TRY(txn.free(range_addr));
+  } else {
+    range.start = end;
+    BOOST_OUTCOME_TRY(txn.put(range_addr, range));
+  }
+  if (last && range.checkpoint == db::RangeCheckpoint::same_serial) {
+    BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
+    for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
+      if (load<db::CheckpointRecord>(txn, checkpoints.value(txn, n)).serial == range.checkpoint_serial) {
+        cut.checkpoint = checkpoints.value(txn, n);
+      }
+    }
+    if (cut.checkpoint == ipc::kNullAddr) return false;
+    cut.resent_checkpoint = true;
+  } else if (last && range.checkpoint == db::RangeCheckpoint::new_serial) {
+    BOOST_OUTCOME_TRY(cp, new_checkpoint(c, s, range.start, cut.data.payload.size(), range.report_serial));
+    cut.checkpoint = cp;
+  }
+  cut.type = red_type(cut.checkpoint != ipc::kNullAddr, end, s);
+  return true;
+}
+
+HeapResult<void> Engine::cut_first_pass(Ctx& c, db::ExportSession& s, const db::SpanConfig& config,
+                                        std::uint64_t limit, Cut& cut) {
+  const std::uint64_t at = s.first_pass_cursor;
+  const auto block = db::ChunkedBuffer::open(s.block);
+  cut.data.offset = at;
+  if (at < s.red_length) {
+    cut.data.payload = block.contiguous(c.txn, at, std::min(limit, s.red_length - at));
+    const std::uint64_t end = at + cut.data.payload.size();
+    ++s.segments_cut;
+    const bool discretionary = config.checkpoint_every_segments != 0 &&
+                               s.segments_cut % config.checkpoint_every_segments == 0;
+    if (end == s.red_length || discretionary) {
+      BOOST_OUTCOME_TRY(cp, new_checkpoint(c, s, at, cut.data.payload.size(), 0));
+      cut.checkpoint = cp;
+    }
+    cut.type = red_type(cut.checkpoint != ipc::kNullAddr, end, s);
+  } else {
+    cut.data.payload = block.contiguous(c.txn, at, std::min(limit, s.block_length - at));
+    cut.type = at + cut.data.payload.size() == s.block_length ? codec::SegmentType::green_data_eob
+                                                                : codec::SegmentType::green_data;
+  }
+  s.first_pass_cursor = at + cut.data.payload.size();
+  if (s.first_pass_cursor == s.block_length) {
+    s.first_pass_done = 1;
+    cut.first_pass_finished = true;
+  }
+  return success();
+}
+
 HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBatch& out) {
   auto& txn = c.txn;
   db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::transmitting) return false;
   const db::SpanConfig config = load<db::SpanRecord>(txn, span).config;
   const std::uint64_t limit = max_payload(config.max_segment_size, own_engine_id_, s);
-  const auto block = db::ChunkedBuffer::open(s.block);
-  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
-  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
-
-  codec::DataSegment data;
-  data.client_service_id = s.client_id;
-  codec::SegmentType type;
-  Addr checkpoint = ipc::kNullAddr;  // record whose timer starts now
-  bool retransmitted_checkpoint = false;
-  bool first_pass_finished = false;
-
-  if (!pending.empty(txn)) {
-    const Addr node = pending.first(txn);
-    const Addr range_addr = pending.value(txn, node);
-    db::RangeRecord range = load<db::RangeRecord>(txn, range_addr);
-    data.offset = range.start;
-    data.payload = block.contiguous(txn, range.start, std::min(limit, range.end - range.start));
-    const std::uint64_t end = range.start + data.payload.size();
-    const bool last = end == range.end;
-    if (last && range.checkpoint == db::RangeCheckpoint::same_serial) {
-      for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
-        if (load<db::CheckpointRecord>(txn, checkpoints.value(txn, n)).serial == range.checkpoint_serial) {
-          checkpoint = checkpoints.value(txn, n);
-        }
-      }
-      retransmitted_checkpoint = checkpoint != ipc::kNullAddr;
-      if (!retransmitted_checkpoint) {
-        // A report answered that checkpoint meanwhile: nothing left to resend.
-        BOOST_OUTCOME_TRY(pending.erase(txn, node));
-        BOOST_OUTCOME_TRY(txn.free(range_addr));
-        return cut_segment(c, span, session, out);
-      }
-    } else if (last && range.checkpoint == db::RangeCheckpoint::new_serial) {
-      BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::CheckpointRecord)));
-      BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(txn, addr));
-      BOOST_OUTCOME_TRY(txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, range.report_serial,
-                                                           range.start, data.payload.size(), 0,
-                                                           ipc::kNullAddr, list_node}));
-      checkpoint = addr;
-    }
-    type = red_type(checkpoint != ipc::kNullAddr, end, s);
-    if (last) {
-      BOOST_OUTCOME_TRY(pending.erase(txn, node));
-      BOOST_OUTCOME_TRY(txn.free(range_addr));
-    } else {
-      range.start = end;
-      BOOST_OUTCOME_TRY(txn.put(range_addr, range));
+  Cut cut;
+  cut.data.client_service_id = s.client_id;
+  if (!ipc::PList::open(txn, s.pending).value().empty(txn)) {
+    BOOST_OUTCOME_TRY(wanted, cut_retransmission(c, s, limit, cut));
+    if (!wanted) {
+      BOOST_OUTCOME_TRY(txn.put(session, s));
+      return cut_segment(c, span, session, out);
     }
     BOOST_OUTCOME_TRY(stats, span_stats(c, span));
     ++stats->data_segments_retransmitted;
   } else if (s.first_pass_cursor < s.block_length) {
-    const std::uint64_t at = s.first_pass_cursor;
-    data.offset = at;
-    if (at < s.red_length) {
-      data.payload = block.contiguous(txn, at, std::min(limit, s.red_length - at));
-      const std::uint64_t end = at + data.payload.size();
-      ++s.segments_cut;
-      const bool discretionary = config.checkpoint_every_segments != 0 &&
-                                 s.segments_cut % config.checkpoint_every_segments == 0;
-      if (end == s.red_length || discretionary) {
-        BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::CheckpointRecord)));
-        BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(txn, addr));
-        BOOST_OUTCOME_TRY(txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, 0, at,
-                                                             data.payload.size(), 0, ipc::kNullAddr,
-                                                             list_node}));
-        checkpoint = addr;
-      }
-      type = red_type(checkpoint != ipc::kNullAddr, end, s);
-    } else {
-      data.payload = block.contiguous(txn, at, std::min(limit, s.block_length - at));
-      type = at + data.payload.size() == s.block_length ? codec::SegmentType::green_data_eob
-                                                          : codec::SegmentType::green_data;
-    }
-    s.first_pass_cursor = at + data.payload.size();
-    if (s.first_pass_cursor == s.block_length) {
-      s.first_pass_done = 1;
-      first_pass_finished = true;
-    }
+    BOOST_OUTCOME_TRY(cut_first_pass(c, s, config, limit, cut));
   } else {
     return false;
   }
-
+  const Addr checkpoint = cut.checkpoint;
   if (checkpoint != ipc::kNullAddr) {
     const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
-    data.checkpoint = codec::CheckpointSerials{cp.serial, cp.report_serial};
+    cut.data.checkpoint = codec::CheckpointSerials{cp.serial, cp.report_serial};
   }
   BOOST_OUTCOME_TRY(txn.put(session, s));
   codec::Segment segment;
-  segment.header.type = type;
+  segment.header.type = cut.type;
   segment.header.session = {own_engine_id_, s.number};
-  segment.body = data;
+  segment.body = cut.data;
   BOOST_OUTCOME_TRY(emit(c, span, segment, out));
 
   if (checkpoint != ipc::kNullAddr) {
@@ -195,9 +214,9 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
                                          response_interval(c, span, codec::encoded_size(segment))));
     BOOST_OUTCOME_TRY(txn.put(checkpoint + offsetof(db::CheckpointRecord, timer), timer));
     BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-    ++(retransmitted_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
+    ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
   }
-  if (first_pass_finished) {
+  if (cut.first_pass_finished) {
     BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::transmission_complete,
                                                    own_engine_id_, s.number, 0, 0, 0,
                                                    s.block_length, ipc::kNullAddr}));
@@ -217,7 +236,7 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     const auto closed = ipc::PHashMap::open(txn, root(c).closed_exports).value().find(txn, number);
     const auto span = closed ? find_span(c, *closed) : std::nullopt;
     if (!span) {
-      BOOST_OUTCOME_TRY(stats, c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats)));
+      BOOST_OUTCOME_TRY(stats, node_stats(c));
       ++stats->unknown_span_dropped;
       return success();
     }
@@ -338,23 +357,32 @@ HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type, 
   return success();
 }
 
+HeapResult<void> Engine::drop_retransmissions(Ctx& c, const db::ExportSession& s) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
+  while (!pending.empty(txn)) {
+    BOOST_OUTCOME_TRY(range, pending.pop_front(txn));
+    BOOST_OUTCOME_TRY(txn.free(range));
+  }
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
+  while (!checkpoints.empty(txn)) {
+    BOOST_OUTCOME_TRY(cp, checkpoints.pop_front(txn));
+    BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
+    BOOST_OUTCOME_TRY(txn.free(cp));
+  }
+  return success();
+}
+
 HeapResult<void> Engine::close_export(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   const auto span = find_span(c, s.span_engine);
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(unqueue_data(c, *span, session));
+  BOOST_OUTCOME_TRY(drop_retransmissions(c, s));
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
-  for (Addr n = pending.first(txn); n != ipc::kNullAddr; n = pending.next(txn, n)) {
-    BOOST_OUTCOME_TRY(txn.free(pending.value(txn, n)));
-  }
   BOOST_OUTCOME_TRY(pending.destroy(txn));
   BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
-  for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
-    const Addr cp = checkpoints.value(txn, n);
-    BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
-    BOOST_OUTCOME_TRY(txn.free(cp));
-  }
   BOOST_OUTCOME_TRY(checkpoints.destroy(txn));
   BOOST_OUTCOME_TRY(handled, ipc::PList::open(txn, s.handled_reports));
   BOOST_OUTCOME_TRY(handled.destroy(txn));

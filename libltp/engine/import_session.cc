@@ -316,14 +316,11 @@ HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
   return success();
 }
 
-HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
+HeapResult<void> Engine::drop_reports(Ctx& c, const db::ImportSession& s) {
   auto& txn = c.txn;
-  const db::ImportSession s = load<db::ImportSession>(txn, session);
-  const auto span = find_span(c, s.originator);
-  BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
-    const Addr addr = reports.value(txn, n);
+  while (!reports.empty(txn)) {
+    BOOST_OUTCOME_TRY(addr, reports.pop_front(txn));
     const db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
     BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
     if (rs.claims != ipc::kNullAddr) {
@@ -331,6 +328,16 @@ HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
     }
     BOOST_OUTCOME_TRY(txn.free(addr));
   }
+  return success();
+}
+
+HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  const auto span = find_span(c, s.originator);
+  BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
+  BOOST_OUTCOME_TRY(drop_reports(c, s));
+  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
   BOOST_OUTCOME_TRY(reports.destroy(txn));
   BOOST_OUTCOME_TRY(db::IntervalSet::open(s.received).destroy(txn));
   if (s.buffer != ipc::kNullAddr) {
