@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <stdexcept>
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
@@ -15,8 +16,7 @@ namespace ltp::engine::testing {
 
 namespace {
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "lockstep setup failed: %s\n", what);
-  std::abort();
+  throw std::runtime_error(std::string("lockstep: ") + what);
 }
 }  // namespace
 
@@ -47,12 +47,10 @@ Lockstep::Lockstep(const LockstepConfig& config)
   setup(*b_, kB);
 }
 
-Lockstep::~Lockstep() {
-  for (Side* s : {a_.get(), b_.get()}) {
-    s->engine.reset();
-    s->segment.reset();
-    if (s->node) ipc::VolatileSegment::remove(*s->node);
-  }
+Lockstep::Side::~Side() {
+  engine.reset();
+  segment.reset();
+  if (node) ipc::VolatileSegment::remove(*node);
 }
 
 void Lockstep::setup(Side& s, std::uint64_t id) {

@@ -110,8 +110,9 @@ class Lockstep {
   static constexpr std::uint64_t kA = 1;
   static constexpr std::uint64_t kB = 2;
 
+  // Setup failures throw (test code only), so a half-built pair of nodes
+  // still cleans up its directories and shared memory.
   explicit Lockstep(const LockstepConfig& config = {});
-  ~Lockstep();
 
   Engine& engine(std::uint64_t id) { return *side(id).engine; }
   CountingSignals& signals(std::uint64_t id) { return side(id).signals; }
@@ -150,6 +151,7 @@ class Lockstep {
 
  private:
   struct Side {
+    ~Side();  // removes the volatile segment; the scratch directory goes last
     std::uint64_t id = 0;
     ScratchDir dir;
     std::optional<ipc::NodeDir> node;
