@@ -715,6 +715,40 @@ TEST(EngineScenario, StaleImportSessionIsCancelled) {
   expect_clean(net);
 }
 
+TEST(EngineScenario, NodesRestartMidTransfer) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) {
+    return c.type == SegmentType::red_data && c.index_of_type == 4;  // so a retransmission is needed
+  }));
+  const auto sdu = Lockstep::pattern(20000, 32);
+  net.send(kA, sdu);
+  // Every task of both nodes goes away and comes back: all state is in the heaps.
+  net.at(net.now() + 150, [&] { net.restart(kB); });
+  net.at(net.now() + 250, [&] { net.restart(kA); });
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().data_segments_retransmitted, 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, BothDirectionsAtOnce) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) { return codec::is_data(c.type) && c.index_of_type == 3; }));
+  const auto ab = Lockstep::pattern(9000, 33), ba = Lockstep::pattern(7000, 34);
+  const auto one = net.send(kA, ab);
+  const auto two = net.send(kB, ba);
+  EXPECT_EQ(one.number, 1u);
+  EXPECT_EQ(two.number, 1u);  // same number, different originators
+  ASSERT_TRUE(net.run());
+  ASSERT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part)[0].data, ab);
+  ASSERT_EQ(net.notices(kA, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::red_part)[0].data, ba);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, AggregationBySizeTimeAndGreen) {
   auto config = base_config();
   config.span.aggregation_size_threshold = 8000;

@@ -64,10 +64,6 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
   auto heap = ipc::Heap::attach(s.node->heap_path());
   if (!heap) fail("heap attach");
   s.heap = std::move(heap).value();
-  auto segment = ipc::VolatileSegment::create(*s.node, s.heap->identity(), {.size = 1 << 20});
-  if (!segment) fail("volatile segment");
-  s.segment = std::move(segment).value();
-  s.vdb.emplace(db::VolatileDb::attach(*s.segment));
   {
     auto txn = s.heap->begin().value();
     db::NodeConfig node = config_.node;
@@ -81,13 +77,34 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
     }
     if (!txn.commit()) fail("commit");
   }
-  db::VolatileSpan* v = s.vdb->span(peer(id));
+  attach(s);
+  s.baseline_blocks = s.heap->header().alloc.blocks_in_use;
+}
+
+void Lockstep::attach(Side& s) {
+  auto segment = ipc::VolatileSegment::create(*s.node, s.heap->identity(), {.size = 1 << 20});
+  if (!segment) fail("volatile segment");
+  s.segment = std::move(segment).value();
+  s.vdb.emplace(db::VolatileDb::attach(*s.segment));
+  db::VolatileSpan* v = s.vdb->span(peer(s.id));
   v->owlt_ms = config_.owlt_ms;
   v->transmit_rate = config_.transmit_rate;
-  auto engine = Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + id});
+  auto engine = Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + s.id + now_});
   if (!engine) fail("engine attach");
   s.engine = std::move(engine).value();
-  s.baseline_blocks = s.heap->header().alloc.blocks_in_use;
+}
+
+void Lockstep::restart(std::uint64_t id) {
+  Side& s = side(id);
+  s.engine.reset();
+  s.vdb.reset();
+  s.segment.reset();
+  ipc::VolatileSegment::remove(*s.node);
+  s.heap.reset();
+  auto heap = ipc::Heap::attach(s.node->heap_path());
+  if (!heap) fail("heap attach after restart");
+  s.heap = std::move(heap).value();
+  attach(s);
 }
 
 void Lockstep::close_client(std::uint64_t id) {

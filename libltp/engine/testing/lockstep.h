@@ -122,6 +122,10 @@ class Lockstep {
   // Runs `action` when the clock reaches `at`.
   void at(std::uint64_t at, std::function<void()> action) { actions_.emplace(at, std::move(action)); }
 
+  // Simulates a node restart: the engine and the heap are detached and
+  // attached again, the volatile segment rebuilt from configuration. All
+  // session state must survive in the heap.
+  void restart(std::uint64_t id);
   // ltp_close on one side.
   void close_client(std::uint64_t id);
   codec::SessionId send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
@@ -172,6 +176,7 @@ class Lockstep {
   Side& side(std::uint64_t id) { return id == kA ? *a_ : *b_; }
   const Side& side(std::uint64_t id) const { return id == kA ? *a_ : *b_; }
   void setup(Side& s, std::uint64_t id);
+  void attach(Side& s);
   bool step();  // true if anything happened at `now_`
   bool transmit(Side& s);
   void collect_notices(Side& s);
