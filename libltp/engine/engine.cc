@@ -225,6 +225,32 @@ Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine, std:
   });
 }
 
+Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine,
+                                                       std::span<const OutboundSegment> segments,
+                                                       std::uint64_t now) {
+  return transact<std::size_t>([&](ipc::Transaction& txn) -> Result<std::size_t, EngineError> {
+    Ctx c{txn, now};
+    const auto span = find_span(c, span_engine);
+    if (!span) return failure(EngineError::no_such_span);
+    std::size_t restarted = 0;
+    for (const auto& segment : segments) {
+      if (!segment.cue.present || segment.span_engine != span_engine) continue;
+      // Gone (answered, closed) or suspended: nothing to restart.
+      const auto field = cue_timer_field(c, *span, segment.cue);
+      if (!field) continue;
+      const Addr old = load<Addr>(txn, *field);
+      if (old == ipc::kNullAddr || load<db::TimerRecord>(txn, old).suspended != 0) continue;
+      const db::TimerRecord timer = load<db::TimerRecord>(txn, old);
+      BOOST_OUTCOME_TRY(lift(stop_timer(c, old)));
+      BOOST_OUTCOME_TRY(fresh, lift(start_timer(c, timer.kind, *span, timer.session_number, timer.owner,
+                                                response_interval(c, *span, segment.gather.total_size))));
+      BOOST_OUTCOME_TRY(lift(txn.put(*field, fresh)));
+      ++restarted;
+    }
+    return restarted;
+  });
+}
+
 Result<void, EngineError> Engine::link_state(std::uint64_t span_engine, bool remote_up,
                                              std::uint64_t now) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {

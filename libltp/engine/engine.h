@@ -70,9 +70,19 @@ struct Notice {
 // payloads pointing into the mapped heap (scatter/gather, no copy). A
 // closed session's block outlives it by NodeConfig::payload_grace_ms, so
 // the link must send what it dequeued within that time.
+// Which response timer a dequeued segment started (checkpoint, report,
+// cancel), so segments_sent() can restart it when the link actually sends.
+struct TimerCue {
+  bool present = false;
+  db::TimerKind kind = db::TimerKind::checkpoint;
+  std::uint64_t session_number = 0;
+  std::uint64_t serial = 0;  // checkpoint or report serial
+};
+
 struct OutboundSegment {
   std::uint64_t span_engine = 0;
   codec::GatherList gather;
+  TimerCue cue;
 };
 
 class OutboundBatch {
@@ -116,6 +126,11 @@ class Engine {
 
   // Up to max_segments segments of the span (control segments first); the
   // timers they carry start now. Returns how many were appended to `out`.
+  // A link that sends later than it dequeues (rate control) reports the
+  // actual time with segments_sent(), which restarts those timers then.
+  Result<std::size_t, EngineError> segments_sent(std::uint64_t span_engine,
+                                                 std::span<const OutboundSegment> segments,
+                                                 std::uint64_t now);
   Result<std::size_t, EngineError> dequeue(std::uint64_t span_engine, std::size_t max_segments,
                                            std::uint64_t now, OutboundBatch& out);
 
@@ -185,11 +200,15 @@ class Engine {
   HeapResult<void> unqueue_data(Ctx& c, Addr span, Addr session);
   HeapResult<bool> dequeue_control(Ctx& c, Addr span, OutboundBatch& out);
   HeapResult<bool> prepare_report(Ctx& c, Addr span, const db::ControlRecord& control,
-                                  codec::Segment& segment, std::vector<codec::Claim>& claims);
+                                  codec::Segment& segment, std::vector<codec::Claim>& claims,
+                                  TimerCue& cue);
   HeapResult<bool> prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
-                                  codec::Segment& segment);
+                                  codec::Segment& segment, TimerCue& cue);
   HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out);
-  HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out);
+  HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
+                        const TimerCue& cue = {});
+  // The owner's timer field for a cue, if its timer is still wanted.
+  std::optional<Addr> cue_timer_field(Ctx& c, Addr span, const TimerCue& cue);
 
   // export_session.cc: the sending side.
   HeapResult<Addr> open_export(Ctx& c, Addr span, std::uint64_t client);

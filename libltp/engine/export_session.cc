@@ -204,7 +204,11 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
   segment.header.type = cut.type;
   segment.header.session = {own_engine_id_, s.number};
   segment.body = cut.data;
-  BOOST_OUTCOME_TRY(emit(c, span, segment, out));
+  TimerCue cue;
+  if (checkpoint != ipc::kNullAddr) {
+    cue = {true, db::TimerKind::checkpoint, s.number, cut.data.checkpoint->checkpoint_serial};
+  }
+  BOOST_OUTCOME_TRY(emit(c, span, segment, out, cue));
 
   if (checkpoint != ipc::kNullAddr) {
     // The checkpoint timer starts now, as the segment goes to the link.

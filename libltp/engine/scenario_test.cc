@@ -811,7 +811,12 @@ TEST(EngineScenario, TimerStartsAtDequeueWithRadiationTime) {
   OutboundBatch batch;
   ASSERT_EQ(net.engine(kA).dequeue(kB, 10, t, batch).value(), 1u);
   const std::uint64_t bytes = batch.segments()[0].gather.total_size;
-  EXPECT_EQ(net.engine(kA).next_deadline().value(), t + 2 * 100 + 50 + 50 + (bytes * 1000 + 9999) / 10000);
+  const std::uint64_t interval = 2 * 100 + 50 + 50 + (bytes * 1000 + 9999) / 10000;
+  EXPECT_EQ(net.engine(kA).next_deadline().value(), t + interval);
+  // A rate-limited link sends it 700 ms later and says so: the timer restarts then.
+  EXPECT_TRUE(batch.segments()[0].cue.present);
+  EXPECT_EQ(net.engine(kA).segments_sent(kB, batch.segments(), t + 700).value(), 1u);
+  EXPECT_EQ(net.engine(kA).next_deadline().value(), t + 700 + interval);
 }
 
 TEST(EngineScenario, MalformedDatagramsAreCountedAndDropped) {

@@ -39,7 +39,8 @@ HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
   return txn.put(session + offsetof(db::ExportSession, queue_node), ipc::kNullAddr);
 }
 
-HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out) {
+HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
+                              const TimerCue& cue) {
   auto gathered = codec::encode_gather(segment, out.free_scratch());
   // We built the segment; the codec refusing it is a bug, the scratch
   // running out is the caller's batch being too small for max_segments.
@@ -53,7 +54,7 @@ HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, 
   }
   out.used_ += header_bytes;
   const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
-  out.segments_.push_back({record.config.engine_id, gathered.value()});
+  out.segments_.push_back({record.config.engine_id, gathered.value(), cue});
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->segments_sent;
   stats->bytes_sent += gathered.value().total_size;
@@ -63,7 +64,8 @@ HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, 
 // A report still wanted: the session's record supplies serial, bounds and
 // claims; its timer (re)starts as it goes out.
 HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlRecord& control,
-                                        codec::Segment& segment, std::vector<codec::Claim>& claims) {
+                                        codec::Segment& segment, std::vector<codec::Claim>& claims,
+                                        TimerCue& cue) {
   auto& txn = c.txn;
   const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, span).import_sessions)
                            .value()
@@ -90,6 +92,7 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
   BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::report, span, s.number, report,
                                        response_interval(c, span, codec::encoded_size(segment))));
   BOOST_OUTCOME_TRY(txn.put(report + offsetof(db::ReportRecord, timer), timer));
+  cue = {true, db::TimerKind::report, s.number, rs.serial};
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->reports_sent;
   return true;
@@ -97,7 +100,7 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
 
 // A CS or CR of a session still cancelling; its timer (re)starts.
 HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
-                                        codec::Segment& segment) {
+                                        codec::Segment& segment, TimerCue& cue) {
   auto& txn = c.txn;
   const bool from_sender = control.kind == db::ControlKind::cancel_from_sender;
   const Addr sessions = from_sender ? root(c).export_sessions
@@ -121,10 +124,11 @@ HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlReco
                                     : codec::SegmentType::cancel_from_receiver;
   segment.body = codec::Cancel{static_cast<codec::CancelReason>(reason)};
   BOOST_OUTCOME_TRY(stop_timer(c, load<Addr>(txn, timer_field)));
-  BOOST_OUTCOME_TRY(timer, start_timer(c, from_sender ? db::TimerKind::cancel_export : db::TimerKind::cancel_import,
-                                       span, control.session_number, *session,
+  const auto kind = from_sender ? db::TimerKind::cancel_export : db::TimerKind::cancel_import;
+  BOOST_OUTCOME_TRY(timer, start_timer(c, kind, span, control.session_number, *session,
                                        response_interval(c, span, codec::encoded_size(segment))));
   BOOST_OUTCOME_TRY(txn.put(timer_field, timer));
+  cue = {true, kind, control.session_number, 0};
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->cancels_sent[std::min<std::uint64_t>(reason, db::kCancelReasons - 1)];
   return true;
@@ -140,16 +144,17 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
     codec::Segment segment;
     segment.header.session = {control.originator, control.session_number};
     std::vector<codec::Claim> claims;
+    TimerCue cue;
     bool wanted = true;
     switch (control.kind) {
       case db::ControlKind::report: {
-        BOOST_OUTCOME_TRY(ok, prepare_report(c, span, control, segment, claims));
+        BOOST_OUTCOME_TRY(ok, prepare_report(c, span, control, segment, claims, cue));
         wanted = ok;
         break;
       }
       case db::ControlKind::cancel_from_sender:
       case db::ControlKind::cancel_from_receiver: {
-        BOOST_OUTCOME_TRY(ok, prepare_cancel(c, span, control, segment));
+        BOOST_OUTCOME_TRY(ok, prepare_cancel(c, span, control, segment, cue));
         wanted = ok;
         break;
       }
@@ -170,10 +175,46 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
         break;
     }
     if (!wanted) continue;  // its session closed meanwhile
-    BOOST_OUTCOME_TRY(emit(c, span, segment, out));
+    BOOST_OUTCOME_TRY(emit(c, span, segment, out, cue));
     return true;
   }
   return false;
+}
+
+std::optional<Addr> Engine::cue_timer_field(Ctx& c, Addr span, const TimerCue& cue) {
+  auto& txn = c.txn;
+  const bool exporting = cue.kind == db::TimerKind::checkpoint || cue.kind == db::TimerKind::cancel_export;
+  const Addr sessions = exporting ? root(c).export_sessions : load<db::SpanRecord>(txn, span).import_sessions;
+  const auto session = ipc::PHashMap::open(txn, sessions).value().find(txn, cue.session_number);
+  if (!session) return std::nullopt;
+  switch (cue.kind) {
+    case db::TimerKind::checkpoint: {
+      auto list = ipc::PList::open(txn, load<db::ExportSession>(txn, *session).checkpoints).value();
+      for (Addr n = list.first(txn); n != ipc::kNullAddr; n = list.next(txn, n)) {
+        if (load<db::CheckpointRecord>(txn, list.value(txn, n)).serial == cue.serial) {
+          return list.value(txn, n) + offsetof(db::CheckpointRecord, timer);
+        }
+      }
+      return std::nullopt;
+    }
+    case db::TimerKind::report: {
+      auto list = ipc::PList::open(txn, load<db::ImportSession>(txn, *session).reports).value();
+      for (Addr n = list.first(txn); n != ipc::kNullAddr; n = list.next(txn, n)) {
+        if (load<db::ReportRecord>(txn, list.value(txn, n)).serial == cue.serial) {
+          return list.value(txn, n) + offsetof(db::ReportRecord, timer);
+        }
+      }
+      return std::nullopt;
+    }
+    case db::TimerKind::cancel_export:
+      if (load<db::ExportSession>(txn, *session).state != db::ExportState::cancelling) return std::nullopt;
+      return *session + offsetof(db::ExportSession, timer);
+    case db::TimerKind::cancel_import:
+      if (load<db::ImportSession>(txn, *session).state != db::ImportState::cancelling) return std::nullopt;
+      return *session + offsetof(db::ImportSession, timer);
+    default:
+      return std::nullopt;
+  }
 }
 
 HeapResult<bool> Engine::dequeue_data(Ctx& c, Addr span, OutboundBatch& out) {

@@ -166,6 +166,7 @@ bool Lockstep::transmit(Side& s) {
       }
       trace_.push_back(std::move(c));
     }
+    (void)s.engine->segments_sent(peer(s.id), batch.segments(), now_);  // sent at once
   }
   return any;
 }
