@@ -10,9 +10,12 @@
 // on the node's clock); wake-ups go out through EngineSignals after commit.
 //
 // Entry points: handle_inbound (one datagram or a batch), on_timers,
-// dequeue (segments for the link; starts their timers), link_state
+// dequeue (segments for the link; starts their timers), segments_sent
+// (the link sent them: timers restart from then), link_state
 // (contact start/end cues), send, flush, cancel_export, cancel_import,
 // next_notice / read_data / release_data, next_deadline, stats.
+// An Engine object is used by one thread at a time (each thread of a task
+// makes its own; they share everything through the heap).
 #pragma once
 
 #include <cstdint>
