@@ -63,9 +63,9 @@ ltp::Result<RelayDirection, Error> open_direction(std::string name, const Endpoi
 
 bool RunControl::take_datagram() {
   if (budget_ == 0) return true;
-  if (taken_.fetch_add(1) < budget_) return true;
-  finish();
-  return false;
+  const std::uint64_t taken_before = taken_.fetch_add(1);
+  if (taken_before + 1 == budget_) finish();  // this one is the last
+  return taken_before < budget_;
 }
 
 void RunControl::advance(Mode to) {

@@ -46,7 +46,8 @@ class RunControl {
   void finish() { advance(Mode::finish); }
   // End now; pending datagrams are counted as dropped at exit (signal, --duration).
   void abandon() { advance(Mode::abandon); }
-  // Takes one datagram from the budget; false (and finish()) once it is spent.
+  // Takes one datagram from the budget: false once it is spent; the last
+  // one taken calls finish().
   bool take_datagram();
   // Each direction thread's waker; the control wakes them all on a change.
   void add_waker(const ltp::udp::Waker* waker) { wakers_.push_back(waker); }
