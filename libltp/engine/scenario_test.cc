@@ -58,6 +58,14 @@ TEST(EngineScenario, AllRed) {
   EXPECT_EQ(stats.export_sessions_completed, 1u);
   EXPECT_EQ(stats.checkpoints_sent, 1u);
   EXPECT_EQ(net.engine(kB).stats(kA).value().import_sessions_completed, 1u);
+  // Wake-ups went out: segments to send on both sides, notices to both
+  // clients, the clock told of new deadlines, the window reopened.
+  EXPECT_GT(net.signals(kA).segments, 0);
+  EXPECT_GT(net.signals(kB).segments, 0);
+  EXPECT_GT(net.signals(kA).notices, 0);
+  EXPECT_GT(net.signals(kB).notices, 0);
+  EXPECT_GT(net.signals(kA).timeline, 0);
+  EXPECT_EQ(net.signals(kA).windows, 1);
   expect_clean(net);
 }
 
