@@ -1,0 +1,196 @@
+// udpceiling: the raw-UDP baseline the LTP benchmark compares against.
+// A sender thread and a receiver thread move datagrams of one size over
+// loopback as fast as BatchSocket (sendmmsg/recvmmsg, the same code
+// udplso/udplsi and ltpnetem use) allows, for a duration or a byte
+// count, then print one JSON line:
+//   {"datagram_size":1400,"bytes":...,"datagrams":...,"seconds":...,
+//    "mbit_per_s":...,"lost":...}
+// bytes/datagrams/mbit_per_s count what arrived; lost = sent - arrived.
+// See man/udpceiling.1. Exit status: 0 done, 1 runtime failure, 2 usage.
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "libltp/udp/batch_socket.h"
+
+namespace {
+
+using ltp::udp::BatchSocket;
+using ltp::udp::Nanos;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+// Each datagram starts with its sequence number, sent as a separate
+// iovec piece before the shared payload, as an LTP header would be.
+constexpr std::size_t kHeaderSize = sizeof(std::uint64_t);
+// After the sender stops, the receiver ends once nothing arrived for this long.
+constexpr Nanos kDrainIdle = std::chrono::milliseconds(100);
+
+int usage_error(const std::string& message) {
+  std::cerr << "udpceiling: " << message << "\nTry 'udpceiling --help' for usage.\n";
+  return kExitUsage;
+}
+
+struct Plan {
+  std::size_t datagram_size = 1400;
+  std::size_t batch = 64;
+  std::optional<Nanos> duration;
+  std::optional<std::uint64_t> bytes;
+};
+
+struct SenderResult {
+  std::uint64_t datagrams = 0;
+  std::optional<ltp::udp::Error> error;
+};
+
+SenderResult send_until_done(BatchSocket& socket, const Plan& plan) {
+  SenderResult result;
+  const std::vector<std::uint8_t> payload(plan.datagram_size - kHeaderSize, 0x5A);
+  std::vector<std::uint64_t> sequence(plan.batch);
+  std::vector<std::array<iovec, 2>> pieces(plan.batch);
+  std::vector<ltp::udp::OutgoingDatagram> datagrams(plan.batch);
+  for (std::size_t i = 0; i < plan.batch; ++i) {
+    pieces[i] = {iovec{&sequence[i], kHeaderSize},
+                 iovec{const_cast<std::uint8_t*>(payload.data()), payload.size()}};
+    datagrams[i] = {pieces[i], nullptr};
+  }
+  const Nanos start = ltp::udp::monotonic_now();
+  const auto done = [&] {
+    if (plan.bytes) return result.datagrams * plan.datagram_size >= *plan.bytes;
+    return ltp::udp::monotonic_now() - start >= *plan.duration;
+  };
+  while (!done()) {
+    std::size_t count = plan.batch;
+    if (plan.bytes) {
+      const std::uint64_t left = (*plan.bytes - result.datagrams * plan.datagram_size +
+                                  plan.datagram_size - 1) / plan.datagram_size;
+      count = static_cast<std::size_t>(std::min<std::uint64_t>(count, left));
+    }
+    for (std::size_t i = 0; i < count; ++i) sequence[i] = result.datagrams + i;
+    auto sent = socket.send_batch({datagrams.data(), count});
+    if (!sent) {
+      result.error = sent.error();
+      return result;
+    }
+    result.datagrams += sent.value().sent;
+  }
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cxxopts::Options options("udpceiling",
+                           "Measure raw UDP throughput over loopback with sendmmsg/recvmmsg "
+                           "(the baseline for LTP benchmarks); prints one JSON line");
+  options.custom_help("[--size OCTETS] [--duration TIME | --bytes N] [--batch N] [--ipv6]");
+  // clang-format off
+  options.add_options()
+    ("size", "datagram size in octets (9-65507)",
+     cxxopts::value<std::size_t>()->default_value("1400"), "OCTETS")
+    ("duration", "send for this many seconds (default 5)", cxxopts::value<double>(), "SECONDS")
+    ("bytes", "send this many octets instead of for a duration", cxxopts::value<std::uint64_t>(),
+     "N")
+    ("batch", "datagrams per sendmmsg/recvmmsg (1-1024)",
+     cxxopts::value<std::size_t>()->default_value("64"), "N")
+    ("ipv6", "use ::1 instead of 127.0.0.1")
+    ("h,help", "show this help");
+  // clang-format on
+  cxxopts::ParseResult args;
+  try {
+    args = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    return usage_error(e.what());
+  }
+  if (args.count("help")) {
+    std::cout << options.help() << '\n';
+    return kExitOk;
+  }
+  if (!args.unmatched().empty())
+    return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
+  Plan plan;
+  plan.datagram_size = args["size"].as<std::size_t>();
+  plan.batch = args["batch"].as<std::size_t>();
+  if (plan.datagram_size <= kHeaderSize || plan.datagram_size > ltp::udp::kMaxDatagram)
+    return usage_error("--size must be 9-65507 octets (e.g. --size 1400)");
+  if (plan.batch == 0 || plan.batch > 1024) return usage_error("--batch must be 1-1024");
+  if (args.count("duration") && args.count("bytes"))
+    return usage_error("give --duration or --bytes, not both");
+  if (args.count("bytes")) {
+    plan.bytes = args["bytes"].as<std::uint64_t>();
+    if (*plan.bytes == 0) return usage_error("--bytes must be at least 1");
+  } else {
+    const double seconds = args.count("duration") ? args["duration"].as<double>() : 5.0;
+    if (!(seconds > 0 && seconds < 1e6)) return usage_error("--duration must be > 0 seconds");
+    plan.duration = std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
+  }
+
+  const char* loopback = args.count("ipv6") ? "[::1]:0" : "127.0.0.1:0";
+  const auto address = ltp::udp::resolve_endpoint(loopback, ltp::udp::AtSign::any_address).value();
+  auto receiver = BatchSocket::bind(address);
+  auto sender = BatchSocket::bind(address);
+  auto waker = ltp::udp::Waker::create();
+  if (!receiver || !sender || !waker) {
+    std::cerr << "udpceiling: cannot set up loopback sockets: "
+              << (!receiver ? receiver.error() : !sender ? sender.error() : waker.error()).message
+              << '\n';
+    return kExitRuntime;
+  }
+  if (auto connected = sender.value().connect(receiver.value().local_endpoint().value());
+      !connected) {
+    std::cerr << "udpceiling: " << connected.error().message << '\n';
+    return kExitRuntime;
+  }
+
+  std::atomic<bool> sender_done{false};
+  std::uint64_t received = 0, received_bytes = 0;
+  Nanos last_arrival{0};
+  std::optional<ltp::udp::Error> receive_error;
+  std::thread receiving([&] {
+    ltp::udp::ReceiveRing ring(plan.batch, plan.datagram_size);
+    for (;;) {
+      const bool draining = sender_done.load();
+      auto n = receiver.value().recv_batch(
+          ring, draining ? kDrainIdle : ltp::udp::kWaitForever, draining ? nullptr : &waker.value());
+      if (!n) {
+        receive_error = n.error();
+        return;
+      }
+      if (n.value() == 0 && draining) return;
+      for (std::size_t i = 0; i < n.value(); ++i) received_bytes += ring.datagram(i).size();
+      received += n.value();
+      if (n.value() > 0) last_arrival = ltp::udp::monotonic_now();
+    }
+  });
+
+  const Nanos start = ltp::udp::monotonic_now();
+  const SenderResult sent = send_until_done(sender.value(), plan);
+  sender_done = true;
+  waker.value().wake();
+  receiving.join();
+
+  for (const auto& error : {sent.error, receive_error}) {
+    if (error) {
+      std::cerr << "udpceiling: " << error->message << '\n';
+      return kExitRuntime;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::max(last_arrival, start + Nanos(1)) - start).count();
+  std::cout << nlohmann::json{{"datagram_size", plan.datagram_size},
+                              {"bytes", received_bytes},
+                              {"datagrams", received},
+                              {"seconds", seconds},
+                              {"mbit_per_s", static_cast<double>(received_bytes) * 8 / seconds / 1e6},
+                              {"lost", sent.datagrams - received}}
+                   .dump()
+            << std::endl;
+  return kExitOk;
+}
