@@ -8,7 +8,8 @@ namespace ltp::db {
 Result<ChunkedBuffer, HeapError> ChunkedBuffer::create(ipc::Transaction& txn,
                                                        std::uint64_t size_hint) {
   BOOST_OUTCOME_TRY(header, txn.alloc(sizeof(Header)));
-  const std::uint64_t capacity = std::max<std::uint64_t>(1, (size_hint + kChunkBytes - 1) / kChunkBytes);
+  const std::uint64_t capacity =
+      std::max<std::uint64_t>(1, (size_hint + kChunkBytes - 1) / kChunkBytes);
   BOOST_OUTCOME_TRY(table, txn.alloc(capacity * sizeof(Addr)));
   std::vector<Addr> zeros(capacity, ipc::kNullAddr);
   BOOST_OUTCOME_TRY(txn.write(table, zeros.data(), capacity * sizeof(Addr)));
@@ -51,8 +52,9 @@ Result<Addr, HeapError> ChunkedBuffer::ensure_chunk(ipc::Transaction& txn, std::
     if (usable >= needed) return existing;
   }
   // A short first chunk outgrew its size: move it to a full chunk.
-  BOOST_OUTCOME_TRY(fresh, txn.alloc(existing == ipc::kNullAddr ? std::max<std::uint64_t>(needed, 16)
-                                                                  : kChunkBytes));
+  BOOST_OUTCOME_TRY(
+      fresh,
+      txn.alloc(existing == ipc::kNullAddr ? std::max<std::uint64_t>(needed, 16) : kChunkBytes));
   if (existing != ipc::kNullAddr) {
     BOOST_OUTCOME_TRY(usable, txn.usable_size(existing));
     const auto old = txn.bytes(existing, usable);
@@ -112,7 +114,8 @@ void ChunkedBuffer::read(const ipc::Transaction& txn, std::uint64_t offset,
   while (!out.empty()) {
     const auto run = contiguous(txn, offset, out.size());
     if (run.empty()) {  // a hole never written: reads as zeros
-      const std::uint64_t n = std::min<std::uint64_t>(out.size(), kChunkBytes - offset % kChunkBytes);
+      const std::uint64_t n =
+          std::min<std::uint64_t>(out.size(), kChunkBytes - offset % kChunkBytes);
       std::fill_n(out.begin(), n, 0);
       offset += n;
       out = out.subspan(n);

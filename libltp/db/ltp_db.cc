@@ -10,15 +10,24 @@ namespace ltp::db {
 
 std::string_view to_string(DbError e) {
   switch (e) {
-    case DbError::heap: return "the heap refused the change (full, or log full)";
-    case DbError::not_initialized: return "no LTP database in this heap (run ltpadmin '1')";
-    case DbError::already_exists: return "already exists";
-    case DbError::no_such_span: return "no such span";
-    case DbError::no_such_seat: return "no such seat";
-    case DbError::no_such_client: return "no such client";
-    case DbError::client_in_use: return "client service id is held by another process";
-    case DbError::span_busy: return "span still has sessions";
-    case DbError::bad_config: return "configuration value out of range";
+    case DbError::heap:
+      return "the heap refused the change (full, or log full)";
+    case DbError::not_initialized:
+      return "no LTP database in this heap (run ltpadmin '1')";
+    case DbError::already_exists:
+      return "already exists";
+    case DbError::no_such_span:
+      return "no such span";
+    case DbError::no_such_seat:
+      return "no such seat";
+    case DbError::no_such_client:
+      return "no such client";
+    case DbError::client_in_use:
+      return "client service id is held by another process";
+    case DbError::span_busy:
+      return "span still has sessions";
+    case DbError::bad_config:
+      return "configuration value out of range";
   }
   return "unknown";
 }
@@ -166,8 +175,9 @@ Result<SpanConfig, DbError> LtpDb::span_info(const ipc::Transaction& txn,
 
 std::vector<std::uint64_t> LtpDb::list_spans(const ipc::Transaction& txn) const {
   std::vector<std::uint64_t> ids;
-  ipc::PHashMap::open(txn, root(txn).spans).value().for_each(
-      txn, [&](std::uint64_t key, std::uint64_t) { ids.push_back(key); });
+  ipc::PHashMap::open(txn, root(txn).spans)
+      .value()
+      .for_each(txn, [&](std::uint64_t key, std::uint64_t) { ids.push_back(key); });
   std::sort(ids.begin(), ids.end());
   return ids;
 }

@@ -21,15 +21,15 @@
 namespace ltp::db {
 
 enum class DbError {
-  heap,            // the heap refused (see the log); transaction doomed
-  not_initialized, // no LTP database in this heap
-  already_exists,  // database, span, seat or client already there
+  heap,             // the heap refused (see the log); transaction doomed
+  not_initialized,  // no LTP database in this heap
+  already_exists,   // database, span, seat or client already there
   no_such_span,
   no_such_seat,
   no_such_client,
-  client_in_use,   // another process holds the client id
-  span_busy,       // span still has sessions
-  bad_config,      // a value out of range
+  client_in_use,  // another process holds the client id
+  span_busy,      // span still has sessions
+  bad_config,     // a value out of range
 };
 std::string_view to_string(DbError e);
 
@@ -61,7 +61,8 @@ class LtpDb {
   std::vector<std::string> list_seats(const ipc::Transaction& txn) const;
 
   // ltp_open / ltp_close.
-  Result<void, DbError> open_client(ipc::Transaction& txn, std::uint64_t client_id, std::uint64_t pid);
+  Result<void, DbError> open_client(ipc::Transaction& txn, std::uint64_t client_id,
+                                    std::uint64_t pid);
   Result<void, DbError> close_client(ipc::Transaction& txn, std::uint64_t client_id);
   std::optional<Addr> find_client(const ipc::Transaction& txn, std::uint64_t client_id) const;
   bool client_is_open(const ipc::Transaction& txn, std::uint64_t client_id) const;

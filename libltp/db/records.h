@@ -91,15 +91,15 @@ struct SpanStats {
 struct SpanRecord {
   SpanConfig config;
   SpanStats stats;
-  Addr import_sessions;  // PHashMap session number -> ImportSession
-  Addr closed_imports;   // PHashMap session number -> 1 (aged by a closed_import timer)
-  Addr control_queue;    // PList of ControlRecord
-  Addr data_queue;       // PList of ExportSession with ranges to send
-  Addr timers;           // PList of suspendable TimerRecord (CP, RS, CS, CR)
-  Addr open_block;       // ExportSession still aggregating, or 0
+  Addr import_sessions;            // PHashMap session number -> ImportSession
+  Addr closed_imports;             // PHashMap session number -> 1 (aged by a closed_import timer)
+  Addr control_queue;              // PList of ControlRecord
+  Addr data_queue;                 // PList of ExportSession with ranges to send
+  Addr timers;                     // PList of suspendable TimerRecord (CP, RS, CS, CR)
+  Addr open_block;                 // ExportSession still aggregating, or 0
   std::uint64_t export_count = 0;  // open, including open_block
   std::uint64_t import_count = 0;
-  std::uint64_t suspended = 0;        // timers suspended: remote not transmitting
+  std::uint64_t suspended = 0;  // timers suspended: remote not transmitting
 };
 
 // Node-wide counters for what cannot be charged to a span.
@@ -168,19 +168,19 @@ struct ExportSession {
   std::uint64_t block_length;
   std::uint64_t first_pass_done;  // every first-pass segment dequeued
   std::uint64_t first_pass_cursor;
-  std::uint64_t segments_cut;     // first-pass red segments (discretionary CPs)
+  std::uint64_t segments_cut;  // first-pass red segments (discretionary CPs)
   std::uint64_t next_checkpoint_serial;
   std::uint64_t cancel_reason;
   std::uint64_t cancel_retransmissions;
   std::uint64_t retransmission_cycles;  // reports that asked for data again
-  Addr block;            // ChunkedBuffer
-  Addr sdu_lengths;      // PList of SDU lengths, in block order
-  Addr pending;          // PList of RangeRecord: retransmissions to send
-  Addr queue_node;       // node in the span's data queue, 0 if not queued
-  Addr checkpoints;      // PList of CheckpointRecord awaiting a report
-  Addr handled_reports;  // PList of report serials already acted on
-  Addr acknowledged;     // IntervalSet of red bytes claimed by reports
-  Addr timer;            // aggregation timer, then the cancel timer
+  Addr block;                           // ChunkedBuffer
+  Addr sdu_lengths;                     // PList of SDU lengths, in block order
+  Addr pending;                         // PList of RangeRecord: retransmissions to send
+  Addr queue_node;                      // node in the span's data queue, 0 if not queued
+  Addr checkpoints;                     // PList of CheckpointRecord awaiting a report
+  Addr handled_reports;                 // PList of report serials already acted on
+  Addr acknowledged;                    // IntervalSet of red bytes claimed by reports
+  Addr timer;                           // aggregation timer, then the cancel timer
 };
 
 // Bytes of a block still to (re)send; the last segment cut from it is a
@@ -214,10 +214,10 @@ struct ImportSession {
   ImportState state;
   std::uint64_t red_length_known;  // EORP seen
   std::uint64_t red_length;
-  std::uint64_t green_start;       // lowest green offset seen (UINT64_MAX: none)
-  std::uint64_t end_of_block;      // green EOB or red EOB seen
+  std::uint64_t green_start;   // lowest green offset seen (UINT64_MAX: none)
+  std::uint64_t end_of_block;  // green EOB or red EOB seen
   std::uint64_t red_delivered;
-  std::uint64_t red_seen;          // any red data received
+  std::uint64_t red_seen;  // any red data received
   std::uint64_t next_report_serial;
   std::uint64_t last_heard_ms;
   std::uint64_t cancel_reason;
@@ -260,15 +260,15 @@ struct ControlRecord {
 };
 
 enum class TimerKind : std::uint64_t {
-  checkpoint,       // owner CheckpointRecord
-  report,           // owner ReportRecord
-  cancel_export,    // CS awaiting CAS; owner ExportSession
-  cancel_import,    // CR awaiting CAR; owner ImportSession
-  aggregation,      // owner ExportSession (open block)
-  stale_import,     // owner ImportSession
-  closed_export,    // forget a closed export session
-  closed_import,    // forget a closed import session
-  release_block,    // free a closed export session's block; owner ChunkedBuffer
+  checkpoint,     // owner CheckpointRecord
+  report,         // owner ReportRecord
+  cancel_export,  // CS awaiting CAS; owner ExportSession
+  cancel_import,  // CR awaiting CAR; owner ImportSession
+  aggregation,    // owner ExportSession (open block)
+  stale_import,   // owner ImportSession
+  closed_export,  // forget a closed export session
+  closed_import,  // forget a closed import session
+  release_block,  // free a closed export session's block; owner ChunkedBuffer
 };
 
 struct TimerRecord {
@@ -278,9 +278,9 @@ struct TimerRecord {
   Addr owner;
   std::uint64_t deadline_ms;
   std::uint64_t sequence;
-  std::uint64_t suspended;       // 1: off the timeline, `remaining_ms` left
+  std::uint64_t suspended;  // 1: off the timeline, `remaining_ms` left
   std::uint64_t remaining_ms;
-  Addr span_list_node;           // node in SpanRecord::timers, 0 if not suspendable
+  Addr span_list_node;  // node in SpanRecord::timers, 0 if not suspendable
 };
 
 }  // namespace ltp::db

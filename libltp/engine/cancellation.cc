@@ -40,7 +40,8 @@ HeapResult<void> Engine::cancel_export_session(Ctx& c, Addr session, codec::Canc
   s.cancel_reason = static_cast<std::uint64_t>(reason);
   s.timer = ipc::kNullAddr;
   BOOST_OUTCOME_TRY(txn.put(session, s));
-  return queue_control(c, *span, {db::ControlKind::cancel_from_sender, own_engine_id_, s.number, 0});
+  return queue_control(c, *span,
+                       {db::ControlKind::cancel_from_sender, own_engine_id_, s.number, 0});
 }
 
 HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::CancelReason reason) {
@@ -50,9 +51,9 @@ HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::Canc
   const auto span = find_span(c, s.originator);
   if (s.red_delivered == 0) {
     // A client that has its red part already had its one outcome.
-    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::import_cancelled, s.originator,
-                                                   s.number, static_cast<std::uint64_t>(reason), 0,
-                                                   0, 0, ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id,
+                                  {db::NoticeType::import_cancelled, s.originator, s.number,
+                                   static_cast<std::uint64_t>(reason), 0, 0, 0, ipc::kNullAddr}));
     BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
     ++stats->import_sessions_cancelled;
   }
@@ -66,7 +67,8 @@ HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::Canc
   s.cancel_reason = static_cast<std::uint64_t>(reason);
   s.timer = ipc::kNullAddr;
   BOOST_OUTCOME_TRY(txn.put(session, s));
-  return queue_control(c, *span, {db::ControlKind::cancel_from_receiver, s.originator, s.number, 0});
+  return queue_control(c, *span,
+                       {db::ControlKind::cancel_from_receiver, s.originator, s.number, 0});
 }
 
 HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
@@ -83,17 +85,19 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
     if (session) {
       const db::ImportSession s = load<db::ImportSession>(txn, *session);
       if (s.state == db::ImportState::receiving && s.red_delivered == 0) {
-        BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::import_cancelled, s.originator,
-                                                       s.number, static_cast<std::uint64_t>(reason),
-                                                       0, 0, 0, ipc::kNullAddr}));
+        BOOST_OUTCOME_TRY(
+            post_notice(c, s.client_id,
+                        {db::NoticeType::import_cancelled, s.originator, s.number,
+                         static_cast<std::uint64_t>(reason), 0, 0, 0, ipc::kNullAddr}));
         BOOST_OUTCOME_TRY(stats2, span_stats(c, *span));
         ++stats2->import_sessions_cancelled;
       }
       BOOST_OUTCOME_TRY(close_import(c, *session));
     }
     // Closed, unknown or just closed: the sender needs its CAS all the same.
-    return queue_control(c, *span, {db::ControlKind::cancel_ack_to_sender,
-                                    segment.header.session.originator, number, 0});
+    return queue_control(
+        c, *span,
+        {db::ControlKind::cancel_ack_to_sender, segment.header.session.originator, number, 0});
   }
   // CR: for one of our export sessions.
   const auto session = ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, number);
@@ -120,14 +124,16 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->segments_received;
   ++stats->cancels_received[reason_index(reason)];
-  return queue_control(c, *span, {db::ControlKind::cancel_ack_to_receiver, own_engine_id_, number, 0});
+  return queue_control(c, *span,
+                       {db::ControlKind::cancel_ack_to_receiver, own_engine_id_, number, 0});
 }
 
 HeapResult<void> Engine::handle_cancel_ack(Ctx& c, const codec::Segment& segment) {
   auto& txn = c.txn;
   const std::uint64_t number = segment.header.session.number;
   if (segment.header.type == codec::SegmentType::cancel_ack_to_sender) {
-    const auto session = ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, number);
+    const auto session =
+        ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, number);
     if (session && load<db::ExportSession>(txn, *session).state == db::ExportState::cancelling) {
       return close_export(c, *session);
     }
@@ -148,8 +154,9 @@ HeapResult<void> Engine::cancel_expired(Ctx& c, const db::TimerRecord& timer) {
   const auto span = find_span(c, timer.span_engine);
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
   const bool exporting = timer.kind == db::TimerKind::cancel_export;
-  const Addr counter = timer.owner + (exporting ? offsetof(db::ExportSession, cancel_retransmissions)
-                                                : offsetof(db::ImportSession, cancel_retransmissions));
+  const Addr counter =
+      timer.owner + (exporting ? offsetof(db::ExportSession, cancel_retransmissions)
+                               : offsetof(db::ImportSession, cancel_retransmissions));
   const std::uint64_t tries = load<std::uint64_t>(txn, counter);
   if (tries >= limits.cancel) {
     return exporting ? close_export(c, timer.owner) : close_import(c, timer.owner);
@@ -158,11 +165,12 @@ HeapResult<void> Engine::cancel_expired(Ctx& c, const db::TimerRecord& timer) {
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->cancel_retransmissions;
   if (exporting) {
-    return queue_control(c, *span, {db::ControlKind::cancel_from_sender, own_engine_id_,
-                                    timer.session_number, 0});
+    return queue_control(
+        c, *span, {db::ControlKind::cancel_from_sender, own_engine_id_, timer.session_number, 0});
   }
-  return queue_control(c, *span, {db::ControlKind::cancel_from_receiver, timer.span_engine,
-                                  timer.session_number, 0});
+  return queue_control(
+      c, *span,
+      {db::ControlKind::cancel_from_receiver, timer.span_engine, timer.session_number, 0});
 }
 
 HeapResult<void> Engine::remember_closed_export(Ctx& c, Addr span, std::uint64_t number) {
@@ -176,7 +184,8 @@ HeapResult<void> Engine::remember_closed_export(Ctx& c, Addr span, std::uint64_t
 
 HeapResult<void> Engine::remember_closed_import(Ctx& c, Addr span, std::uint64_t number) {
   auto& txn = c.txn;
-  BOOST_OUTCOME_TRY(closed, ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, span).closed_imports));
+  BOOST_OUTCOME_TRY(closed,
+                    ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, span).closed_imports));
   BOOST_OUTCOME_TRY(closed.assign(txn, number, 1));
   BOOST_OUTCOME_TRY(start_timer(c, db::TimerKind::closed_import, span, number, ipc::kNullAddr,
                                 root(c).config.closed_memory_ms));

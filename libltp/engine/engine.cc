@@ -12,14 +12,22 @@ namespace ltp::engine {
 
 std::string_view to_string(EngineError e) {
   switch (e) {
-    case EngineError::heap: return "the heap refused the change (full or log full)";
-    case EngineError::not_initialized: return "no LTP database in this heap";
-    case EngineError::no_such_span: return "no span to that engine";
-    case EngineError::client_not_open: return "client service id not open";
-    case EngineError::window_full: return "the span's export sessions are all in use";
-    case EngineError::empty_sdu: return "empty service data unit";
-    case EngineError::over_heapmax: return "LTP's share of the heap (heapmax) is used up";
-    case EngineError::no_such_session: return "no such session";
+    case EngineError::heap:
+      return "the heap refused the change (full or log full)";
+    case EngineError::not_initialized:
+      return "no LTP database in this heap";
+    case EngineError::no_such_span:
+      return "no span to that engine";
+    case EngineError::client_not_open:
+      return "client service id not open";
+    case EngineError::window_full:
+      return "the span's export sessions are all in use";
+    case EngineError::empty_sdu:
+      return "empty service data unit";
+    case EngineError::over_heapmax:
+      return "LTP's share of the heap (heapmax) is used up";
+    case EngineError::no_such_session:
+      return "no such session";
   }
   return "unknown";
 }
@@ -186,7 +194,8 @@ Result<void, EngineError> Engine::on_timers(std::uint64_t now) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     auto timeline = ipc::POrderedMap::open(txn, root(c).timeline).value();
-    for (auto first = timeline.first(txn); first && first->key.hi <= now; first = timeline.first(txn)) {
+    for (auto first = timeline.first(txn); first && first->key.hi <= now;
+         first = timeline.first(txn)) {
       const db::TimerRecord timer = load<db::TimerRecord>(txn, first->value);
       BOOST_OUTCOME_TRY(lift(stop_timer(c, first->value)));
       BOOST_OUTCOME_TRY(lift(fire_timer(c, timer)));
@@ -199,14 +208,16 @@ std::optional<std::uint64_t> Engine::next_deadline() {
   auto txn = heap_.begin();
   if (!txn) return std::nullopt;
   Ctx c{txn.value(), 0};
-  const auto first = ipc::POrderedMap::open(txn.value(), root(c).timeline).value().first(txn.value());
+  const auto first =
+      ipc::POrderedMap::open(txn.value(), root(c).timeline).value().first(txn.value());
   (void)txn.value().commit();
   if (!first) return std::nullopt;
   return first->key.hi;
 }
 
-Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine, std::size_t max_segments,
-                                                 std::uint64_t now, OutboundBatch& out) {
+Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,
+                                                 std::size_t max_segments, std::uint64_t now,
+                                                 OutboundBatch& out) {
   return transact<std::size_t>([&](ipc::Transaction& txn) -> Result<std::size_t, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, span_engine);
@@ -242,8 +253,9 @@ Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine
       if (old == ipc::kNullAddr || load<db::TimerRecord>(txn, old).suspended != 0) continue;
       const db::TimerRecord timer = load<db::TimerRecord>(txn, old);
       BOOST_OUTCOME_TRY(lift(stop_timer(c, old)));
-      BOOST_OUTCOME_TRY(fresh, lift(start_timer(c, timer.kind, *span, timer.session_number, timer.owner,
-                                                response_interval(c, *span, segment.gather.total_size))));
+      BOOST_OUTCOME_TRY(fresh,
+                        lift(start_timer(c, timer.kind, *span, timer.session_number, timer.owner,
+                                         response_interval(c, *span, segment.gather.total_size))));
       BOOST_OUTCOME_TRY(lift(txn.put(*field, fresh)));
       ++restarted;
     }
@@ -264,8 +276,9 @@ Result<void, EngineError> Engine::link_state(std::uint64_t span_engine, bool rem
     if (!remote_up && record.config.purge != 0) {
       // Purge: transmission stopped, so every export session of the span is cancelled.
       std::vector<Addr> doomed;
-      ipc::PHashMap::open(txn, root(c).export_sessions).value().for_each(
-          txn, [&](std::uint64_t, std::uint64_t session) {
+      ipc::PHashMap::open(txn, root(c).export_sessions)
+          .value()
+          .for_each(txn, [&](std::uint64_t, std::uint64_t session) {
             if (load<db::ExportSession>(txn, session).span_engine == span_engine) {
               doomed.push_back(session);
             }
@@ -280,50 +293,52 @@ Result<void, EngineError> Engine::link_state(std::uint64_t span_engine, bool rem
   });
 }
 
-Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id, std::uint64_t destination,
+Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
+                                                   std::uint64_t destination,
                                                    std::span<const std::uint8_t> sdu,
                                                    std::uint64_t red_length, std::uint64_t now) {
-  return transact<codec::SessionId>([&](ipc::Transaction& txn)
-                                        -> Result<codec::SessionId, EngineError> {
-    Ctx c{txn, now};
-    if (sdu.empty()) return failure(EngineError::empty_sdu);
-    if (!db_.client_is_open(txn, client_id)) return failure(EngineError::client_not_open);
-    const auto span = find_span(c, destination);
-    if (!span) return failure(EngineError::no_such_span);
-    if (over_heapmax(c, sdu.size())) return failure(EngineError::over_heapmax);
-    red_length = std::min<std::uint64_t>(red_length, sdu.size());
+  return transact<codec::SessionId>(
+      [&](ipc::Transaction& txn) -> Result<codec::SessionId, EngineError> {
+        Ctx c{txn, now};
+        if (sdu.empty()) return failure(EngineError::empty_sdu);
+        if (!db_.client_is_open(txn, client_id)) return failure(EngineError::client_not_open);
+        const auto span = find_span(c, destination);
+        if (!span) return failure(EngineError::no_such_span);
+        if (over_heapmax(c, sdu.size())) return failure(EngineError::over_heapmax);
+        red_length = std::min<std::uint64_t>(red_length, sdu.size());
 
-    Addr session = load<db::SpanRecord>(txn, *span).open_block;
-    if (session != ipc::kNullAddr && load<db::ExportSession>(txn, session).client_id != client_id) {
-      // A block carries one client's data: close the other client's block.
-      BOOST_OUTCOME_TRY(lift(close_block(c, session)));
-      session = ipc::kNullAddr;
-    }
-    if (session == ipc::kNullAddr) {
-      const db::SpanRecord record = load<db::SpanRecord>(txn, *span);
-      if (record.export_count >= record.config.max_export_sessions) {
-        return failure(EngineError::window_full);
-      }
-      BOOST_OUTCOME_TRY(opened, lift(open_export(c, *span, client_id)));
-      session = opened;
-    }
-    db::ExportSession s = load<db::ExportSession>(txn, session);
-    auto append = [&]() -> HeapResult<void> {
-      BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.block).append(txn, sdu));
-      BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
-      BOOST_OUTCOME_TRY(lengths.push_back(txn, sdu.size()));
-      // Red data must precede green: only the block's last SDU may have green.
-      s.red_length = s.block_length + red_length;
-      s.block_length += sdu.size();
-      return txn.put(session, s);
-    };
-    BOOST_OUTCOME_TRY(lift(append()));
-    const db::SpanConfig config = load<db::SpanRecord>(txn, *span).config;
-    if (red_length < sdu.size() || s.block_length >= config.aggregation_size_threshold) {
-      BOOST_OUTCOME_TRY(lift(close_block(c, session)));
-    }
-    return codec::SessionId{own_engine_id_, s.number};
-  });
+        Addr session = load<db::SpanRecord>(txn, *span).open_block;
+        if (session != ipc::kNullAddr &&
+            load<db::ExportSession>(txn, session).client_id != client_id) {
+          // A block carries one client's data: close the other client's block.
+          BOOST_OUTCOME_TRY(lift(close_block(c, session)));
+          session = ipc::kNullAddr;
+        }
+        if (session == ipc::kNullAddr) {
+          const db::SpanRecord record = load<db::SpanRecord>(txn, *span);
+          if (record.export_count >= record.config.max_export_sessions) {
+            return failure(EngineError::window_full);
+          }
+          BOOST_OUTCOME_TRY(opened, lift(open_export(c, *span, client_id)));
+          session = opened;
+        }
+        db::ExportSession s = load<db::ExportSession>(txn, session);
+        auto append = [&]() -> HeapResult<void> {
+          BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.block).append(txn, sdu));
+          BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
+          BOOST_OUTCOME_TRY(lengths.push_back(txn, sdu.size()));
+          // Red data must precede green: only the block's last SDU may have green.
+          s.red_length = s.block_length + red_length;
+          s.block_length += sdu.size();
+          return txn.put(session, s);
+        };
+        BOOST_OUTCOME_TRY(lift(append()));
+        const db::SpanConfig config = load<db::SpanRecord>(txn, *span).config;
+        if (red_length < sdu.size() || s.block_length >= config.aggregation_size_threshold) {
+          BOOST_OUTCOME_TRY(lift(close_block(c, session)));
+        }
+        return codec::SessionId{own_engine_id_, s.number};
+      });
 }
 
 Result<void, EngineError> Engine::flush(std::uint64_t span_engine, std::uint64_t now) {
@@ -361,19 +376,23 @@ Result<void, EngineError> Engine::cancel_import(std::uint64_t originator,
 }
 
 Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id) {
-  return transact<std::optional<Notice>>([&](ipc::Transaction& txn)
-                                             -> Result<std::optional<Notice>, EngineError> {
-    const auto client = db_.find_client(txn, client_id);
-    if (!client) return std::optional<Notice>{};
-    auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
-    if (notices.empty(txn)) return std::optional<Notice>{};
-    BOOST_OUTCOME_TRY(addr, lift(notices.pop_front(txn)));
-    const auto n = load<db::NoticeRecord>(txn, addr);
-    BOOST_OUTCOME_TRY(lift(txn.free(addr)));
-    return std::optional<Notice>(Notice{n.type, {n.originator, n.session_number},
-                                        static_cast<std::uint8_t>(n.reason), n.end_of_block != 0,
-                                        n.offset, n.length, n.data});
-  });
+  return transact<std::optional<Notice>>(
+      [&](ipc::Transaction& txn) -> Result<std::optional<Notice>, EngineError> {
+        const auto client = db_.find_client(txn, client_id);
+        if (!client) return std::optional<Notice>{};
+        auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
+        if (notices.empty(txn)) return std::optional<Notice>{};
+        BOOST_OUTCOME_TRY(addr, lift(notices.pop_front(txn)));
+        const auto n = load<db::NoticeRecord>(txn, addr);
+        BOOST_OUTCOME_TRY(lift(txn.free(addr)));
+        return std::optional<Notice>(Notice{n.type,
+                                            {n.originator, n.session_number},
+                                            static_cast<std::uint8_t>(n.reason),
+                                            n.end_of_block != 0,
+                                            n.offset,
+                                            n.length,
+                                            n.data});
+      });
 }
 
 std::vector<std::uint8_t> Engine::read_data(Addr data) {
@@ -400,9 +419,10 @@ Result<db::SpanStats, EngineError> Engine::stats(std::uint64_t span_engine) {
 }
 
 db::NodeStats Engine::node_stats() {
-  auto r = transact<db::NodeStats>([&](ipc::Transaction& txn) -> Result<db::NodeStats, EngineError> {
-    return load<db::DbRoot>(txn, db_.root_addr()).stats;
-  });
+  auto r =
+      transact<db::NodeStats>([&](ipc::Transaction& txn) -> Result<db::NodeStats, EngineError> {
+        return load<db::DbRoot>(txn, db_.root_addr()).stats;
+      });
   return r ? r.value() : db::NodeStats{};
 }
 

@@ -49,9 +49,9 @@ enum class EngineError {
   not_initialized,  // no LTP database in the heap
   no_such_span,
   client_not_open,
-  window_full,      // the span's export sessions are all in use: wait
+  window_full,  // the span's export sessions are all in use: wait
   empty_sdu,
-  over_heapmax,     // the node's heapmax would be exceeded: wait
+  over_heapmax,  // the node's heapmax would be exceeded: wait
   no_such_session,
 };
 std::string_view to_string(EngineError e);
@@ -119,7 +119,8 @@ class Engine {
 
   // Inbound: malformed or unwanted segments are counted and dropped; only
   // a heap failure is an error (the segment then had no effect).
-  Result<void, EngineError> handle_inbound(std::span<const std::uint8_t> datagram, std::uint64_t now);
+  Result<void, EngineError> handle_inbound(std::span<const std::uint8_t> datagram,
+                                           std::uint64_t now);
   Result<void, EngineError> handle_inbound_batch(
       std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now);
 
@@ -140,7 +141,8 @@ class Engine {
   // Contact cues: the remote engine started/stopped transmitting to us.
   // Timers awaiting its answers are suspended while it is silent and
   // resumed, shifted by the outage, when it comes back.
-  Result<void, EngineError> link_state(std::uint64_t span_engine, bool remote_up, std::uint64_t now);
+  Result<void, EngineError> link_state(std::uint64_t span_engine, bool remote_up,
+                                       std::uint64_t now);
 
   // ltp_send: appends the SDU to the span's open block (aggregation).
   Result<codec::SessionId, EngineError> send(std::uint64_t client_id, std::uint64_t destination,

@@ -16,10 +16,12 @@ namespace {
 
 // Payload octets that fit in one segment of the span, the header being as
 // large as this session can make it.
-std::uint64_t max_payload(std::uint64_t max_segment_size, std::uint64_t own, const db::ExportSession& s) {
+std::uint64_t max_payload(std::uint64_t max_segment_size, std::uint64_t own,
+                          const db::ExportSession& s) {
   const std::uint64_t header = 1 + codec::sdnv_size(own) + codec::sdnv_size(s.number) + 1 +
                                codec::sdnv_size(s.client_id) + codec::sdnv_size(s.block_length) +
-                               codec::sdnv_size(max_segment_size) + 2 * codec::sdnv_size(UINT32_MAX);
+                               codec::sdnv_size(max_segment_size) +
+                               2 * codec::sdnv_size(UINT32_MAX);
   return max_segment_size > header ? max_segment_size - header : 1;
 }
 
@@ -61,15 +63,17 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
                                        record.config.aggregation_time_limit_ms));
   s.timer = timer;
   BOOST_OUTCOME_TRY(txn.put(addr, s));
-  BOOST_OUTCOME_TRY(txn.put(db_.root_addr() + offsetof(db::DbRoot, next_session_number), s.number + 1));
+  BOOST_OUTCOME_TRY(
+      txn.put(db_.root_addr() + offsetof(db::DbRoot, next_session_number), s.number + 1));
   BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, r.export_sessions));
   BOOST_OUTCOME_TRY(sessions.insert(txn, s.number, addr));
   record = load<db::SpanRecord>(txn, span);
   record.open_block = addr;
   ++record.export_count;
   BOOST_OUTCOME_TRY(txn.put(span, record));
-  BOOST_OUTCOME_TRY(post_notice(c, client, {db::NoticeType::export_start, own_engine_id_, s.number,
-                                            0, 0, 0, 0, ipc::kNullAddr}));
+  BOOST_OUTCOME_TRY(post_notice(
+      c, client,
+      {db::NoticeType::export_start, own_engine_id_, s.number, 0, 0, 0, 0, ipc::kNullAddr}));
   return addr;
 }
 
@@ -102,22 +106,24 @@ HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint6
   BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(c.txn, s.checkpoints));
   BOOST_OUTCOME_TRY(addr, c.txn.alloc(sizeof(db::CheckpointRecord)));
   BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(c.txn, addr));
-  BOOST_OUTCOME_TRY(c.txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, report_serial, offset,
-                                                         length, 0, ipc::kNullAddr, list_node}));
+  BOOST_OUTCOME_TRY(
+      c.txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, report_serial, offset,
+                                           length, 0, ipc::kNullAddr, list_node}));
   return addr;
 }
 
 // From the first range still to resend. False if that range was only the
 // resend of a checkpoint a report has answered meanwhile (range dropped).
-HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::uint64_t limit, Cut& cut) {
+HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::uint64_t limit,
+                                            Cut& cut) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
   const Addr node = pending.first(txn);
   const Addr range_addr = pending.value(txn, node);
   db::RangeRecord range = load<db::RangeRecord>(txn, range_addr);
   cut.data.offset = range.start;
-  cut.data.payload = db::ChunkedBuffer::open(s.block).contiguous(txn, range.start,
-                                                                 std::min(limit, range.end - range.start));
+  cut.data.payload = db::ChunkedBuffer::open(s.block).contiguous(
+      txn, range.start, std::min(limit, range.end - range.start));
   const std::uint64_t end = range.start + cut.data.payload.size();
   const bool last = end == range.end;
   if (last) {
@@ -130,14 +136,16 @@ HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::u
   if (last && range.checkpoint == db::RangeCheckpoint::same_serial) {
     BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
     for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
-      if (load<db::CheckpointRecord>(txn, checkpoints.value(txn, n)).serial == range.checkpoint_serial) {
+      if (load<db::CheckpointRecord>(txn, checkpoints.value(txn, n)).serial ==
+          range.checkpoint_serial) {
         cut.checkpoint = checkpoints.value(txn, n);
       }
     }
     if (cut.checkpoint == ipc::kNullAddr) return false;
     cut.resent_checkpoint = true;
   } else if (last && range.checkpoint == db::RangeCheckpoint::new_serial) {
-    BOOST_OUTCOME_TRY(cp, new_checkpoint(c, s, range.start, cut.data.payload.size(), range.report_serial));
+    BOOST_OUTCOME_TRY(
+        cp, new_checkpoint(c, s, range.start, cut.data.payload.size(), range.report_serial));
     cut.checkpoint = cp;
   }
   cut.type = red_type(cut.checkpoint != ipc::kNullAddr, end, s);
@@ -163,7 +171,7 @@ HeapResult<void> Engine::cut_first_pass(Ctx& c, db::ExportSession& s, const db::
   } else {
     cut.data.payload = block.contiguous(c.txn, at, std::min(limit, s.block_length - at));
     cut.type = at + cut.data.payload.size() == s.block_length ? codec::SegmentType::green_data_eob
-                                                                : codec::SegmentType::green_data;
+                                                              : codec::SegmentType::green_data;
   }
   s.first_pass_cursor = at + cut.data.payload.size();
   if (s.first_pass_cursor == s.block_length) {
@@ -221,9 +229,9 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
     ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
   }
   if (cut.first_pass_finished) {
-    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::transmission_complete,
-                                                   own_engine_id_, s.number, 0, 0, 0,
-                                                   s.block_length, ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id,
+                                  {db::NoticeType::transmission_complete, own_engine_id_, s.number,
+                                   0, 0, 0, s.block_length, ipc::kNullAddr}));
     BOOST_OUTCOME_TRY(maybe_complete_export(c, session));
   }
   return true;
@@ -247,15 +255,16 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
     ++stats->reports_received;
     ++stats->segments_dropped_closed;
-    return queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial});
+    return queue_control(c, *span,
+                         {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial});
   }
   db::ExportSession s = load<db::ExportSession>(txn, *session);
   const auto span = find_span(c, s.span_engine);
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->segments_received;
   ++stats->reports_received;
-  BOOST_OUTCOME_TRY(queue_control(c, *span, {db::ControlKind::report_ack, own_engine_id_, number,
-                                              rs.report_serial}));
+  BOOST_OUTCOME_TRY(queue_control(
+      c, *span, {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial}));
   if (s.state != db::ExportState::transmitting) return success();
   if (rs.upper_bound > s.red_length) {
     BOOST_OUTCOME_TRY(stats2, span_stats(c, *span));
@@ -281,27 +290,29 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   }
   auto acknowledged = db::IntervalSet::open(s.acknowledged);
   for (const codec::Claim claim : rs.claims) {
-    BOOST_OUTCOME_TRY(acknowledged.insert(txn, {rs.lower_bound + claim.offset,
-                                                rs.lower_bound + claim.offset + claim.length}));
+    BOOST_OUTCOME_TRY(acknowledged.insert(
+        txn, {rs.lower_bound + claim.offset, rs.lower_bound + claim.offset + claim.length}));
   }
   std::vector<db::ByteRange> gaps;
   acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
                             [&](db::ByteRange gap) { gaps.push_back(gap); });
   if (!gaps.empty()) {
-    const std::uint64_t cycle_limit = load<db::SpanRecord>(txn, *span).config.max_retransmission_cycles;
+    const std::uint64_t cycle_limit =
+        load<db::SpanRecord>(txn, *span).config.max_retransmission_cycles;
     const std::uint64_t cycles = load<db::ExportSession>(txn, *session).retransmission_cycles + 1;
     if (cycle_limit != 0 && cycles > cycle_limit) {
       return cancel_export_session(c, *session, codec::CancelReason::retransmission_cycles);
     }
-    BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ExportSession, retransmission_cycles), cycles));
+    BOOST_OUTCOME_TRY(
+        txn.put(*session + offsetof(db::ExportSession, retransmission_cycles), cycles));
     BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
     for (std::size_t i = 0; i < gaps.size(); ++i) {
       const bool last = i + 1 == gaps.size();
       BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
-      BOOST_OUTCOME_TRY(txn.put(addr, db::RangeRecord{gaps[i].start, gaps[i].end,
-                                                      last ? db::RangeCheckpoint::new_serial
-                                                           : db::RangeCheckpoint::none,
-                                                      0, rs.report_serial}));
+      BOOST_OUTCOME_TRY(txn.put(
+          addr, db::RangeRecord{gaps[i].start, gaps[i].end,
+                                last ? db::RangeCheckpoint::new_serial : db::RangeCheckpoint::none,
+                                0, rs.report_serial}));
       BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
     }
     BOOST_OUTCOME_TRY(queue_data(c, *span, *session));
@@ -333,15 +344,16 @@ HeapResult<void> Engine::checkpoint_expired(Ctx& c, Addr session, Addr checkpoin
   BOOST_OUTCOME_TRY(txn.put(checkpoint, cp));
   // Resend the checkpoint segment itself, same serial, ahead of other data.
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
-  BOOST_OUTCOME_TRY(txn.put(addr, db::RangeRecord{cp.offset, cp.offset + cp.length,
-                                                  db::RangeCheckpoint::same_serial, cp.serial,
-                                                  cp.report_serial}));
+  BOOST_OUTCOME_TRY(txn.put(
+      addr, db::RangeRecord{cp.offset, cp.offset + cp.length, db::RangeCheckpoint::same_serial,
+                            cp.serial, cp.report_serial}));
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
   BOOST_OUTCOME_TRY(pending.push_front(txn, addr));
   return queue_data(c, *span, session);
 }
 
-HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type, std::uint64_t reason) {
+HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type,
+                                     std::uint64_t reason) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
@@ -354,8 +366,8 @@ HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type, 
       BOOST_OUTCOME_TRY(copy, copy_to_buffer(c, s.block, offset, length));
       data = copy;
     }
-    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {type, own_engine_id_, s.number, reason, 0, offset,
-                                                   length, data}));
+    BOOST_OUTCOME_TRY(post_notice(
+        c, s.client_id, {type, own_engine_id_, s.number, reason, 0, offset, length, data}));
     offset += length;
   }
   return success();

@@ -16,8 +16,8 @@
 namespace ltp::engine {
 namespace {
 
-using testing::Lockstep;
 using db::NoticeType;
+using testing::Lockstep;
 constexpr auto kA = Lockstep::kA;
 constexpr auto kB = Lockstep::kB;
 
@@ -27,7 +27,8 @@ std::vector<std::uint8_t> hostile_segment(std::mt19937_64& rng, std::uint64_t to
   limits.value_bits = 14;
   limits.serial_bits = 14;
   limits.bound_bits = 14;
-  const auto type = codec::testing::kAllSegmentTypes[rng() % codec::testing::kAllSegmentTypes.size()];
+  const auto type =
+      codec::testing::kAllSegmentTypes[rng() % codec::testing::kAllSegmentTypes.size()];
   codec::testing::RandomSegment random(rng, type, rng() % 4 == 0, limits);
   codec::Segment segment = random.segment();
   // Sessions the receiver exports carry its own engine id; the others the peer's.
@@ -62,7 +63,8 @@ void hostile_run(std::uint64_t seed) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, int> sdus;  // (sender, session) -> SDUs
   for (int i = 0; i < 4; ++i) {
     const std::uint64_t from = i % 2 == 0 ? kA : kB;
-    const auto sid = net.send(from, Lockstep::pattern(500 + rng() % 6000, seed + i), rng() % 3 == 0 ? 300 : kAllRed);
+    const auto sid = net.send(from, Lockstep::pattern(500 + rng() % 6000, seed + i),
+                              rng() % 3 == 0 ? 300 : kAllRed);
     ASSERT_NE(sid.number, 0u);
     ++sdus[{from, sid.number}];
   }
@@ -75,10 +77,13 @@ void hostile_run(std::uint64_t seed) {
   if (std::getenv("LTP_DEBUG")) {
     for (const auto id : {kA, kB}) {
       const auto st = net.engine(id).stats(Lockstep::peer(id)).value();
-      std::printf("seed %lu engine %lu: rx %lu, RS rx %lu, cancels rx %lu/%lu/%lu/%lu, imports done %lu cancelled %lu, exports done %lu cancelled %lu, invalid %lu closed %lu\n",
-                  seed, id, st.segments_received, st.reports_received, st.cancels_received[0], st.cancels_received[2],
-                  st.cancels_received[3], st.cancels_received[4], st.import_sessions_completed, st.import_sessions_cancelled,
-                  st.export_sessions_completed, st.export_sessions_cancelled, st.segments_dropped_invalid, st.segments_dropped_closed);
+      std::printf(
+          "seed %lu engine %lu: rx %lu, RS rx %lu, cancels rx %lu/%lu/%lu/%lu, imports done %lu "
+          "cancelled %lu, exports done %lu cancelled %lu, invalid %lu closed %lu\n",
+          seed, id, st.segments_received, st.reports_received, st.cancels_received[0],
+          st.cancels_received[2], st.cancels_received[3], st.cancels_received[4],
+          st.import_sessions_completed, st.import_sessions_cancelled, st.export_sessions_completed,
+          st.export_sessions_cancelled, st.segments_dropped_invalid, st.segments_dropped_closed);
     }
   }
   for (const auto from : {kA, kB}) {
@@ -98,7 +103,8 @@ void hostile_run(std::uint64_t seed) {
 }
 
 TEST(EngineHostile, WellFormedNonsenseNeverCrashesOrLeaks) {
-  for (std::uint64_t seed = 1; seed <= 60 && !::testing::Test::HasFailure(); ++seed) hostile_run(seed);
+  for (std::uint64_t seed = 1; seed <= 60 && !::testing::Test::HasFailure(); ++seed)
+    hostile_run(seed);
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
   const bool red = codec::is_red_data(segment.header.type);
   // Sized for the first segment's end, but never more than a chunk: the
   // offset is the peer's word, checked only later.
-  const std::uint64_t hint = red ? std::min(data.offset + data.length(), db::ChunkedBuffer::kChunkBytes) : 0;
+  const std::uint64_t hint =
+      red ? std::min(data.offset + data.length(), db::ChunkedBuffer::kChunkBytes) : 0;
   BOOST_OUTCOME_TRY(buffer, db::ChunkedBuffer::create(txn, hint));
   BOOST_OUTCOME_TRY(received, db::IntervalSet::create(txn));
   BOOST_OUTCOME_TRY(reports, ipc::PList::create(txn));
@@ -51,7 +52,8 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
   BOOST_OUTCOME_TRY(txn.put(addr, s));
   BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, record.import_sessions));
   BOOST_OUTCOME_TRY(sessions.insert(txn, s.number, addr));
-  BOOST_OUTCOME_TRY(txn.put(span + offsetof(db::SpanRecord, import_count), record.import_count + 1));
+  BOOST_OUTCOME_TRY(
+      txn.put(span + offsetof(db::SpanRecord, import_count), record.import_count + 1));
   return addr;
 }
 
@@ -94,16 +96,17 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
 
   if (!red) {
     // Green below red is miscolored.
-    if ((s.red_length_known != 0 && data.offset < s.red_length) || data.offset < received.max_end(txn)) {
+    if ((s.red_length_known != 0 && data.offset < s.red_length) ||
+        data.offset < received.max_end(txn)) {
       return cancel_import_session(c, *session, codec::CancelReason::miscolored);
     }
     s.green_start = std::min(s.green_start, data.offset);
     if (type == codec::SegmentType::green_data_eob) s.end_of_block = 1;
     BOOST_OUTCOME_TRY(txn.put(*session, s));
     BOOST_OUTCOME_TRY(copy, bytes_to_buffer(c, data.payload));
-    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::green_segment, s.originator,
-                                                   s.number, 0, s.end_of_block, data.offset,
-                                                   data.length(), copy}));
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id,
+                                  {db::NoticeType::green_segment, s.originator, s.number, 0,
+                                   s.end_of_block, data.offset, data.length(), copy}));
     return maybe_close_import(c, *session);
   }
 
@@ -134,10 +137,12 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     // vouches for are never touched by an unlogged write, so an aborted
     // transaction cannot damage them.
     std::vector<db::ByteRange> fresh;
-    received.for_each_gap(txn, {data.offset, end}, [&](db::ByteRange gap) { fresh.push_back(gap); });
+    received.for_each_gap(txn, {data.offset, end},
+                          [&](db::ByteRange gap) { fresh.push_back(gap); });
     auto buffer = db::ChunkedBuffer::open(s.buffer);
     for (const auto gap : fresh) {
-      BOOST_OUTCOME_TRY(buffer.write_at(txn, gap.start, data.payload.subspan(gap.start - data.offset, gap.length())));
+      BOOST_OUTCOME_TRY(buffer.write_at(
+          txn, gap.start, data.payload.subspan(gap.start - data.offset, gap.length())));
     }
     BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
   } else {
@@ -153,8 +158,9 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
 
   s = load<db::ImportSession>(txn, *session);
   if (s.red_delivered == 0 && s.red_length_known != 0 && received.covers(txn, {0, s.red_length})) {
-    BOOST_OUTCOME_TRY(post_notice(c, s.client_id, {db::NoticeType::red_part, s.originator, s.number,
-                                                   0, s.end_of_block, 0, s.red_length, s.buffer}));
+    BOOST_OUTCOME_TRY(post_notice(c, s.client_id,
+                                  {db::NoticeType::red_part, s.originator, s.number, 0,
+                                   s.end_of_block, 0, s.red_length, s.buffer}));
     s.buffer = ipc::kNullAddr;  // now the client's
     s.red_delivered = 1;
     BOOST_OUTCOME_TRY(txn.put(*session, s));
@@ -171,9 +177,8 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
   return maybe_close_import(c, *session);
 }
 
-HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(Ctx& c, Addr span, Addr session,
-                                                                   const codec::CheckpointSerials& cp,
-                                                                   std::uint64_t end) {
+HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(
+    Ctx& c, Addr span, Addr session, const codec::CheckpointSerials& cp, std::uint64_t end) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->checkpoints_received;
@@ -186,8 +191,8 @@ HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(Ctx& c, Addr 
     if (rs.checkpoint_serial == cp.checkpoint_serial) {
       // A checkpoint already reported: send the same report(s) again.
       answered = true;
-      BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number,
-                                                 rs.serial}));
+      BOOST_OUTCOME_TRY(
+          queue_control(c, span, {db::ControlKind::report, s.originator, s.number, rs.serial}));
     }
     if (cp.report_serial != 0 && rs.serial == cp.report_serial) lower = rs.lower_bound;
   }
@@ -202,16 +207,18 @@ HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(Ctx& c, Addr 
   return std::optional<std::uint64_t>{lower};
 }
 
-HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session, std::uint64_t checkpoint_serial,
-                                       std::uint64_t lower, std::uint64_t upper) {
+HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
+                                       std::uint64_t checkpoint_serial, std::uint64_t lower,
+                                       std::uint64_t upper) {
   auto& txn = c.txn;
   db::ImportSession s = load<db::ImportSession>(txn, session);
   std::vector<db::ByteRange> received;
-  db::IntervalSet::open(s.received).for_each_inside(txn, {lower, upper},
-                                                    [&](db::ByteRange r) { received.push_back(r); });
+  db::IntervalSet::open(s.received).for_each_inside(txn, {lower, upper}, [&](db::ByteRange r) {
+    received.push_back(r);
+  });
   const auto config = load<db::SpanRecord>(txn, span).config;
-  const auto planned = plan_reports(lower, upper, received,
-                                    max_claims_per_report(config.max_segment_size, upper));
+  const auto planned =
+      plan_reports(lower, upper, received, max_claims_per_report(config.max_segment_size, upper));
   BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
   for (const auto& p : planned) {
     Addr claims = ipc::kNullAddr;
@@ -222,11 +229,12 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session, std::uin
     }
     BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ReportRecord)));
     const std::uint64_t serial = s.next_report_serial++;
-    BOOST_OUTCOME_TRY(txn.put(addr, db::ReportRecord{serial, checkpoint_serial, p.lower_bound,
-                                                     p.upper_bound, p.claims.size(), claims, 0, 0,
-                                                     ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(
+        txn.put(addr, db::ReportRecord{serial, checkpoint_serial, p.lower_bound, p.upper_bound,
+                                       p.claims.size(), claims, 0, 0, ipc::kNullAddr}));
     BOOST_OUTCOME_TRY(reports.push_back(txn, addr));
-    BOOST_OUTCOME_TRY(queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial}));
+    BOOST_OUTCOME_TRY(
+        queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial}));
   }
   return txn.put(session, s);
 }
@@ -283,14 +291,15 @@ HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {
   }
   // Report timers govern a session with a report in flight.
   if (s.last_heard_ms + interval > c.now || awaiting_ack) {
-    const std::uint64_t wait = std::max<std::uint64_t>(1, s.last_heard_ms + interval > c.now
-                                                              ? s.last_heard_ms + interval - c.now
-                                                              : interval);
-    BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::stale_import, *span, s.number, session, wait));
+    const std::uint64_t wait = std::max<std::uint64_t>(
+        1, s.last_heard_ms + interval > c.now ? s.last_heard_ms + interval - c.now : interval);
+    BOOST_OUTCOME_TRY(timer,
+                      start_timer(c, db::TimerKind::stale_import, *span, s.number, session, wait));
     return txn.put(session + offsetof(db::ImportSession, timer), timer);
   }
   // Delivered, or green only up to its EOB: nothing more will come; close.
-  if (s.red_delivered != 0 || (s.red_seen == 0 && s.end_of_block != 0)) return close_import(c, session);
+  if (s.red_delivered != 0 || (s.red_seen == 0 && s.end_of_block != 0))
+    return close_import(c, session);
   return cancel_import_session(c, session, codec::CancelReason::system_cancelled);
 }
 
@@ -346,7 +355,8 @@ HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
   db::SpanRecord record = load<db::SpanRecord>(txn, *span);
   BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, record.import_sessions));
   BOOST_OUTCOME_TRY(sessions.erase(txn, s.number));
-  BOOST_OUTCOME_TRY(txn.put(*span + offsetof(db::SpanRecord, import_count), record.import_count - 1));
+  BOOST_OUTCOME_TRY(
+      txn.put(*span + offsetof(db::SpanRecord, import_count), record.import_count - 1));
   BOOST_OUTCOME_TRY(txn.free(session));
   return remember_closed_import(c, *span, s.number);
 }

@@ -14,15 +14,16 @@
 namespace ltp::engine {
 namespace {
 
-using testing::Lockstep;
 using codec::SegmentType;
 using db::NoticeType;
+using testing::Lockstep;
 constexpr auto kB = Lockstep::kB;
 constexpr std::uint16_t kEngine2Port = 1114;
 
 // UDP payloads sent to `port`, in capture order, from a pcapng file of
 // Ethernet/IPv4/UDP frames (what the captures hold).
-std::vector<std::vector<std::uint8_t>> udp_payloads_to(const std::string& name, std::uint16_t port) {
+std::vector<std::vector<std::uint8_t>> udp_payloads_to(const std::string& name,
+                                                       std::uint16_t port) {
   const auto path = std::filesystem::path(OPENLTP_CAPTURES_DIR) / name;
   std::ifstream in(path, std::ios::binary);
   std::vector<std::uint8_t> d((std::istreambuf_iterator<char>(in)), {});
@@ -64,7 +65,8 @@ testing::LockstepConfig ion_like() {
 void replay(Lockstep& net, const std::string& capture) {
   net.set_filter([](const testing::Crossing&) { return testing::Verdict{0, 0}; });
   std::uint64_t delay = 0;
-  for (auto& datagram : udp_payloads_to(capture, kEngine2Port)) net.inject(kB, std::move(datagram), delay++);
+  for (auto& datagram : udp_payloads_to(capture, kEngine2Port))
+    net.inject(kB, std::move(datagram), delay++);
   ASSERT_GT(delay, 0u) << capture;
   ASSERT_TRUE(net.run());
 }

@@ -22,7 +22,8 @@ HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::Not
   return success();
 }
 
-HeapResult<Addr> Engine::copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset, std::uint64_t length) {
+HeapResult<Addr> Engine::copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset,
+                                        std::uint64_t length) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(copy, db::ChunkedBuffer::create(txn, length));
   const auto source = db::ChunkedBuffer::open(block);

@@ -1,7 +1,7 @@
 // Randomised transfers: hundreds of seeded runs at 0-30 % loss both ways,
-// with duplication and reordering, blocks flowing in both directions. Each must end with every block either
-// delivered intact exactly once or cancelled with a notice, every SDU with
-// exactly one outcome at the sender, and nothing left in either heap.
+// with duplication and reordering, blocks flowing in both directions. Each must end with every
+// block either delivered intact exactly once or cancelled with a notice, every SDU with exactly one
+// outcome at the sender, and nothing left in either heap.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,11 +12,11 @@
 namespace ltp::engine {
 namespace {
 
+using db::NoticeType;
 using testing::Crossing;
 using testing::Lockstep;
 using testing::LockstepConfig;
 using testing::Verdict;
-using db::NoticeType;
 constexpr auto kA = Lockstep::kA;
 constexpr auto kB = Lockstep::kB;
 
@@ -47,8 +47,10 @@ void run_one(std::uint64_t seed, double loss, Totals& totals, std::uint64_t limi
   net.set_filter([link_rng, loss](const Crossing&) {
     std::uniform_real_distribution<double> u(0, 1);
     Verdict v;
-    if (u(*link_rng) < loss) v.copies = 0;
-    else if (u(*link_rng) < 0.05) v.copies = 2;
+    if (u(*link_rng) < loss)
+      v.copies = 0;
+    else if (u(*link_rng) < 0.05)
+      v.copies = 2;
     if (u(*link_rng) < 0.2) v.delay_ms = (*link_rng)() % 80;
     return v;
   });
@@ -85,9 +87,9 @@ void run_one(std::uint64_t seed, double loss, Totals& totals, std::uint64_t limi
   ASSERT_TRUE(net.run()) << "seed " << seed << " never settled";
   if (std::getenv("LTP_TRACE") && std::stoull(std::getenv("LTP_TRACE")) == seed) {
     for (const auto& c : net.trace()) {
-      std::printf("%lu %lu->%lu %-22s s%lu off %lu len %lu cp %lu rs %lu claims %lu\n", c.sent_at, c.from, c.to,
-                  std::string(codec::type_name(c.type)).c_str(), c.session.number, c.offset, c.length,
-                  c.checkpoint_serial, c.report_serial, c.claims);
+      std::printf("%lu %lu->%lu %-22s s%lu off %lu len %lu cp %lu rs %lu claims %lu\n", c.sent_at,
+                  c.from, c.to, std::string(codec::type_name(c.type)).c_str(), c.session.number,
+                  c.offset, c.length, c.checkpoint_serial, c.report_serial, c.claims);
     }
   }
 
@@ -130,7 +132,8 @@ void run_one(std::uint64_t seed, double loss, Totals& totals, std::uint64_t limi
     for (const auto& n : net.notices(to, NoticeType::green_segment)) {
       const auto& b = block[{from, n.session.number}];
       ASSERT_LE(n.offset + n.length, b.size()) << "seed " << seed;
-      EXPECT_TRUE(std::equal(n.data.begin(), n.data.end(), b.begin() + n.offset)) << "seed " << seed;
+      EXPECT_TRUE(std::equal(n.data.begin(), n.data.end(), b.begin() + n.offset))
+          << "seed " << seed;
     }
   }
   for (const auto& [key, red] : block_red) {
@@ -153,9 +156,10 @@ void campaign(double loss, int runs, std::uint64_t first_seed, std::uint64_t lim
     run_one(first_seed + i, loss, totals, limit);
     if (::testing::Test::HasFailure()) break;
   }
-  std::printf("loss %.0f%%, limit %lu: %d runs, %d blocks (%d green-only), %d completed, %d cancelled\n",
-              loss * 100, limit, totals.runs, totals.blocks, totals.green_only, totals.delivered,
-              totals.cancelled);
+  std::printf(
+      "loss %.0f%%, limit %lu: %d runs, %d blocks (%d green-only), %d completed, %d cancelled\n",
+      loss * 100, limit, totals.runs, totals.blocks, totals.green_only, totals.delivered,
+      totals.cancelled);
 }
 
 TEST(EngineRandom, NoLoss) { campaign(0.0, 100, 1000); }

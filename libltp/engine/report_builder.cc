@@ -31,7 +31,8 @@ std::vector<PlannedReport> plan_reports(std::uint64_t lower, std::uint64_t upper
 std::size_t max_claims_per_report(std::uint64_t max_segment_size, std::uint64_t upper_bound) {
   constexpr std::size_t kIonMaxClaims = 20;
   // Header, serials and bounds take at most this much.
-  constexpr std::uint64_t kFixedOverhead = 1 + 2 * codec::kMaxSdnvSize + 1 + 5 * codec::kMaxSdnvSize;
+  constexpr std::uint64_t kFixedOverhead =
+      1 + 2 * codec::kMaxSdnvSize + 1 + 5 * codec::kMaxSdnvSize;
   const std::uint64_t per_claim = 2 * codec::sdnv_size(upper_bound);
   if (max_segment_size <= kFixedOverhead + per_claim) return 1;
   return std::clamp<std::size_t>((max_segment_size - kFixedOverhead) / per_claim, 1, kIonMaxClaims);

@@ -8,12 +8,12 @@
 namespace ltp::engine {
 namespace {
 
+using codec::SegmentType;
+using db::NoticeType;
 using testing::Crossing;
 using testing::Lockstep;
 using testing::LockstepConfig;
 using testing::Verdict;
-using codec::SegmentType;
-using db::NoticeType;
 constexpr auto kA = Lockstep::kA;
 constexpr auto kB = Lockstep::kB;
 
@@ -68,7 +68,6 @@ TEST(EngineScenario, AllRed) {
   EXPECT_EQ(net.signals(kA).windows, 1);
   expect_clean(net);
 }
-
 
 // Drops the crossings `pred` selects (every copy), delivers the rest.
 testing::LinkFilter drop_if(std::function<bool(const Crossing&)> pred) {
@@ -150,9 +149,8 @@ TEST(EngineScenario, AllGreen) {
 
 TEST(EngineScenario, OneDataSegmentDropped) {
   Lockstep net(base_config());
-  net.set_filter(drop_if([](const Crossing& c) {
-    return c.type == SegmentType::red_data && c.index_of_type == 2;
-  }));
+  net.set_filter(drop_if(
+      [](const Crossing& c) { return c.type == SegmentType::red_data && c.index_of_type == 2; }));
   const auto sdu = Lockstep::pattern(6000, 4);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
@@ -213,7 +211,7 @@ TEST(EngineScenario, CheckpointDropped) {
     if (c.type == SegmentType::red_checkpoint_eorp_eob) cps.push_back(c);
   }
   ASSERT_EQ(cps.size(), 2u);
-  EXPECT_EQ(cps[0].checkpoint_serial, cps[1].checkpoint_serial);  // a resent CP keeps its serial
+  EXPECT_EQ(cps[0].checkpoint_serial, cps[1].checkpoint_serial);   // a resent CP keeps its serial
   EXPECT_EQ(cps[1].sent_at - cps[0].sent_at, 2 * 100 + 50 + 50u);  // 2 OWLT + both queuing times
   expect_clean(net);
 }
@@ -222,14 +220,16 @@ TEST(EngineScenario, EobCheckpointAlwaysDroppedCancelsWithRetransmissionLimit) {
   auto config = base_config();
   config.span.checkpoint_limit = 3;
   Lockstep net(config);
-  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::red_checkpoint_eorp_eob; }));
+  net.set_filter(
+      drop_if([](const Crossing& c) { return c.type == SegmentType::red_checkpoint_eorp_eob; }));
   const auto sdu = Lockstep::pattern(3000, 8);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   EXPECT_EQ(net.count(kA, SegmentType::red_checkpoint_eorp_eob), 4u);  // 1 + limit
   const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
-  EXPECT_EQ(cancelled[0].reason, static_cast<std::uint8_t>(codec::CancelReason::retransmission_limit));
+  EXPECT_EQ(cancelled[0].reason,
+            static_cast<std::uint8_t>(codec::CancelReason::retransmission_limit));
   EXPECT_EQ(cancelled[0].data, sdu);  // the SDU comes back
   EXPECT_TRUE(net.notices(kA, NoticeType::export_complete).empty());
   EXPECT_EQ(net.count(kA, SegmentType::cancel_from_sender), 1u);
@@ -244,7 +244,8 @@ TEST(EngineScenario, EobCheckpointAlwaysDroppedCancelsWithRetransmissionLimit) {
 
 TEST(EngineScenario, ReportDropped) {
   Lockstep net(base_config());
-  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::report && c.index_of_type == 0; }));
+  net.set_filter(drop_if(
+      [](const Crossing& c) { return c.type == SegmentType::report && c.index_of_type == 0; }));
   const auto sdu = Lockstep::pattern(3000, 9);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
@@ -262,7 +263,8 @@ TEST(EngineScenario, ReportDropped) {
 
 TEST(EngineScenario, ReportAckDropped) {
   Lockstep net(base_config());
-  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::report_ack && c.index_of_type == 0; }));
+  net.set_filter(drop_if(
+      [](const Crossing& c) { return c.type == SegmentType::report_ack && c.index_of_type == 0; }));
   const auto sdu = Lockstep::pattern(3000, 10);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
@@ -301,7 +303,8 @@ TEST(EngineScenario, MultiReportWithOneReportLost) {
   Lockstep net(config);
   // Every other first-pass segment lost: 25 claims, so two reports.
   net.set_filter([](const Crossing& c) {
-    if (c.type == SegmentType::red_data && c.report_serial == 0 && c.index_of_type % 2 == 1) return Verdict{0, 0};
+    if (c.type == SegmentType::red_data && c.report_serial == 0 && c.index_of_type % 2 == 1)
+      return Verdict{0, 0};
     if (c.type == SegmentType::report && c.index_of_type == 1) return Verdict{0, 0};
     return Verdict{};
   });
@@ -321,7 +324,9 @@ TEST(EngineScenario, MultiReportWithOneReportLost) {
 
 TEST(EngineScenario, SegmentsReordered) {
   Lockstep net(base_config());
-  net.set_filter([](const Crossing& c) { return Verdict{1, (c.index_of_type * 37 + c.length) % 250}; });
+  net.set_filter([](const Crossing& c) {
+    return Verdict{1, (c.index_of_type * 37 + c.length) % 250};
+  });
   const auto sdu = Lockstep::pattern(20000, 13);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
@@ -348,7 +353,8 @@ TEST(EngineScenario, MiscoloredRedAboveGreen) {
   net.inject(kB, data_segment(SegmentType::green_data, 77, 100, Lockstep::pattern(100, 1)));
   net.inject(kB, data_segment(SegmentType::red_data, 77, 150, Lockstep::pattern(100, 2)), 1);
   ASSERT_TRUE(net.run());
-  ASSERT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 1u + net.engine(kB).stats(kA).value().cancel_retransmissions);
+  ASSERT_EQ(net.count(kB, SegmentType::cancel_from_receiver),
+            1u + net.engine(kB).stats(kA).value().cancel_retransmissions);
   for (const auto& c : net.trace()) {
     if (c.type == SegmentType::cancel_from_receiver) {
       EXPECT_EQ(c.reason, 3);
@@ -357,7 +363,8 @@ TEST(EngineScenario, MiscoloredRedAboveGreen) {
   const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
   EXPECT_EQ(cancelled[0].reason, 3);
-  EXPECT_EQ(net.engine(kB).stats(kA).value().cancels_sent[3], net.count(kB, SegmentType::cancel_from_receiver));
+  EXPECT_EQ(net.engine(kB).stats(kA).value().cancels_sent[3],
+            net.count(kB, SegmentType::cancel_from_receiver));
   expect_clean(net);
 }
 
@@ -377,7 +384,8 @@ TEST(EngineScenario, TooMuchRedData) {
   Lockstep net(base_config());
   // The EORP says the red part ends at 100; more red data follows.
   net.inject(kB, data_segment(SegmentType::red_data, 79, 0, Lockstep::pattern(50, 1)));
-  net.inject(kB, data_segment(SegmentType::red_checkpoint_eorp, 79, 50, Lockstep::pattern(50, 2), 9), 1);
+  net.inject(
+      kB, data_segment(SegmentType::red_checkpoint_eorp, 79, 50, Lockstep::pattern(50, 2), 9), 1);
   net.inject(kB, data_segment(SegmentType::red_data, 79, 100, Lockstep::pattern(50, 3)), 2);
   ASSERT_TRUE(net.run());
   // The red part [0,100) was whole when the checkpoint came: delivered, then
@@ -420,7 +428,8 @@ TEST(EngineScenario, SenderCancel) {
   net.set_filter(drop_if(first_eob_checkpoint));
   const auto sdu = Lockstep::pattern(30000, 16);
   const auto sid = net.send(kA, sdu);
-  net.at(net.now() + 150, [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
+  net.at(net.now() + 150,
+         [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
   ASSERT_TRUE(net.run());
   const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
@@ -441,7 +450,8 @@ TEST(EngineScenario, ReceiverCancel) {
   net.set_filter(drop_if(first_eob_checkpoint));
   const auto sdu = Lockstep::pattern(30000, 17);
   const auto sid = net.send(kA, sdu);
-  net.at(net.now() + 101, [&] { ASSERT_TRUE(net.engine(kB).cancel_import(kA, sid.number, net.now())); });
+  net.at(net.now() + 101,
+         [&] { ASSERT_TRUE(net.engine(kB).cancel_import(kA, sid.number, net.now())); });
   ASSERT_TRUE(net.run());
   const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
@@ -459,12 +469,14 @@ TEST(EngineScenario, CancelSegmentsLost) {
   config.span.cancel_limit = 3;
   Lockstep net(config);
   net.set_filter(drop_if([](const Crossing& c) {
-    return first_eob_checkpoint(c) || (c.type == SegmentType::cancel_from_sender && c.index_of_type == 0) ||
+    return first_eob_checkpoint(c) ||
+           (c.type == SegmentType::cancel_from_sender && c.index_of_type == 0) ||
            (c.type == SegmentType::cancel_ack_to_sender && c.index_of_type == 0);
   }));
   const auto sdu = Lockstep::pattern(30000, 18);
   const auto sid = net.send(kA, sdu);
-  net.at(net.now() + 150, [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
+  net.at(net.now() + 150,
+         [&] { ASSERT_TRUE(net.engine(kA).cancel_export(sid.number, net.now())); });
   ASSERT_TRUE(net.run());
   EXPECT_EQ(net.count(kA, SegmentType::cancel_from_sender), 3u);
   EXPECT_EQ(net.count(kB, SegmentType::cancel_ack_to_sender), 2u);  // the second from closed memory
@@ -576,7 +588,9 @@ TEST(EngineScenario, HeapFullOnSenderRefusesSend) {
   auto config = base_config();
   config.node.heapmax = 200000;
   Lockstep net(config);
-  EXPECT_EQ(net.engine(kA).send(testing::kClient, kB, Lockstep::pattern(300000, 1), kAllRed, net.now()).error(),
+  EXPECT_EQ(net.engine(kA)
+                .send(testing::kClient, kB, Lockstep::pattern(300000, 1), kAllRed, net.now())
+                .error(),
             EngineError::over_heapmax);
   ASSERT_TRUE(net.run());
   EXPECT_TRUE(net.trace().empty());
@@ -607,7 +621,9 @@ TEST(EngineScenario, HeapExhaustedOnSenderRefusesSend) {
   auto config = base_config();
   config.heap_bytes = 2 << 20;
   Lockstep net(config);
-  EXPECT_EQ(net.engine(kA).send(testing::kClient, kB, Lockstep::pattern(3 << 20, 31), kAllRed, net.now()).error(),
+  EXPECT_EQ(net.engine(kA)
+                .send(testing::kClient, kB, Lockstep::pattern(3 << 20, 31), kAllRed, net.now())
+                .error(),
             EngineError::heap);
   ASSERT_TRUE(net.run());
   EXPECT_TRUE(net.trace().empty());
@@ -616,7 +632,9 @@ TEST(EngineScenario, HeapExhaustedOnSenderRefusesSend) {
 }
 
 // The link is dead for 10 s from 50 ms after the start.
-bool in_outage(std::uint64_t start, std::uint64_t t) { return t >= start + 50 && t < start + 10050; }
+bool in_outage(std::uint64_t start, std::uint64_t t) {
+  return t >= start + 50 && t < start + 10050;
+}
 
 TEST(EngineScenario, LinkOutageWithContactCues) {
   auto config = base_config();
@@ -625,8 +643,12 @@ TEST(EngineScenario, LinkOutageWithContactCues) {
   const std::uint64_t start = net.now();
   net.set_filter(drop_if([start](const Crossing& c) { return in_outage(start, c.sent_at); }));
   for (auto id : {kA, kB}) {
-    net.at(start + 50, [&net, id] { ASSERT_TRUE(net.engine(id).link_state(Lockstep::peer(id), false, net.now())); });
-    net.at(start + 10050, [&net, id] { ASSERT_TRUE(net.engine(id).link_state(Lockstep::peer(id), true, net.now())); });
+    net.at(start + 50, [&net, id] {
+      ASSERT_TRUE(net.engine(id).link_state(Lockstep::peer(id), false, net.now()));
+    });
+    net.at(start + 10050, [&net, id] {
+      ASSERT_TRUE(net.engine(id).link_state(Lockstep::peer(id), true, net.now()));
+    });
   }
   // Sent at start + 40: the CP crosses before the outage, the RS is lost in it.
   const auto sdu = Lockstep::pattern(3000, 25);
@@ -698,7 +720,8 @@ TEST(EngineScenario, RetransmissionCyclesExceeded) {
 
 TEST(EngineScenario, AbsurdRedOffsetIsRefused) {
   Lockstep net(base_config());
-  net.inject(kB, data_segment(SegmentType::red_data, 80, std::uint64_t{1} << 50, Lockstep::pattern(10, 1)));
+  net.inject(kB, data_segment(SegmentType::red_data, 80, std::uint64_t{1} << 50,
+                              Lockstep::pattern(10, 1)));
   ASSERT_TRUE(net.run());
   const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
@@ -726,7 +749,8 @@ TEST(EngineScenario, StaleImportSessionIsCancelled) {
 TEST(EngineScenario, NodesRestartMidTransfer) {
   Lockstep net(base_config());
   net.set_filter(drop_if([](const Crossing& c) {
-    return c.type == SegmentType::red_data && c.index_of_type == 4;  // so a retransmission is needed
+    return c.type == SegmentType::red_data &&
+           c.index_of_type == 4;  // so a retransmission is needed
   }));
   const auto sdu = Lockstep::pattern(20000, 32);
   net.send(kA, sdu);
@@ -741,7 +765,8 @@ TEST(EngineScenario, NodesRestartMidTransfer) {
 
 TEST(EngineScenario, BothDirectionsAtOnce) {
   Lockstep net(base_config());
-  net.set_filter(drop_if([](const Crossing& c) { return codec::is_data(c.type) && c.index_of_type == 3; }));
+  net.set_filter(
+      drop_if([](const Crossing& c) { return codec::is_data(c.type) && c.index_of_type == 3; }));
   const auto ab = Lockstep::pattern(9000, 33), ba = Lockstep::pattern(7000, 34);
   const auto one = net.send(kA, ab);
   const auto two = net.send(kB, ba);
@@ -831,11 +856,11 @@ TEST(EngineScenario, MalformedDatagramsAreCountedAndDropped) {
   Lockstep net(base_config());
   const auto good = data_segment(SegmentType::red_data, 5, 0, Lockstep::pattern(40, 1));
   std::vector<std::vector<std::uint8_t>> bad = {
-      {},                                                    // empty
-      {good.begin(), good.begin() + 5},                      // truncated
-      {0x10, 0x01, 0x05, 0x00},                              // bad version
-      {0x05, 0x01, 0x05, 0x00, 0x01},                        // undefined type 5
-      {0x0a, 0x01, 0x05, 0x00},                              // undefined type 10
+      {},                                // empty
+      {good.begin(), good.begin() + 5},  // truncated
+      {0x10, 0x01, 0x05, 0x00},          // bad version
+      {0x05, 0x01, 0x05, 0x00, 0x01},    // undefined type 5
+      {0x0a, 0x01, 0x05, 0x00},          // undefined type 10
       {0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},  // overlong SDNV
       // RS with a claim reaching past the upper bound.
       {0x08, 0x02, 0x01, 0x00, 0x07, 0x00, 0x64, 0x00, 0x01, 0x50, 0x20},

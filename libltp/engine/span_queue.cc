@@ -75,7 +75,8 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
   if (s.state != db::ImportState::receiving) return false;
   BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
   Addr report = ipc::kNullAddr;
-  for (Addr n = reports.first(txn); n != ipc::kNullAddr && report == ipc::kNullAddr; n = reports.next(txn, n)) {
+  for (Addr n = reports.first(txn); n != ipc::kNullAddr && report == ipc::kNullAddr;
+       n = reports.next(txn, n)) {
     if (load<db::ReportRecord>(txn, reports.value(txn, n)).serial == control.serial) {
       report = reports.value(txn, n);
     }
@@ -86,8 +87,8 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
   const auto* raw = txn.get<codec::Claim>(rs.claims);
   claims.assign(raw, raw + rs.claim_count);
   segment.header.type = codec::SegmentType::report;
-  segment.body = codec::ReportSegment{rs.serial, rs.checkpoint_serial, rs.upper_bound, rs.lower_bound,
-                                      codec::ClaimsView(claims)};
+  segment.body = codec::ReportSegment{rs.serial, rs.checkpoint_serial, rs.upper_bound,
+                                      rs.lower_bound, codec::ClaimsView(claims)};
   BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
   BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::report, span, s.number, report,
                                        response_interval(c, span, codec::encoded_size(segment))));
@@ -103,8 +104,8 @@ HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlReco
                                         codec::Segment& segment, TimerCue& cue) {
   auto& txn = c.txn;
   const bool from_sender = control.kind == db::ControlKind::cancel_from_sender;
-  const Addr sessions = from_sender ? root(c).export_sessions
-                                    : load<db::SpanRecord>(txn, span).import_sessions;
+  const Addr sessions =
+      from_sender ? root(c).export_sessions : load<db::SpanRecord>(txn, span).import_sessions;
   const auto session = ipc::PHashMap::open(txn, sessions).value().find(txn, control.session_number);
   if (!session) return false;
   std::uint64_t reason = 0;
@@ -183,8 +184,10 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
 
 std::optional<Addr> Engine::cue_timer_field(Ctx& c, Addr span, const TimerCue& cue) {
   auto& txn = c.txn;
-  const bool exporting = cue.kind == db::TimerKind::checkpoint || cue.kind == db::TimerKind::cancel_export;
-  const Addr sessions = exporting ? root(c).export_sessions : load<db::SpanRecord>(txn, span).import_sessions;
+  const bool exporting =
+      cue.kind == db::TimerKind::checkpoint || cue.kind == db::TimerKind::cancel_export;
+  const Addr sessions =
+      exporting ? root(c).export_sessions : load<db::SpanRecord>(txn, span).import_sessions;
   const auto session = ipc::PHashMap::open(txn, sessions).value().find(txn, cue.session_number);
   if (!session) return std::nullopt;
   switch (cue.kind) {
@@ -207,10 +210,12 @@ std::optional<Addr> Engine::cue_timer_field(Ctx& c, Addr span, const TimerCue& c
       return std::nullopt;
     }
     case db::TimerKind::cancel_export:
-      if (load<db::ExportSession>(txn, *session).state != db::ExportState::cancelling) return std::nullopt;
+      if (load<db::ExportSession>(txn, *session).state != db::ExportState::cancelling)
+        return std::nullopt;
       return *session + offsetof(db::ExportSession, timer);
     case db::TimerKind::cancel_import:
-      if (load<db::ImportSession>(txn, *session).state != db::ImportState::cancelling) return std::nullopt;
+      if (load<db::ImportSession>(txn, *session).state != db::ImportState::cancelling)
+        return std::nullopt;
       return *session + offsetof(db::ImportSession, timer);
     default:
       return std::nullopt;

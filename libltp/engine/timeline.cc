@@ -22,7 +22,8 @@ HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
   return 1 + rng_() % 16383;
 }
 
-std::uint64_t Engine::response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes) const {
+std::uint64_t Engine::response_interval(const Ctx& c, Addr span,
+                                        std::uint64_t segment_bytes) const {
   const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
   std::uint64_t owlt = 0, rate = 0;
   if (vdb_ != nullptr) {
@@ -41,8 +42,15 @@ HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std:
   const db::DbRoot r = root(c);
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::TimerRecord)));
-  db::TimerRecord timer{kind, record.config.engine_id, number, owner, c.now + interval_ms,
-                        r.next_timer_sequence, 0, interval_ms, ipc::kNullAddr};
+  db::TimerRecord timer{kind,
+                        record.config.engine_id,
+                        number,
+                        owner,
+                        c.now + interval_ms,
+                        r.next_timer_sequence,
+                        0,
+                        interval_ms,
+                        ipc::kNullAddr};
   BOOST_OUTCOME_TRY(txn.put(db_.root_addr() + offsetof(db::DbRoot, next_timer_sequence),
                             r.next_timer_sequence + 1));
   if (suspendable(kind)) {
@@ -116,18 +124,19 @@ HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
   auto& txn = c.txn;
   switch (timer.kind) {
     case db::TimerKind::checkpoint: {
-      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::CheckpointRecord, timer), ipc::kNullAddr));
-      const auto session = ipc::PHashMap::open(txn, root(c).export_sessions)
-                               .value()
-                               .find(txn, timer.session_number);
+      BOOST_OUTCOME_TRY(
+          txn.put(timer.owner + offsetof(db::CheckpointRecord, timer), ipc::kNullAddr));
+      const auto session =
+          ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, timer.session_number);
       return checkpoint_expired(c, *session, timer.owner);
     }
     case db::TimerKind::report: {
       BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ReportRecord, timer), ipc::kNullAddr));
       const auto span = find_span(c, timer.span_engine);
-      const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, *span).import_sessions)
-                               .value()
-                               .find(txn, timer.session_number);
+      const auto session =
+          ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, *span).import_sessions)
+              .value()
+              .find(txn, timer.session_number);
       return report_expired(c, *session, timer.owner);
     }
     case db::TimerKind::aggregation: {

@@ -56,8 +56,9 @@ Lockstep::Side::~Side() {
 void Lockstep::setup(Side& s, std::uint64_t id) {
   s.id = id;
   s.node.emplace(ipc::NodeDir::at(s.dir.path()).value());
-  const std::uint64_t heap_bytes =
-      id == kB && config_.receiver_heap_bytes != 0 ? config_.receiver_heap_bytes : config_.heap_bytes;
+  const std::uint64_t heap_bytes = id == kB && config_.receiver_heap_bytes != 0
+                                       ? config_.receiver_heap_bytes
+                                       : config_.heap_bytes;
   if (!ipc::Heap::create(s.node->heap_path(), {.size = heap_bytes, .log_size = 1 << 20})) {
     fail("heap create");
   }
@@ -72,7 +73,8 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
     if (config_.tweak) config_.tweak(id, node, span);
     auto db = db::LtpDb::create(txn, id, node).value();
     if (!db.add_span(txn, span)) fail("add span");
-    if (config_.open_clients && !db.open_client(txn, kClient, static_cast<std::uint64_t>(::getpid()))) {
+    if (config_.open_clients &&
+        !db.open_client(txn, kClient, static_cast<std::uint64_t>(::getpid()))) {
       fail("open client");
     }
     if (!txn.commit()) fail("commit");
@@ -89,7 +91,8 @@ void Lockstep::attach(Side& s) {
   db::VolatileSpan* v = s.vdb->span(peer(s.id));
   v->owlt_ms = config_.owlt_ms;
   v->transmit_rate = config_.transmit_rate;
-  auto engine = Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + s.id + now_});
+  auto engine =
+      Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + s.id + now_});
   if (!engine) fail("engine attach");
   s.engine = std::move(engine).value();
 }
@@ -109,7 +112,8 @@ void Lockstep::restart(std::uint64_t id) {
 
 void Lockstep::close_client(std::uint64_t id) {
   auto txn = side(id).heap->begin().value();
-  if (!db::LtpDb::open(txn).value().close_client(txn, kClient) || !txn.commit()) fail("close client");
+  if (!db::LtpDb::open(txn).value().close_client(txn, kClient) || !txn.commit())
+    fail("close client");
 }
 
 codec::SessionId Lockstep::send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
@@ -120,7 +124,8 @@ codec::SessionId Lockstep::send(std::uint64_t from, const std::vector<std::uint8
 }
 
 void Lockstep::inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::uint64_t delay_ms) {
-  in_flight_.emplace(std::make_pair(now_ + delay_ms, arrival_sequence_++), Arrival{to, std::move(bytes)});
+  in_flight_.emplace(std::make_pair(now_ + delay_ms, arrival_sequence_++),
+                     Arrival{to, std::move(bytes)});
 }
 
 bool Lockstep::transmit(Side& s) {
@@ -176,8 +181,13 @@ void Lockstep::collect_notices(Side& s) {
     auto n = s.engine->next_notice(kClient);
     if (!n || !n.value()) return;
     const Notice& notice = *n.value();
-    SeenNotice seen{notice.type, notice.session, notice.reason, notice.end_of_block, notice.offset,
-                    notice.length, {}};
+    SeenNotice seen{notice.type,
+                    notice.session,
+                    notice.reason,
+                    notice.end_of_block,
+                    notice.offset,
+                    notice.length,
+                    {}};
     if (notice.data != ipc::kNullAddr) {
       seen.data = s.engine->read_data(notice.data);
       (void)s.engine->release_data(notice.data);

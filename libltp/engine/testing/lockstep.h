@@ -86,13 +86,13 @@ struct Crossing {
   std::uint64_t to = 0;
   codec::SegmentType type{};
   codec::SessionId session;
-  std::uint64_t offset = 0;           // data segments
-  std::uint64_t length = 0;           // data segments
+  std::uint64_t offset = 0;  // data segments
+  std::uint64_t length = 0;  // data segments
   std::uint64_t checkpoint_serial = 0;
-  std::uint64_t report_serial = 0;    // RS, RA, and data answering an RS
-  std::uint64_t claims = 0;           // RS
-  std::uint8_t reason = 0;            // CS, CR
-  std::uint64_t index_of_type = 0;    // nth segment of this type from this sender (0-based)
+  std::uint64_t report_serial = 0;  // RS, RA, and data answering an RS
+  std::uint64_t claims = 0;         // RS
+  std::uint8_t reason = 0;          // CS, CR
+  std::uint64_t index_of_type = 0;  // nth segment of this type from this sender (0-based)
   std::uint64_t sent_at = 0;
   std::vector<std::uint8_t> bytes;
 };
@@ -120,7 +120,9 @@ class Lockstep {
   std::uint64_t now() const { return now_; }
   void set_filter(LinkFilter filter) { filter_ = std::move(filter); }
   // Runs `action` when the clock reaches `at`.
-  void at(std::uint64_t at, std::function<void()> action) { actions_.emplace(at, std::move(action)); }
+  void at(std::uint64_t at, std::function<void()> action) {
+    actions_.emplace(at, std::move(action));
+  }
 
   // Simulates a node restart: the engine and the heap are detached and
   // attached again, the volatile segment rebuilt from configuration. All
