@@ -10,12 +10,15 @@
 #include <charconv>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace ltp::udp {
 namespace {
 
 Error parse_error(std::string_view text, std::string_view problem) {
-  return Error{"bad address '" + std::string(text) + "': " + std::string(problem) +
-                   " (expected {host|@}[:port], e.g. 127.0.0.1:1113, @:1113 or [::1]:1113)",
+  return Error{fmt::format("bad address '{}': {} (expected {{host|@}}[:port], e.g. 127.0.0.1:1113, "
+                           "@:1113 or [::1]:1113)",
+                           text, problem),
                0};
 }
 
@@ -61,12 +64,12 @@ std::string to_string(const Endpoint& endpoint) {
   if (endpoint.family() == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(endpoint.address());
     ::inet_ntop(AF_INET, &in->sin_addr, host.data(), host.size());
-    return std::string(host.data()) + ":" + std::to_string(endpoint.port());
+    return fmt::format("{}:{}", host.data(), endpoint.port());
   }
   if (endpoint.family() == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(endpoint.address());
     ::inet_ntop(AF_INET6, &in6->sin6_addr, host.data(), host.size());
-    return "[" + std::string(host.data()) + "]:" + std::to_string(endpoint.port());
+    return fmt::format("[{}]:{}", host.data(), endpoint.port());
   }
   return "(no address)";
 }
@@ -117,9 +120,9 @@ Result<Endpoint, Error> resolve_endpoint(std::string_view text, AtSign at) {
   const std::string service = std::to_string(parts.port);
   const int rc = ::getaddrinfo(parts.host.c_str(), service.c_str(), &hints, &found);
   if (rc != 0 || found == nullptr) {
-    return failure(Error{"cannot resolve host '" + parts.host + "' (from '" + std::string(text) +
-                             "'): " + ::gai_strerror(rc) +
-                             "; check the name or give a numeric address",
+    return failure(Error{fmt::format("cannot resolve host '{}' (from '{}'): {}; check the name or "
+                                     "give a numeric address",
+                                     parts.host, text, ::gai_strerror(rc)),
                          0});
   }
   Endpoint endpoint(found->ai_addr, found->ai_addrlen);

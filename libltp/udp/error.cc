@@ -2,10 +2,12 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace ltp::udp {
 
 Error system_error(std::string what, int errno_value) {
-  return Error{std::move(what) + ": " + std::strerror(errno_value), errno_value};
+  return Error{fmt::format("{}: {}", what, std::strerror(errno_value)), errno_value};
 }
 
 }  // namespace ltp::udp

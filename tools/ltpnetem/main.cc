@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     ("loss", "drop datagrams at random with this probability", cxxopts::value<std::string>(), "P%")
     ("drop", "drop datagrams of a segment type, all or by position among that type: "
              "cp#1..2 = the first 2 checkpoints, ra = every RA, data#3 = the 3rd data segment, "
-             "rs#2..4, rs#5.., cp#1,3. Types: " + std::string(ltpnetem::type_class_names()),
+             "rs#2..4, rs#5.., cp#1,3. Types: " + fmt::format("{}", ltpnetem::type_class_names()),
      cxxopts::value<std::string>(), "TYPE[#N[..M][,...]]")
     ("duplicate", "send a second copy with this probability", cxxopts::value<std::string>(), "P%")
     ("reorder", "hold a datagram back with probability P until K (default 1) later ones "

@@ -1,5 +1,7 @@
 #include "tools/ltpnetem/parse.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -38,9 +40,9 @@ Parsed<std::uint64_t> parse_si(std::string_view text, std::string_view what,
   const auto multiplier = number ? si_multiplier(number->suffix) : std::nullopt;
   const double value = number && multiplier ? number->value * *multiplier : -1;
   if (value < 1 || value > 1e18) {
-    return failure(std::string("'") + std::string(text) + "' is not a " + std::string(what) +
-                   " (a positive number, optionally followed by k, M or G; e.g. " +
-                   std::string(example) + ")");
+    return failure(fmt::format(
+        "'{}' is not a {} (a positive number, optionally followed by k, M or G; e.g. {})", text,
+        what, example));
   }
   return static_cast<std::uint64_t>(std::llround(value));
 }
@@ -49,8 +51,8 @@ Parsed<std::uint64_t> parse_index(std::string_view text, std::string_view rule) 
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0) {
-    return failure("drop rule '" + std::string(rule) +
-                   "': positions count from 1 (e.g. cp#1..2, data#3, rs#2..4, ra#5..)");
+    return failure(fmt::format(
+        "drop rule '{}': positions count from 1 (e.g. cp#1..2, data#3, rs#2..4, ra#5..)", rule));
   }
   return value;
 }
@@ -69,8 +71,8 @@ Parsed<IndexRange> parse_range(std::string_view text, std::string_view rule) {
     range.last = last;
   }
   if (range.last < range.first) {
-    return failure("drop rule '" + std::string(rule) + "': range " + std::string(text) +
-                   " is empty (write the lower position first)");
+    return failure(fmt::format(
+        "drop rule '{}': range {} is empty (write the lower position first)", rule, text));
   }
   return range;
 }
@@ -80,8 +82,8 @@ Parsed<IndexRange> parse_range(std::string_view text, std::string_view rule) {
 Parsed<double> parse_percent(std::string_view text) {
   const auto number = leading_number(text);
   if (!number || number->suffix != "%" || number->value > 100) {
-    return failure("'" + std::string(text) +
-                   "' is not a percentage from 0% to 100% (e.g. 5% or 0.5%)");
+    return failure(
+        fmt::format("'{}' is not a percentage from 0% to 100% (e.g. 5% or 0.5%)", text));
   }
   return number->value / 100;
 }
@@ -102,8 +104,8 @@ Parsed<Nanos> parse_duration(std::string_view text) {
       }
     }
   }
-  return failure("'" + std::string(text) +
-                 "' is not a duration (a number with a unit ns, us, ms, s or m; e.g. 250ms, 2s)");
+  return failure(fmt::format(
+      "'{}' is not a duration (a number with a unit ns, us, ms, s or m; e.g. 250ms, 2s)", text));
 }
 
 Parsed<std::uint64_t> parse_rate(std::string_view text) {
@@ -117,8 +119,8 @@ Parsed<std::uint64_t> parse_size(std::string_view text) {
 Parsed<Blackout> parse_blackout(std::string_view text) {
   const auto plus = text.find('+');
   if (plus == std::string_view::npos) {
-    return failure("blackout '" + std::string(text) +
-                   "' needs START+LENGTH (e.g. 2s+3s: from 2 s after start, for 3 s)");
+    return failure(fmt::format(
+        "blackout '{}' needs START+LENGTH (e.g. 2s+3s: from 2 s after start, for 3 s)", text));
   }
   BOOST_OUTCOME_TRY(start, parse_duration(text.substr(0, plus)));
   BOOST_OUTCOME_TRY(length, parse_duration(text.substr(plus + 1)));
@@ -130,8 +132,8 @@ Parsed<DropRule> parse_drop_rule(std::string_view text) {
   const auto name = text.substr(0, hash);
   const auto types = type_class(name);
   if (!types) {
-    return failure("drop rule '" + std::string(text) + "': unknown segment type '" +
-                   std::string(name) + "' (use one of " + std::string(type_class_names()) + ")");
+    return failure(fmt::format("drop rule '{}': unknown segment type '{}' (use one of {})", text,
+                               name, type_class_names()));
   }
   DropRule rule{std::string(text), *types, {}};
   if (hash == std::string_view::npos) return rule;
@@ -154,7 +156,7 @@ Parsed<void> apply_impairment(DirectionConfigs& configs, std::string_view option
     value.remove_prefix(3);
   }
   const auto fail = [&](const std::string& message) -> Parsed<void> {
-    return failure("--" + std::string(option) + ": " + message);
+    return failure(fmt::format("--{}: {}", option, message));
   };
   for (std::size_t d = 0; d < 2; ++d) {
     if (!wanted[d]) continue;
@@ -175,8 +177,8 @@ Parsed<void> apply_impairment(DirectionConfigs& configs, std::string_view option
         const auto [end, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), k);
         if (tail.empty() || ec != std::errc() || end != tail.data() + tail.size() || k == 0 ||
             k > 1000) {
-          return fail("'" + std::string(tail) +
-                      "' after '/' must be how many later datagrams pass first (1-1000)");
+          return fail(fmt::format(
+              "'{}' after '/' must be how many later datagrams pass first (1-1000)", tail));
         }
         c.reorder_distance = k;
       }
