@@ -177,8 +177,8 @@ struct ExportSession {
   Addr sdu_lengths;                     // PList of SDU lengths, in block order
   Addr pending;                         // PList of RangeRecord: retransmissions to send
   Addr queue_node;                      // node in the span's data queue, 0 if not queued
-  Addr checkpoints;                     // PList of CheckpointRecord awaiting a report
-  Addr handled_reports;                 // PList of report serials already acted on
+  Addr checkpoints;       // PHashMap serial -> CheckpointRecord awaiting a report
+  Addr handled_reports;   // PHashMap report serial -> 1: reports already acted on
   Addr acknowledged;                    // IntervalSet of red bytes claimed by reports
   Addr timer;                           // aggregation timer, then the cancel timer
 };
@@ -202,7 +202,6 @@ struct CheckpointRecord {
   std::uint64_t length;
   std::uint64_t retransmissions;
   Addr timer;  // 0 while not yet (re)transmitted
-  Addr list_node;
 };
 
 enum class ImportState : std::uint64_t { receiving, cancelling };
@@ -224,13 +223,16 @@ struct ImportSession {
   std::uint64_t cancel_retransmissions;
   Addr buffer;    // ChunkedBuffer of the red part (moved to the notice on delivery)
   Addr received;  // IntervalSet of red bytes received
-  Addr reports;   // PList of ReportRecord
+  Addr reports;                // PHashMap serial -> ReportRecord
+  Addr reports_by_checkpoint;  // PHashMap checkpoint serial -> first serial of its reports
+  std::uint64_t unacked_reports;
   Addr timer;     // stale-session timer, then the cancel timer
 };
 
 struct ReportRecord {
   std::uint64_t serial;
   std::uint64_t checkpoint_serial;
+  std::uint64_t split_count;  // reports issued together, consecutive serials from the first
   std::uint64_t lower_bound;
   std::uint64_t upper_bound;
   std::uint64_t claim_count;

@@ -249,7 +249,7 @@ class Engine {
   HeapResult<void> maybe_close_import(Ctx& c, Addr session);
   HeapResult<void> close_import(Ctx& c, Addr session);
   // Empties the session's report list (timers stopped, claims freed).
-  HeapResult<void> drop_reports(Ctx& c, const db::ImportSession& s);
+  HeapResult<void> drop_reports(Ctx& c, db::ImportSession& s);
 
   // cancellation.cc: cancel from either side, acks, closed-session memory.
   HeapResult<void> cancel_export_session(Ctx& c, Addr session, codec::CancelReason reason);

@@ -41,8 +41,8 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
   BOOST_OUTCOME_TRY(block, db::ChunkedBuffer::create(txn, 0));
   BOOST_OUTCOME_TRY(lengths, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(pending, ipc::PList::create(txn));
-  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::create(txn));
-  BOOST_OUTCOME_TRY(handled, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::create(txn));
+  BOOST_OUTCOME_TRY(handled, ipc::PHashMap::create(txn));
   BOOST_OUTCOME_TRY(acknowledged, db::IntervalSet::create(txn));
   BOOST_OUTCOME_TRY(serial, next_serial(c));
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ExportSession)));
@@ -103,12 +103,12 @@ struct Engine::Cut {
 
 HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint64_t offset,
                                         std::uint64_t length, std::uint64_t report_serial) {
-  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(c.txn, s.checkpoints));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(c.txn, s.checkpoints));
   BOOST_OUTCOME_TRY(addr, c.txn.alloc(sizeof(db::CheckpointRecord)));
-  BOOST_OUTCOME_TRY(list_node, checkpoints.push_back(c.txn, addr));
-  BOOST_OUTCOME_TRY(
-      c.txn.put(addr, db::CheckpointRecord{s.next_checkpoint_serial++, report_serial, offset,
-                                           length, 0, ipc::kNullAddr, list_node}));
+  const std::uint64_t serial = s.next_checkpoint_serial++;
+  BOOST_OUTCOME_TRY(checkpoints.insert(c.txn, serial, addr));
+  BOOST_OUTCOME_TRY(c.txn.put(
+      addr, db::CheckpointRecord{serial, report_serial, offset, length, 0, ipc::kNullAddr}));
   return addr;
 }
 
@@ -134,14 +134,10 @@ HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::u
     BOOST_OUTCOME_TRY(txn.put(range_addr, range));
   }
   if (last && range.checkpoint == db::RangeCheckpoint::same_serial) {
-    BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
-    for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
-      if (load<db::CheckpointRecord>(txn, checkpoints.value(txn, n)).serial ==
-          range.checkpoint_serial) {
-        cut.checkpoint = checkpoints.value(txn, n);
-      }
-    }
-    if (cut.checkpoint == ipc::kNullAddr) return false;
+    BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
+    const auto cp = checkpoints.find(txn, range.checkpoint_serial);
+    if (!cp) return false;
+    cut.checkpoint = *cp;
     cut.resent_checkpoint = true;
   } else if (last && range.checkpoint == db::RangeCheckpoint::new_serial) {
     BOOST_OUTCOME_TRY(
@@ -271,22 +267,15 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     ++stats2->segments_dropped_invalid;
     return success();
   }
-  BOOST_OUTCOME_TRY(handled, ipc::PList::open(txn, s.handled_reports));
-  for (Addr n = handled.first(txn); n != ipc::kNullAddr; n = handled.next(txn, n)) {
-    if (handled.value(txn, n) == rs.report_serial) return success();  // already acted on
-  }
-  BOOST_OUTCOME_TRY(handled.push_back(txn, rs.report_serial));
+  BOOST_OUTCOME_TRY(handled, ipc::PHashMap::open(txn, s.handled_reports));
+  if (handled.find(txn, rs.report_serial)) return success();  // already acted on
+  BOOST_OUTCOME_TRY(handled.insert(txn, rs.report_serial, 1));
 
-  if (rs.checkpoint_serial != 0) {
-    BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
-    for (Addr n = checkpoints.first(txn); n != ipc::kNullAddr; n = checkpoints.next(txn, n)) {
-      const Addr cp = checkpoints.value(txn, n);
-      if (load<db::CheckpointRecord>(txn, cp).serial != rs.checkpoint_serial) continue;
-      BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
-      BOOST_OUTCOME_TRY(checkpoints.erase(txn, n));
-      BOOST_OUTCOME_TRY(txn.free(cp));
-      break;
-    }
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
+  if (const auto cp = checkpoints.find(txn, rs.checkpoint_serial)) {
+    BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, *cp).timer));
+    BOOST_OUTCOME_TRY(checkpoints.erase(txn, rs.checkpoint_serial));
+    BOOST_OUTCOME_TRY(txn.free(*cp));
   }
   auto acknowledged = db::IntervalSet::open(s.acknowledged);
   for (const codec::Claim claim : rs.claims) {
@@ -380,10 +369,12 @@ HeapResult<void> Engine::drop_retransmissions(Ctx& c, const db::ExportSession& s
     BOOST_OUTCOME_TRY(range, pending.pop_front(txn));
     BOOST_OUTCOME_TRY(txn.free(range));
   }
-  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
-  while (!checkpoints.empty(txn)) {
-    BOOST_OUTCOME_TRY(cp, checkpoints.pop_front(txn));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
+  std::vector<std::pair<std::uint64_t, Addr>> outstanding;
+  checkpoints.for_each(txn, [&](std::uint64_t serial, std::uint64_t cp) { outstanding.emplace_back(serial, cp); });
+  for (const auto& [serial, cp] : outstanding) {
     BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
+    BOOST_OUTCOME_TRY(checkpoints.erase(txn, serial));
     BOOST_OUTCOME_TRY(txn.free(cp));
   }
   return success();
@@ -398,9 +389,9 @@ HeapResult<void> Engine::close_export(Ctx& c, Addr session) {
   BOOST_OUTCOME_TRY(drop_retransmissions(c, s));
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
   BOOST_OUTCOME_TRY(pending.destroy(txn));
-  BOOST_OUTCOME_TRY(checkpoints, ipc::PList::open(txn, s.checkpoints));
+  BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
   BOOST_OUTCOME_TRY(checkpoints.destroy(txn));
-  BOOST_OUTCOME_TRY(handled, ipc::PList::open(txn, s.handled_reports));
+  BOOST_OUTCOME_TRY(handled, ipc::PHashMap::open(txn, s.handled_reports));
   BOOST_OUTCOME_TRY(handled.destroy(txn));
   BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
   BOOST_OUTCOME_TRY(lengths.destroy(txn));

@@ -32,7 +32,8 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
       red ? std::min(data.offset + data.length(), db::ChunkedBuffer::kChunkBytes) : 0;
   BOOST_OUTCOME_TRY(buffer, db::ChunkedBuffer::create(txn, hint));
   BOOST_OUTCOME_TRY(received, db::IntervalSet::create(txn));
-  BOOST_OUTCOME_TRY(reports, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(reports, ipc::PHashMap::create(txn));
+  BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::create(txn));
   BOOST_OUTCOME_TRY(serial, next_serial(c));
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ImportSession)));
   db::ImportSession s{};
@@ -46,6 +47,7 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
   s.buffer = buffer.header();
   s.received = received.header();
   s.reports = reports.header();
+  s.reports_by_checkpoint = by_checkpoint.header();
   BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::stale_import, span, s.number, addr,
                                        stale_interval(record.config)));
   s.timer = timer;
@@ -183,20 +185,21 @@ HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
   ++stats->checkpoints_received;
   const db::ImportSession s = load<db::ImportSession>(txn, session);
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  bool answered = false;
-  std::uint64_t lower = 0;
-  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
-    const db::ReportRecord rs = load<db::ReportRecord>(txn, reports.value(txn, n));
-    if (rs.checkpoint_serial == cp.checkpoint_serial) {
-      // A checkpoint already reported: send the same report(s) again.
-      answered = true;
+  BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
+  const auto by_checkpoint = ipc::PHashMap::open(txn, s.reports_by_checkpoint).value();
+  if (const auto first = by_checkpoint.find(txn, cp.checkpoint_serial)) {
+    // A checkpoint already reported: send the same report(s) again.
+    const auto count = load<db::ReportRecord>(txn, *reports.find(txn, *first)).split_count;
+    for (std::uint64_t serial = *first; serial < *first + count; ++serial) {
       BOOST_OUTCOME_TRY(
-          queue_control(c, span, {db::ControlKind::report, s.originator, s.number, rs.serial}));
+          queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial}));
     }
-    if (cp.report_serial != 0 && rs.serial == cp.report_serial) lower = rs.lower_bound;
+    return std::optional<std::uint64_t>{};
   }
-  if (answered) return std::optional<std::uint64_t>{};
+  std::uint64_t lower = 0;
+  if (const auto cited = reports.find(txn, cp.report_serial)) {
+    lower = load<db::ReportRecord>(txn, *cited).lower_bound;
+  }
   if (lower >= end) lower = 0;
   // A red part now whole is reported whole, so one report tells the
   // sender it is done.
@@ -219,7 +222,11 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
   const auto config = load<db::SpanRecord>(txn, span).config;
   const auto planned =
       plan_reports(lower, upper, received, max_claims_per_report(config.max_segment_size, upper));
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
+  if (checkpoint_serial != 0) {
+    BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::open(txn, s.reports_by_checkpoint));
+    BOOST_OUTCOME_TRY(by_checkpoint.insert(txn, checkpoint_serial, s.next_report_serial));
+  }
   for (const auto& p : planned) {
     Addr claims = ipc::kNullAddr;
     if (!p.claims.empty()) {
@@ -230,9 +237,11 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
     BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ReportRecord)));
     const std::uint64_t serial = s.next_report_serial++;
     BOOST_OUTCOME_TRY(
-        txn.put(addr, db::ReportRecord{serial, checkpoint_serial, p.lower_bound, p.upper_bound,
-                                       p.claims.size(), claims, 0, 0, ipc::kNullAddr}));
-    BOOST_OUTCOME_TRY(reports.push_back(txn, addr));
+        txn.put(addr, db::ReportRecord{serial, checkpoint_serial, planned.size(), p.lower_bound,
+                                       p.upper_bound, p.claims.size(), claims, 0, 0,
+                                       ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(reports.insert(txn, serial, addr));
+    ++s.unacked_reports;
     BOOST_OUTCOME_TRY(
         queue_control(c, span, {db::ControlKind::report, s.originator, s.number, serial}));
   }
@@ -248,18 +257,18 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
   if (!session) return success();
   const std::uint64_t serial = std::get<codec::ReportAck>(segment.body).report_serial;
   const db::ImportSession s = load<db::ImportSession>(txn, *session);
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
-    const Addr addr = reports.value(txn, n);
-    db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
-    if (rs.serial != serial || rs.acknowledged != 0) continue;
-    BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
-    rs.timer = ipc::kNullAddr;
-    rs.acknowledged = 1;
-    BOOST_OUTCOME_TRY(txn.put(addr, rs));
-    BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
-    ++stats->report_acks_received;
-  }
+  const auto addr = ipc::PHashMap::open(txn, s.reports).value().find(txn, serial);
+  if (!addr) return success();
+  db::ReportRecord rs = load<db::ReportRecord>(txn, *addr);
+  if (rs.acknowledged != 0) return success();
+  BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
+  rs.timer = ipc::kNullAddr;
+  rs.acknowledged = 1;
+  BOOST_OUTCOME_TRY(txn.put(*addr, rs));
+  BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ImportSession, unacked_reports),
+                            s.unacked_reports - 1));
+  BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+  ++stats->report_acks_received;
   return maybe_close_import(c, *session);
 }
 
@@ -284,11 +293,7 @@ HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   const auto span = find_span(c, s.originator);
   const std::uint64_t interval = stale_interval(load<db::SpanRecord>(txn, *span).config);
-  bool awaiting_ack = false;
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
-    if (load<db::ReportRecord>(txn, reports.value(txn, n)).acknowledged == 0) awaiting_ack = true;
-  }
+  const bool awaiting_ack = s.unacked_reports != 0;
   // Report timers govern a session with a report in flight.
   if (s.last_heard_ms + interval > c.now || awaiting_ack) {
     const std::uint64_t wait = std::max<std::uint64_t>(
@@ -308,11 +313,7 @@ HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   if (s.state != db::ImportState::receiving) return success();
   if (s.red_seen != 0) {
-    if (s.red_delivered == 0) return success();
-    BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-    for (Addr n = reports.first(txn); n != ipc::kNullAddr; n = reports.next(txn, n)) {
-      if (load<db::ReportRecord>(txn, reports.value(txn, n)).acknowledged == 0) return success();
-    }
+    if (s.red_delivered == 0 || s.unacked_reports != 0) return success();
     return close_import(c, session);
   }
   // All green: the block has no red part only if green starts at 0 (with
@@ -325,29 +326,38 @@ HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
   return success();
 }
 
-HeapResult<void> Engine::drop_reports(Ctx& c, const db::ImportSession& s) {
+HeapResult<void> Engine::drop_reports(Ctx& c, db::ImportSession& s) {
   auto& txn = c.txn;
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  while (!reports.empty(txn)) {
-    BOOST_OUTCOME_TRY(addr, reports.pop_front(txn));
+  BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
+  BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::open(txn, s.reports_by_checkpoint));
+  std::vector<std::pair<std::uint64_t, Addr>> all;
+  reports.for_each(txn, [&](std::uint64_t serial, std::uint64_t addr) { all.emplace_back(serial, addr); });
+  for (const auto& [serial, addr] : all) {
     const db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
     BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
     if (rs.claims != ipc::kNullAddr) {
       BOOST_OUTCOME_TRY(txn.free(rs.claims));
     }
     BOOST_OUTCOME_TRY(txn.free(addr));
+    BOOST_OUTCOME_TRY(reports.erase(txn, serial));
+    if (by_checkpoint.find(txn, rs.checkpoint_serial)) {
+      BOOST_OUTCOME_TRY(by_checkpoint.erase(txn, rs.checkpoint_serial));
+    }
   }
+  s.unacked_reports = 0;
   return success();
 }
 
 HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
   auto& txn = c.txn;
-  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  db::ImportSession s = load<db::ImportSession>(txn, session);
   const auto span = find_span(c, s.originator);
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(drop_reports(c, s));
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
+  BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
   BOOST_OUTCOME_TRY(reports.destroy(txn));
+  BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::open(txn, s.reports_by_checkpoint));
+  BOOST_OUTCOME_TRY(by_checkpoint.destroy(txn));
   BOOST_OUTCOME_TRY(db::IntervalSet::open(s.received).destroy(txn));
   if (s.buffer != ipc::kNullAddr) {
     BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).destroy(txn));

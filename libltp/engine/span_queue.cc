@@ -73,15 +73,10 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
   if (!session) return false;
   const db::ImportSession s = load<db::ImportSession>(txn, *session);
   if (s.state != db::ImportState::receiving) return false;
-  BOOST_OUTCOME_TRY(reports, ipc::PList::open(txn, s.reports));
-  Addr report = ipc::kNullAddr;
-  for (Addr n = reports.first(txn); n != ipc::kNullAddr && report == ipc::kNullAddr;
-       n = reports.next(txn, n)) {
-    if (load<db::ReportRecord>(txn, reports.value(txn, n)).serial == control.serial) {
-      report = reports.value(txn, n);
-    }
-  }
-  if (report == ipc::kNullAddr) return false;
+  BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
+  const auto found = reports.find(txn, control.serial);
+  if (!found) return false;
+  const Addr report = *found;
   const db::ReportRecord rs = load<db::ReportRecord>(txn, report);
   if (rs.acknowledged != 0) return false;
   const auto* raw = txn.get<codec::Claim>(rs.claims);
@@ -192,22 +187,18 @@ std::optional<Addr> Engine::cue_timer_field(Ctx& c, Addr span, const TimerCue& c
   if (!session) return std::nullopt;
   switch (cue.kind) {
     case db::TimerKind::checkpoint: {
-      auto list = ipc::PList::open(txn, load<db::ExportSession>(txn, *session).checkpoints).value();
-      for (Addr n = list.first(txn); n != ipc::kNullAddr; n = list.next(txn, n)) {
-        if (load<db::CheckpointRecord>(txn, list.value(txn, n)).serial == cue.serial) {
-          return list.value(txn, n) + offsetof(db::CheckpointRecord, timer);
-        }
-      }
-      return std::nullopt;
+      const auto cp = ipc::PHashMap::open(txn, load<db::ExportSession>(txn, *session).checkpoints)
+                          .value()
+                          .find(txn, cue.serial);
+      if (!cp) return std::nullopt;
+      return *cp + offsetof(db::CheckpointRecord, timer);
     }
     case db::TimerKind::report: {
-      auto list = ipc::PList::open(txn, load<db::ImportSession>(txn, *session).reports).value();
-      for (Addr n = list.first(txn); n != ipc::kNullAddr; n = list.next(txn, n)) {
-        if (load<db::ReportRecord>(txn, list.value(txn, n)).serial == cue.serial) {
-          return list.value(txn, n) + offsetof(db::ReportRecord, timer);
-        }
-      }
-      return std::nullopt;
+      const auto rs = ipc::PHashMap::open(txn, load<db::ImportSession>(txn, *session).reports)
+                          .value()
+                          .find(txn, cue.serial);
+      if (!rs) return std::nullopt;
+      return *rs + offsetof(db::ReportRecord, timer);
     }
     case db::TimerKind::cancel_export:
       if (load<db::ExportSession>(txn, *session).state != db::ExportState::cancelling)
