@@ -177,8 +177,8 @@ struct ExportSession {
   Addr sdu_lengths;                     // PList of SDU lengths, in block order
   Addr pending;                         // PList of RangeRecord: retransmissions to send
   Addr queue_node;                      // node in the span's data queue, 0 if not queued
-  Addr checkpoints;       // PHashMap serial -> CheckpointRecord awaiting a report
-  Addr handled_reports;   // PHashMap report serial -> 1: reports already acted on
+  Addr checkpoints;                     // PHashMap serial -> CheckpointRecord awaiting a report
+  Addr handled_reports;                 // PHashMap report serial -> 1: reports already acted on
   Addr acknowledged;                    // IntervalSet of red bytes claimed by reports
   Addr timer;                           // aggregation timer, then the cancel timer
 };
@@ -221,12 +221,12 @@ struct ImportSession {
   std::uint64_t last_heard_ms;
   std::uint64_t cancel_reason;
   std::uint64_t cancel_retransmissions;
-  Addr buffer;    // ChunkedBuffer of the red part (moved to the notice on delivery)
-  Addr received;  // IntervalSet of red bytes received
+  Addr buffer;                 // ChunkedBuffer of the red part (moved to the notice on delivery)
+  Addr received;               // IntervalSet of red bytes received
   Addr reports;                // PHashMap serial -> ReportRecord
   Addr reports_by_checkpoint;  // PHashMap checkpoint serial -> first serial of its reports
   std::uint64_t unacked_reports;
-  Addr timer;     // stale-session timer, then the cancel timer
+  Addr timer;  // stale-session timer, then the cancel timer
 };
 
 struct ReportRecord {

@@ -371,7 +371,8 @@ HeapResult<void> Engine::drop_retransmissions(Ctx& c, const db::ExportSession& s
   }
   BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
   std::vector<std::pair<std::uint64_t, Addr>> outstanding;
-  checkpoints.for_each(txn, [&](std::uint64_t serial, std::uint64_t cp) { outstanding.emplace_back(serial, cp); });
+  checkpoints.for_each(
+      txn, [&](std::uint64_t serial, std::uint64_t cp) { outstanding.emplace_back(serial, cp); });
   for (const auto& [serial, cp] : outstanding) {
     BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, cp).timer));
     BOOST_OUTCOME_TRY(checkpoints.erase(txn, serial));

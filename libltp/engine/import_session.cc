@@ -236,10 +236,9 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
     }
     BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ReportRecord)));
     const std::uint64_t serial = s.next_report_serial++;
-    BOOST_OUTCOME_TRY(
-        txn.put(addr, db::ReportRecord{serial, checkpoint_serial, planned.size(), p.lower_bound,
-                                       p.upper_bound, p.claims.size(), claims, 0, 0,
-                                       ipc::kNullAddr}));
+    BOOST_OUTCOME_TRY(txn.put(
+        addr, db::ReportRecord{serial, checkpoint_serial, planned.size(), p.lower_bound,
+                               p.upper_bound, p.claims.size(), claims, 0, 0, ipc::kNullAddr}));
     BOOST_OUTCOME_TRY(reports.insert(txn, serial, addr));
     ++s.unacked_reports;
     BOOST_OUTCOME_TRY(
@@ -265,8 +264,8 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
   rs.timer = ipc::kNullAddr;
   rs.acknowledged = 1;
   BOOST_OUTCOME_TRY(txn.put(*addr, rs));
-  BOOST_OUTCOME_TRY(txn.put(*session + offsetof(db::ImportSession, unacked_reports),
-                            s.unacked_reports - 1));
+  BOOST_OUTCOME_TRY(
+      txn.put(*session + offsetof(db::ImportSession, unacked_reports), s.unacked_reports - 1));
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->report_acks_received;
   return maybe_close_import(c, *session);
@@ -331,7 +330,8 @@ HeapResult<void> Engine::drop_reports(Ctx& c, db::ImportSession& s) {
   BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
   BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::open(txn, s.reports_by_checkpoint));
   std::vector<std::pair<std::uint64_t, Addr>> all;
-  reports.for_each(txn, [&](std::uint64_t serial, std::uint64_t addr) { all.emplace_back(serial, addr); });
+  reports.for_each(
+      txn, [&](std::uint64_t serial, std::uint64_t addr) { all.emplace_back(serial, addr); });
   for (const auto& [serial, addr] : all) {
     const db::ReportRecord rs = load<db::ReportRecord>(txn, addr);
     BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
