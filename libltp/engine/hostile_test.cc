@@ -2,7 +2,8 @@
 // claims, extensions, aimed at live sessions of both engines) mixed into
 // real transfers: the engines must never crash, every SDU must still get
 // exactly one outcome, and once everything has aged out nothing may be
-// left in either heap.
+// left in either heap. LTP_DEBUG=1 prints per-run counters (what the
+// nonsense actually hit).
 #include <gtest/gtest.h>
 
 #include <cstdlib>

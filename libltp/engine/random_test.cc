@@ -2,6 +2,9 @@
 // with duplication and reordering, blocks flowing in both directions. Each must end with every
 // block either delivered intact exactly once or cancelled with a notice, every SDU with exactly one
 // outcome at the sender, and nothing left in either heap.
+//
+// To look into a failing seed: LTP_TRACE=<seed> prints every segment that
+// crossed in that run; LTP_DEBUG=1 prints each cancellation and its reason.
 #include <gtest/gtest.h>
 
 #include <map>
