@@ -782,6 +782,36 @@ TEST(EngineScenario, BothDirectionsAtOnce) {
   expect_clean(net);
 }
 
+TEST(EngineScenario, ThreeEnginesKeepSpansApart) {
+  auto config = base_config();
+  config.nodes = 3;
+  Lockstep net(config);
+  constexpr auto kC = Lockstep::kC;
+  // Session 1 of A and session 1 of C both arrive at B; A also sends to C.
+  net.set_filter(
+      drop_if([](const Crossing& c) { return codec::is_data(c.type) && c.index_of_type == 2; }));
+  const auto a_to_b = Lockstep::pattern(6000, 35), c_to_b = Lockstep::pattern(5000, 36),
+             a_to_c = Lockstep::pattern(4000, 37);
+  EXPECT_EQ(net.send_to(kA, kB, a_to_b).number, 1u);
+  EXPECT_EQ(net.send_to(kC, kB, c_to_b).number, 1u);
+  EXPECT_EQ(net.send_to(kA, kC, a_to_c).number, 2u);
+  ASSERT_TRUE(net.run());
+  const auto at_b = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(at_b.size(), 2u);
+  for (const auto& n : at_b) {
+    EXPECT_EQ(n.session.number, 1u);
+    EXPECT_EQ(n.data, n.session.originator == kA ? a_to_b : c_to_b);
+  }
+  const auto at_c = net.notices(kC, NoticeType::red_part);
+  ASSERT_EQ(at_c.size(), 1u);
+  EXPECT_EQ(at_c[0].data, a_to_c);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 2u);
+  EXPECT_EQ(net.notices(kC, NoticeType::export_complete).size(), 1u);
+  EXPECT_EQ(net.engine(kB).stats(kA).value().import_sessions_completed, 1u);
+  EXPECT_EQ(net.engine(kB).stats(kC).value().import_sessions_completed, 1u);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, AggregationBySizeTimeAndGreen) {
   auto config = base_config();
   config.span.aggregation_size_threshold = 8000;

@@ -41,10 +41,11 @@ std::vector<std::uint8_t> Lockstep::pattern(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
-Lockstep::Lockstep(const LockstepConfig& config)
-    : config_(config), a_(std::make_unique<Side>()), b_(std::make_unique<Side>()) {
-  setup(*a_, kA);
-  setup(*b_, kB);
+Lockstep::Lockstep(const LockstepConfig& config) : config_(config) {
+  for (std::uint64_t id = 1; id <= config_.nodes; ++id) {
+    sides_.push_back(std::make_unique<Side>());
+    setup(*sides_.back(), id);
+  }
 }
 
 Lockstep::Side::~Side() {
@@ -68,11 +69,16 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
   {
     auto txn = s.heap->begin().value();
     db::NodeConfig node = config_.node;
-    db::SpanConfig span = config_.span;
-    span.engine_id = peer(id);
-    if (config_.tweak) config_.tweak(id, node, span);
+    std::vector<db::SpanConfig> spans;
+    for (const auto other : peers_of(id)) {
+      spans.push_back(config_.span);
+      spans.back().engine_id = other;
+      if (config_.tweak) config_.tweak(id, node, spans.back());
+    }
     auto db = db::LtpDb::create(txn, id, node).value();
-    if (!db.add_span(txn, span)) fail("add span");
+    for (const auto& span : spans) {
+      if (!db.add_span(txn, span)) fail("add span");
+    }
     if (config_.open_clients &&
         !db.open_client(txn, kClient, static_cast<std::uint64_t>(::getpid()))) {
       fail("open client");
@@ -88,9 +94,11 @@ void Lockstep::attach(Side& s) {
   if (!segment) fail("volatile segment");
   s.segment = std::move(segment).value();
   s.vdb.emplace(db::VolatileDb::attach(*s.segment));
-  db::VolatileSpan* v = s.vdb->span(peer(s.id));
-  v->owlt_ms = config_.owlt_ms;
-  v->transmit_rate = config_.transmit_rate;
+  for (const auto other : peers_of(s.id)) {
+    db::VolatileSpan* v = s.vdb->span(other);
+    v->owlt_ms = config_.owlt_ms;
+    v->transmit_rate = config_.transmit_rate;
+  }
   auto engine =
       Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + s.id + now_});
   if (!engine) fail("engine attach");
@@ -116,9 +124,9 @@ void Lockstep::close_client(std::uint64_t id) {
     fail("close client");
 }
 
-codec::SessionId Lockstep::send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
-                                std::uint64_t red_length) {
-  auto r = engine(from).send(kClient, peer(from), sdu, red_length, now_);
+codec::SessionId Lockstep::send_to(std::uint64_t from, std::uint64_t to,
+                                   const std::vector<std::uint8_t>& sdu, std::uint64_t red_length) {
+  auto r = engine(from).send(kClient, to, sdu, red_length, now_);
   if (!r) return {};
   return r.value();
 }
@@ -128,18 +136,18 @@ void Lockstep::inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::ui
                      Arrival{to, std::move(bytes)});
 }
 
-bool Lockstep::transmit(Side& s) {
+bool Lockstep::transmit(Side& s, std::uint64_t to) {
   bool any = false;
   OutboundBatch& batch = s.batch;
   for (;;) {
     batch.clear();
-    auto n = s.engine->dequeue(peer(s.id), 64, now_, batch);
+    auto n = s.engine->dequeue(to, 64, now_, batch);
     if (!n || n.value() == 0) break;
     any = true;
     for (const auto& out : batch.segments()) {
       Crossing c;
       c.from = s.id;
-      c.to = peer(s.id);
+      c.to = to;
       c.sent_at = now_;
       c.bytes = OutboundBatch::flatten(out);
       const auto decoded = codec::decode(c.bytes);
@@ -171,7 +179,7 @@ bool Lockstep::transmit(Side& s) {
       }
       trace_.push_back(std::move(c));
     }
-    (void)s.engine->segments_sent(peer(s.id), batch.segments(), now_);  // sent at once
+    (void)s.engine->segments_sent(to, batch.segments(), now_);  // sent at once
   }
   return any;
 }
@@ -204,7 +212,9 @@ bool Lockstep::step() {
     action();
     acted = true;
   }
-  for (Side* s : {a_.get(), b_.get()}) acted |= transmit(*s);
+  for (auto& s : sides_) {
+    for (const auto to : peers_of(s->id)) acted |= transmit(*s, to);
+  }
   // Deliver what has arrived, each engine's share as one batch.
   std::map<std::uint64_t, std::vector<std::vector<std::uint8_t>>> arrived;
   while (!in_flight_.empty() && in_flight_.begin()->first.first <= now_) {
@@ -216,7 +226,7 @@ bool Lockstep::step() {
     (void)engine(to).handle_inbound_batch(views, now_);
     acted = true;
   }
-  for (Side* s : {a_.get(), b_.get()}) {
+  for (auto& s : sides_) {
     const auto deadline = s->engine->next_deadline();
     if (deadline && *deadline <= now_) {
       (void)s->engine->on_timers(now_);
@@ -234,8 +244,7 @@ std::optional<std::uint64_t> Lockstep::next_event() {
   };
   if (!in_flight_.empty()) consider(in_flight_.begin()->first.first);
   if (!actions_.empty()) consider(actions_.begin()->first);
-  consider(a_->engine->next_deadline());
-  consider(b_->engine->next_deadline());
+  for (auto& s : sides_) consider(s->engine->next_deadline());
   return next;
 }
 
@@ -272,7 +281,7 @@ std::vector<SeenNotice> Lockstep::notices(std::uint64_t id, db::NoticeType type)
 std::vector<std::string> Lockstep::leftovers(std::uint64_t id) {
   Side& s = side(id);
   std::vector<std::string> problems;
-  const std::string who = id == kA ? "A: " : "B: ";
+  const std::string who = std::string(1, static_cast<char>('A' + id - 1)) + ": ";
   auto txn = s.heap->begin().value();
   const auto db = db::LtpDb::open(txn).value();
   const db::DbRoot root = db.root(txn);
@@ -282,16 +291,18 @@ std::vector<std::string> Lockstep::leftovers(std::uint64_t id) {
   check(ipc::PHashMap::open(txn, root.export_sessions).value().size(txn), "export sessions");
   check(ipc::PHashMap::open(txn, root.closed_exports).value().size(txn), "closed exports");
   check(ipc::POrderedMap::open(txn, root.timeline).value().size(txn), "timers");
-  const auto span = db.find_span(txn, peer(id));
-  const db::SpanRecord record = *txn.get<db::SpanRecord>(*span);
-  check(ipc::PHashMap::open(txn, record.import_sessions).value().size(txn), "import sessions");
-  check(ipc::PHashMap::open(txn, record.closed_imports).value().size(txn), "closed imports");
-  check(ipc::PList::open(txn, record.control_queue).value().size(txn), "control queue");
-  check(ipc::PList::open(txn, record.data_queue).value().size(txn), "data queue");
-  check(ipc::PList::open(txn, record.timers).value().size(txn), "span timers");
-  check(record.open_block, "open block");
-  check(record.export_count, "export count");
-  check(record.import_count, "import count");
+  for (const auto other : peers_of(id)) {
+    const auto span = db.find_span(txn, other);
+    const db::SpanRecord record = *txn.get<db::SpanRecord>(*span);
+    check(ipc::PHashMap::open(txn, record.import_sessions).value().size(txn), "import sessions");
+    check(ipc::PHashMap::open(txn, record.closed_imports).value().size(txn), "closed imports");
+    check(ipc::PList::open(txn, record.control_queue).value().size(txn), "control queue");
+    check(ipc::PList::open(txn, record.data_queue).value().size(txn), "data queue");
+    check(ipc::PList::open(txn, record.timers).value().size(txn), "span timers");
+    check(record.open_block, "open block");
+    check(record.export_count, "export count");
+    check(record.import_count, "import count");
+  }
   (void)txn.commit();
   const std::uint64_t blocks = s.heap->header().alloc.blocks_in_use;
   if (blocks != s.baseline_blocks) {

@@ -1,6 +1,7 @@
-// Lockstep: two engines in one process, each with its own heap and
-// volatile segment in a temporary directory, joined back to back by a
-// simulated link under an injected clock.
+// Lockstep: two engines (or three, each with a span to both others) in one
+// process, each with its own heap and volatile segment in a temporary
+// directory, joined back to back by a simulated link under an injected
+// clock.
 //
 // Used by the engine tests (scenario_test.cc, random_test.cc). Each step
 // dequeues everything both engines have to send, passes every segment
@@ -74,6 +75,7 @@ struct LockstepConfig {
   std::uint64_t transmit_rate = 0;  // bytes/s; 0 = no radiation time
   std::uint64_t seed = 1;
   bool open_clients = true;
+  std::uint64_t nodes = 2;  // engines 1..nodes, each with a span to every other
   std::uint64_t heap_bytes = std::uint64_t{64} << 20;
   std::uint64_t receiver_heap_bytes = 0;  // B's heap if not 0
   // Per-side adjustments before the database is created (id is kA or kB).
@@ -109,6 +111,7 @@ class Lockstep {
  public:
   static constexpr std::uint64_t kA = 1;
   static constexpr std::uint64_t kB = 2;
+  static constexpr std::uint64_t kC = 3;  // with LockstepConfig::nodes = 3
 
   // Setup failures throw (test code only), so a half-built pair of nodes
   // still cleans up its directories and shared memory.
@@ -131,7 +134,12 @@ class Lockstep {
   // ltp_close on one side.
   void close_client(std::uint64_t id);
   codec::SessionId send(std::uint64_t from, const std::vector<std::uint8_t>& sdu,
-                        std::uint64_t red_length = kAllRed);
+                        std::uint64_t red_length = kAllRed) {
+    return send_to(from, peer(from), sdu, red_length);
+  }
+  codec::SessionId send_to(std::uint64_t from, std::uint64_t to,
+                           const std::vector<std::uint8_t>& sdu,
+                           std::uint64_t red_length = kAllRed);
   // Runs until nothing is queued, in flight, due or scheduled (true), or
   // until `limit_ms` of simulated time has passed (false).
   bool run(std::uint64_t limit_ms = 3'600'000);
@@ -146,14 +154,24 @@ class Lockstep {
   // Problems left behind once everything has aged out (empty if clean).
   std::vector<std::string> leftovers(std::uint64_t id);
   std::vector<std::string> leftovers() {
-    auto a = leftovers(kA);
-    auto b = leftovers(kB);
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
+    std::vector<std::string> all;
+    for (std::uint64_t id = 1; id <= sides_.size(); ++id) {
+      const auto some = leftovers(id);
+      all.insert(all.end(), some.begin(), some.end());
+    }
+    return all;
   }
 
   static std::vector<std::uint8_t> pattern(std::size_t n, std::uint64_t seed);
+  // The other engine of a two-engine setup.
   static std::uint64_t peer(std::uint64_t id) { return id == kA ? kB : kA; }
+  std::vector<std::uint64_t> peers_of(std::uint64_t id) const {
+    std::vector<std::uint64_t> peers;
+    for (std::uint64_t other = 1; other <= config_.nodes; ++other) {
+      if (other != id) peers.push_back(other);
+    }
+    return peers;
+  }
 
  private:
   struct Side {
@@ -175,17 +193,17 @@ class Lockstep {
     std::uint64_t to;
     std::vector<std::uint8_t> bytes;
   };
-  Side& side(std::uint64_t id) { return id == kA ? *a_ : *b_; }
-  const Side& side(std::uint64_t id) const { return id == kA ? *a_ : *b_; }
+  Side& side(std::uint64_t id) { return *sides_.at(id - 1); }
+  const Side& side(std::uint64_t id) const { return *sides_.at(id - 1); }
   void setup(Side& s, std::uint64_t id);
   void attach(Side& s);
   bool step();  // true if anything happened at `now_`
-  bool transmit(Side& s);
+  bool transmit(Side& s, std::uint64_t to);
   void collect_notices(Side& s);
   std::optional<std::uint64_t> next_event();
 
   LockstepConfig config_;
-  std::unique_ptr<Side> a_, b_;
+  std::vector<std::unique_ptr<Side>> sides_;
   std::uint64_t now_ = 1'000'000;
   std::uint64_t arrival_sequence_ = 0;
   std::multimap<std::pair<std::uint64_t, std::uint64_t>, Arrival> in_flight_;
