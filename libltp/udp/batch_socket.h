@@ -45,9 +45,9 @@ struct OutgoingDatagram {
 };
 
 struct SendReport {
-  std::size_t sent = 0;      // datagrams the kernel accepted
-  std::size_t refused = 0;   // datagrams skipped after a per-datagram error
-  int first_refusal = 0;     // errno of the first refusal, 0 if none
+  std::size_t sent = 0;     // datagrams the kernel accepted
+  std::size_t refused = 0;  // datagrams skipped after a per-datagram error
+  int first_refusal = 0;    // errno of the first refusal, 0 if none
 };
 
 // A wait: negative = until something arrives (or the Waker wakes),

@@ -32,8 +32,8 @@ TEST(SplitHostPort, IonForms) {
 }
 
 TEST(SplitHostPort, RejectsWithAReason) {
-  for (const char* bad : {"", ":1113", "host:", "host:65536", "host:-1", "host:12x", "[::1",
-                          "[]:1", "[::1]1113", "[::1]:"}) {
+  for (const char* bad : {"", ":1113", "host:", "host:65536", "host:-1", "host:12x", "[::1", "[]:1",
+                          "[::1]1113", "[::1]:"}) {
     auto r = split_host_port(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_NE(r.error().message.find("bad address"), std::string::npos) << bad;

@@ -29,8 +29,7 @@ std::span<const std::uint8_t> ReceiveRing::datagram(std::size_t i) const {
 }
 
 Endpoint ReceiveRing::source(std::size_t i) const {
-  return Endpoint(reinterpret_cast<const sockaddr*>(&sources_[i]),
-                  headers_[i].msg_hdr.msg_namelen);
+  return Endpoint(reinterpret_cast<const sockaddr*>(&sources_[i]), headers_[i].msg_hdr.msg_namelen);
 }
 
 bool ReceiveRing::truncated(std::size_t i) const {

@@ -7,7 +7,9 @@ namespace {
 
 using ltp::codec::SegmentType;
 
-constexpr TypeClass bit(Category c) { return static_cast<TypeClass>(1u << static_cast<unsigned>(c)); }
+constexpr TypeClass bit(Category c) {
+  return static_cast<TypeClass>(1u << static_cast<unsigned>(c));
+}
 
 struct NamedClass {
   std::string_view name;
@@ -39,18 +41,30 @@ constexpr std::array kClasses{
 
 Category from_type(SegmentType t) {
   switch (t) {
-    case SegmentType::red_data: return Category::red_data;
-    case SegmentType::red_checkpoint: return Category::checkpoint;
-    case SegmentType::red_checkpoint_eorp: return Category::checkpoint_eorp;
-    case SegmentType::red_checkpoint_eorp_eob: return Category::checkpoint_eorp_eob;
-    case SegmentType::green_data: return Category::green_data;
-    case SegmentType::green_data_eob: return Category::green_data_eob;
-    case SegmentType::report: return Category::report;
-    case SegmentType::report_ack: return Category::report_ack;
-    case SegmentType::cancel_from_sender: return Category::cancel_from_sender;
-    case SegmentType::cancel_ack_to_sender: return Category::cancel_ack_to_sender;
-    case SegmentType::cancel_from_receiver: return Category::cancel_from_receiver;
-    case SegmentType::cancel_ack_to_receiver: return Category::cancel_ack_to_receiver;
+    case SegmentType::red_data:
+      return Category::red_data;
+    case SegmentType::red_checkpoint:
+      return Category::checkpoint;
+    case SegmentType::red_checkpoint_eorp:
+      return Category::checkpoint_eorp;
+    case SegmentType::red_checkpoint_eorp_eob:
+      return Category::checkpoint_eorp_eob;
+    case SegmentType::green_data:
+      return Category::green_data;
+    case SegmentType::green_data_eob:
+      return Category::green_data_eob;
+    case SegmentType::report:
+      return Category::report;
+    case SegmentType::report_ack:
+      return Category::report_ack;
+    case SegmentType::cancel_from_sender:
+      return Category::cancel_from_sender;
+    case SegmentType::cancel_ack_to_sender:
+      return Category::cancel_ack_to_sender;
+    case SegmentType::cancel_from_receiver:
+      return Category::cancel_from_receiver;
+    case SegmentType::cancel_ack_to_receiver:
+      return Category::cancel_ack_to_receiver;
   }
   return Category::malformed;
 }
@@ -66,7 +80,7 @@ Category classify(std::span<const std::uint8_t> datagram) {
 
 std::string_view label(Category c) {
   constexpr std::array<std::string_view, kCategoryCount> kLabels{
-      "DS", "CP", "CP+EORP", "CP+EORP+EOB", "GS", "GS+EOB", "RS",
+      "DS", "CP", "CP+EORP", "CP+EORP+EOB", "GS",  "GS+EOB",     "RS",
       "RA", "CS", "CAS",     "CR",          "CAR", "keep-alive", "malformed"};
   return kLabels[static_cast<std::size_t>(c)];
 }

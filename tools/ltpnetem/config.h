@@ -24,7 +24,7 @@ struct IndexRange {
 };
 
 struct DropRule {
-  std::string text;                // as given, e.g. "cp#1..2", for the summary
+  std::string text;  // as given, e.g. "cp#1..2", for the summary
   TypeClass types = 0;
   std::vector<IndexRange> ranges;  // empty: every datagram of the class
 };
@@ -36,14 +36,14 @@ struct Blackout {
 };
 
 struct DirectionConfig {
-  double loss = 0;               // probability, 0..1
-  double duplicate = 0;          // probability of a second copy
-  double reorder = 0;            // probability of holding a datagram back
-  unsigned reorder_distance = 1; // ... until this many later ones went by
+  double loss = 0;                // probability, 0..1
+  double duplicate = 0;           // probability of a second copy
+  double reorder = 0;             // probability of holding a datagram back
+  unsigned reorder_distance = 1;  // ... until this many later ones went by
   Nanos delay{0};
-  Nanos jitter{0};               // delay varies uniformly within +-jitter
-  std::uint64_t rate_bps = 0;    // 0: no cap
-  std::uint64_t burst_bits = 0;  // 0: one largest datagram (65535 octets)
+  Nanos jitter{0};                 // delay varies uniformly within +-jitter
+  std::uint64_t rate_bps = 0;      // 0: no cap
+  std::uint64_t burst_bits = 0;    // 0: one largest datagram (65535 octets)
   std::size_t queue_limit = 1000;  // datagrams waiting for the rate cap
   std::vector<Blackout> blackouts;
   std::vector<DropRule> drops;

@@ -25,17 +25,23 @@ double unit_draw(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0
 
 bool selects(const DropRule& rule, std::uint64_t position) {
   if (rule.ranges.empty()) return true;
-  return std::any_of(rule.ranges.begin(), rule.ranges.end(),
-                     [&](const IndexRange& r) { return position >= r.first && position <= r.last; });
+  return std::any_of(rule.ranges.begin(), rule.ranges.end(), [&](const IndexRange& r) {
+    return position >= r.first && position <= r.last;
+  });
 }
 
 std::string_view reason_text(DropReason reason) {
   switch (reason) {
-    case DropReason::blackout: return "dropped (blackout)";
-    case DropReason::rule: return "dropped (rule)";
-    case DropReason::loss: return "dropped (random loss)";
-    case DropReason::queue_full: return "dropped (rate queue full)";
-    case DropReason::at_exit: return "dropped (still queued at exit)";
+    case DropReason::blackout:
+      return "dropped (blackout)";
+    case DropReason::rule:
+      return "dropped (rule)";
+    case DropReason::loss:
+      return "dropped (random loss)";
+    case DropReason::queue_full:
+      return "dropped (rate queue full)";
+    case DropReason::at_exit:
+      return "dropped (still queued at exit)";
   }
   return "dropped";
 }
@@ -60,8 +66,9 @@ DirectionCore::DirectionCore(DirectionConfig config, std::uint64_t seed, unsigne
 }
 
 void DirectionCore::note(const Item& item, std::string_view action) const {
-  if (log_) log_(fmt::format("#{} {} ({} octets) {}", item.number, label(item.category),
-                             item.bytes.size(), action));
+  if (log_)
+    log_(fmt::format("#{} {} ({} octets) {}", item.number, label(item.category), item.bytes.size(),
+                     action));
 }
 
 bool DirectionCore::in_blackout(Nanos now) const {
@@ -209,7 +216,9 @@ std::size_t DirectionCore::pending() const {
 }
 
 void DirectionCore::discard_pending() {
-  const auto discard = [&](Packet& p) { drop({p.bytes, p.category, p.number}, DropReason::at_exit); };
+  const auto discard = [&](Packet& p) {
+    drop({p.bytes, p.category, p.number}, DropReason::at_exit);
+  };
   if (held_) discard(held_->packet);
   for (auto& [key, p] : delayed_) discard(p);
   for (auto& p : rate_queue_) discard(p);

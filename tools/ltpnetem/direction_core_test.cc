@@ -85,9 +85,12 @@ TEST(DirectionCore, CountsEveryCategory) {
 TEST(DirectionCore, DropsTheFirstTwoCheckpoints) {
   DirectionCore core(config_from({{"drop", "cp#1..2"}}), 1, 0, Nanos(0));
   RecordingSink sink;
-  const SegmentType stream[] = {SegmentType::red_data, SegmentType::red_checkpoint,
-                                SegmentType::report_ack, SegmentType::red_checkpoint_eorp_eob,
-                                SegmentType::red_checkpoint_eorp, SegmentType::red_checkpoint};
+  const SegmentType stream[] = {SegmentType::red_data,
+                                SegmentType::red_checkpoint,
+                                SegmentType::report_ack,
+                                SegmentType::red_checkpoint_eorp_eob,
+                                SegmentType::red_checkpoint_eorp,
+                                SegmentType::red_checkpoint};
   for (auto type : stream) core.receive(testing::encoded_segment(type, 3), Nanos(0), sink);
   EXPECT_EQ(sink.sent.size(), 4u);
   EXPECT_EQ(counters(core, Category::checkpoint).dropped[1], 1u);
@@ -98,9 +101,10 @@ TEST(DirectionCore, DropsTheFirstTwoCheckpoints) {
 }
 
 TEST(DirectionCore, DropRulesByPosition) {
-  DirectionCore core(config_from({{"drop", "ra"}, {"drop", "data#3"}, {"drop", "rs#2..4"},
-                                  {"drop", "green#2,4.."}}),
-                     1, 0, Nanos(0));
+  DirectionCore core(
+      config_from(
+          {{"drop", "ra"}, {"drop", "data#3"}, {"drop", "rs#2..4"}, {"drop", "green#2,4.."}}),
+      1, 0, Nanos(0));
   RecordingSink sink;
   for (int i = 0; i < 6; ++i) {
     core.receive(testing::encoded_segment(SegmentType::report_ack, i), Nanos(0), sink);
@@ -133,7 +137,8 @@ TEST(DirectionCore, SeededLossIsRepeatableAndNearItsRate) {
     DirectionCore core(config_from({{"loss", "5%"}}), seed, 0, Nanos(0));
     RecordingSink sink;
     for (int i = 0; i < 20000; ++i) {
-      const std::uint8_t d[] = {0xF0, static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(i >> 8)};
+      const std::uint8_t d[] = {0xF0, static_cast<std::uint8_t>(i),
+                                static_cast<std::uint8_t>(i >> 8)};
       core.receive(d, Nanos(0), sink);
     }
     EXPECT_EQ(core.stats().total().dropped[2] + sink.sent.size(), 20000u);

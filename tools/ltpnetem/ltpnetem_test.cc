@@ -59,8 +59,8 @@ class Relay {
     ::close(ready[1]);
     // Blocks until the relay listens: one line per direction (or until it
     // exits, closing its end of the pipe).
-    const auto directions = std::count(args.begin(), args.end(), "--ab") +
-                            std::count(args.begin(), args.end(), "--ba");
+    const auto directions =
+        std::count(args.begin(), args.end(), "--ab") + std::count(args.begin(), args.end(), "--ba");
     std::string text;
     char buffer[256];
     while (std::count(text.begin(), text.end(), '\n') < directions) {
@@ -110,7 +110,8 @@ struct Node {
 
   void send(const std::vector<std::vector<std::uint8_t>>& datagrams, const Endpoint& to) {
     std::vector<iovec> pieces;
-    for (const auto& d : datagrams) pieces.push_back({const_cast<std::uint8_t*>(d.data()), d.size()});
+    for (const auto& d : datagrams)
+      pieces.push_back({const_cast<std::uint8_t*>(d.data()), d.size()});
     std::vector<ltp::udp::OutgoingDatagram> out;
     for (const auto& p : pieces) out.push_back({{&p, 1}, &to});
     ASSERT_EQ(socket.send_batch(out).value().sent, datagrams.size());
@@ -120,7 +121,8 @@ struct Node {
     std::vector<std::vector<std::uint8_t>> all;
     ltp::udp::ReceiveRing ring(64);
     while (std::size_t n = socket.recv_batch(ring, ltp::udp::Nanos(0)).value()) {
-      for (std::size_t i = 0; i < n; ++i) all.emplace_back(ring.datagram(i).begin(), ring.datagram(i).end());
+      for (std::size_t i = 0; i < n; ++i)
+        all.emplace_back(ring.datagram(i).begin(), ring.datagram(i).end());
     }
     return all;
   }
@@ -139,7 +141,8 @@ const nlohmann::json& direction(const nlohmann::json& summary, const std::string
 
 TEST(Ltpnetem, HelpAndUsageErrors) {
   const auto run = [](const std::string& args) {
-    const int status = std::system((std::string(LTPNETEM_PATH) + " " + args + " >/dev/null 2>&1").c_str());
+    const int status =
+        std::system((std::string(LTPNETEM_PATH) + " " + args + " >/dev/null 2>&1").c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   };
   EXPECT_EQ(run("--help"), 0);
@@ -221,8 +224,8 @@ std::vector<std::vector<std::uint8_t>> numbered_run(int count) {
 // What node two receives when node one sends 200 numbered datagrams.
 std::vector<std::vector<std::uint8_t>> lossy_run(const std::string& seed, nlohmann::json& summary) {
   Node one, two;
-  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--loss", "30%", "--seed", seed,
-               "--count", "200", "--json"});
+  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--loss", "30%", "--seed", seed, "--count",
+               "200", "--json"});
   one.send(numbered_run(200), relay.listening("ab"));
   EXPECT_EQ(relay.wait(), 0);
   summary = relay.summary();
@@ -242,8 +245,8 @@ TEST(Ltpnetem, SeededLossRepeats) {
 
 TEST(Ltpnetem, BlackoutDropsEverythingInTheWindow) {
   Node one, two;
-  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--blackout", "0s+60m", "--count", "5",
-               "--json"});
+  Relay relay(
+      {"--ab", "127.0.0.1:0=" + two.address(), "--blackout", "0s+60m", "--count", "5", "--json"});
   one.send(numbered_run(5), relay.listening("ab"));
   ASSERT_EQ(relay.wait(), 0);
   EXPECT_TRUE(two.received().empty());
@@ -252,8 +255,8 @@ TEST(Ltpnetem, BlackoutDropsEverythingInTheWindow) {
 
 TEST(Ltpnetem, DuplicatesReordersAndDelays) {
   Node one, two;
-  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--reorder", "100%", "--duplicate",
-               "100%", "--delay", "5ms", "--count", "4", "--json"});
+  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--reorder", "100%", "--duplicate", "100%",
+               "--delay", "5ms", "--count", "4", "--json"});
   one.send(numbered_run(4), relay.listening("ab"));
   ASSERT_EQ(relay.wait(), 0);
   const auto n = numbered;
@@ -268,8 +271,8 @@ TEST(Ltpnetem, DuplicatesReordersAndDelays) {
 
 TEST(Ltpnetem, RateCapDeliversEverythingInOrder) {
   Node one, two;
-  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--rate", "8M", "--burst", "2000",
-               "--count", "50", "--json"});
+  Relay relay({"--ab", "127.0.0.1:0=" + two.address(), "--rate", "8M", "--burst", "2000", "--count",
+               "50", "--json"});
   std::vector<std::vector<std::uint8_t>> big;
   for (int i = 0; i < 50; ++i) {
     big.push_back(numbered(i));

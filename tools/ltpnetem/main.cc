@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
   if (!args.unmatched().empty())
     return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
   if (!args.count("ab") && !args.count("ba"))
-    return usage_error("give at least one direction: --ab LISTEN=FORWARD and/or --ba LISTEN=FORWARD");
+    return usage_error(
+        "give at least one direction: --ab LISTEN=FORWARD and/or --ba LISTEN=FORWARD");
 
   ltpnetem::DirectionConfigs configs;
   for (const auto& kv : args.arguments()) {  // in command-line order, repeats kept
@@ -223,7 +224,8 @@ int main(int argc, char** argv) {
     cores.emplace_back(direction_configs[i], seed, directions[i].name == "ab" ? 0 : 1, start, log);
   }
 
-  if (args.count("ready-file") && !write_ready_file(args["ready-file"].as<std::string>(), directions)) {
+  if (args.count("ready-file") &&
+      !write_ready_file(args["ready-file"].as<std::string>(), directions)) {
     return runtime_error("cannot write the ready file '" + args["ready-file"].as<std::string>() +
                          "'; check that its directory exists and is writable");
   }
@@ -271,8 +273,8 @@ int main(int argc, char** argv) {
 
   const double seconds = stopwatch.seconds();
   nlohmann::json json_directions = nlohmann::json::array();
-  std::string text = fmt::format("ltpnetem: {:.3f} s, stopped by {}, seed {}\n", seconds,
-                                 stopped_by, seed);
+  std::string text =
+      fmt::format("ltpnetem: {:.3f} s, stopped by {}, seed {}\n", seconds, stopped_by, seed);
   for (std::size_t i = 0; i < directions.size(); ++i) {
     ltpnetem::DirectionReport report{directions[i].name,
                                      ltp::udp::to_string(directions[i].listen),

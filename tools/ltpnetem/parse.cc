@@ -20,8 +20,8 @@ struct Number {
 // A non-negative decimal number and whatever follows it.
 std::optional<Number> leading_number(std::string_view text) {
   double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value,
-                                         std::chars_format::fixed);
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
   if (ec != std::errc() || !std::isfinite(value) || value < 0) return std::nullopt;
   return Number{value, text.substr(static_cast<std::size_t>(end - text.data()))};
 }
@@ -71,8 +71,8 @@ Parsed<IndexRange> parse_range(std::string_view text, std::string_view rule) {
     range.last = last;
   }
   if (range.last < range.first) {
-    return failure(fmt::format(
-        "drop rule '{}': range {} is empty (write the lower position first)", rule, text));
+    return failure(fmt::format("drop rule '{}': range {} is empty (write the lower position first)",
+                               rule, text));
   }
   return range;
 }
@@ -82,8 +82,7 @@ Parsed<IndexRange> parse_range(std::string_view text, std::string_view rule) {
 Parsed<double> parse_percent(std::string_view text) {
   const auto number = leading_number(text);
   if (!number || number->suffix != "%" || number->value > 100) {
-    return failure(
-        fmt::format("'{}' is not a percentage from 0% to 100% (e.g. 5% or 0.5%)", text));
+    return failure(fmt::format("'{}' is not a percentage from 0% to 100% (e.g. 5% or 0.5%)", text));
   }
   return number->value / 100;
 }

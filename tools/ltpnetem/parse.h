@@ -44,6 +44,7 @@ Parsed<void> apply_impairment(DirectionConfigs& configs, std::string_view option
 
 // The impairment options apply_impairment() knows, in help order.
 constexpr std::array<std::string_view, 10> kImpairmentOptions{
-    "loss", "duplicate", "reorder", "delay", "jitter", "rate", "burst", "queue", "blackout", "drop"};
+    "loss", "duplicate", "reorder", "delay",    "jitter",
+    "rate", "burst",     "queue",   "blackout", "drop"};
 
 }  // namespace ltpnetem

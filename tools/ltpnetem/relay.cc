@@ -53,7 +53,7 @@ Nanos time_until(std::optional<Nanos> due, Nanos now) {
 }  // namespace
 
 ltp::Result<RelayDirection, Error> open_direction(std::string name, const Endpoint& listen,
-                                                 const Endpoint& forward) {
+                                                  const Endpoint& forward) {
   BOOST_OUTCOME_TRY(listen_socket, BatchSocket::bind(listen));
   BOOST_OUTCOME_TRY(bound, listen_socket.local_endpoint());
   BOOST_OUTCOME_TRY(send_socket, BatchSocket::open(forward.family()));

@@ -21,8 +21,8 @@
 namespace ltpnetem {
 
 struct RelayDirection {
-  std::string name;  // "ab" or "ba"
-  ltp::udp::Endpoint listen;   // as bound (an ephemeral port filled in)
+  std::string name;           // "ab" or "ba"
+  ltp::udp::Endpoint listen;  // as bound (an ephemeral port filled in)
   ltp::udp::Endpoint forward;
   ltp::udp::BatchSocket listen_socket;
   ltp::udp::BatchSocket send_socket;  // unbound: ICMP errors from a node not up yet do not stick
@@ -30,8 +30,8 @@ struct RelayDirection {
 };
 
 ltp::Result<RelayDirection, ltp::udp::Error> open_direction(std::string name,
-                                                           const ltp::udp::Endpoint& listen,
-                                                           const ltp::udp::Endpoint& forward);
+                                                            const ltp::udp::Endpoint& listen,
+                                                            const ltp::udp::Endpoint& forward);
 
 // Shared by the direction threads and main.
 class RunControl {
@@ -64,7 +64,6 @@ class RunControl {
 // Runs one direction until the control says to stop. `waker` must have
 // been registered with the control.
 ltp::Result<void, ltp::udp::Error> run_direction(RelayDirection& direction, DirectionCore& core,
-                                                RunControl& control,
-                                                const ltp::udp::Waker& waker);
+                                                 RunControl& control, const ltp::udp::Waker& waker);
 
 }  // namespace ltpnetem

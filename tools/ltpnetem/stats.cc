@@ -10,8 +10,9 @@ nlohmann::json counters_json(const Counters& c) {
   for (std::size_t r = 0; r < kDropReasonCount; ++r) {
     dropped[std::string(name(static_cast<DropReason>(r)))] = c.dropped[r];
   }
-  return {{"received", c.received},     {"forwarded", c.forwarded}, {"duplicated", c.duplicated},
-          {"reordered", c.reordered},   {"delayed", c.delayed},     {"rate_queued", c.rate_queued},
+  return {{"received", c.received},       {"forwarded", c.forwarded},
+          {"duplicated", c.duplicated},   {"reordered", c.reordered},
+          {"delayed", c.delayed},         {"rate_queued", c.rate_queued},
           {"dropped", std::move(dropped)}};
 }
 
@@ -61,20 +62,17 @@ nlohmann::json to_json(const DirectionReport& report) {
   for (std::size_t i = 0; i < report.rules.size(); ++i) {
     rules.push_back({{"rule", report.rules[i]}, {"dropped", report.stats.rule_hits[i]}});
   }
-  return {{"direction", report.name},
-          {"listen", report.listen},
-          {"forward", report.forward},
-          {"total", counters_json(report.stats.total())},
-          {"by_type", std::move(by_type)},
-          {"drop_rules", std::move(rules)},
+  return {{"direction", report.name},           {"listen", report.listen},
+          {"forward", report.forward},          {"total", counters_json(report.stats.total())},
+          {"by_type", std::move(by_type)},      {"drop_rules", std::move(rules)},
           {"send_refused", report.send_refused}};
 }
 
 std::string to_text(const DirectionReport& report) {
   std::string text = fmt::format("{} {} -> {}\n", report.name, report.listen, report.forward);
-  text += fmt::format("  {:<12} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9} {:>11}\n", "type",
-                      "received", "forwarded", "dropped", "duplicated", "reordered", "delayed",
-                      "rate-queued");
+  text +=
+      fmt::format("  {:<12} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9} {:>11}\n", "type", "received",
+                  "forwarded", "dropped", "duplicated", "reordered", "delayed", "rate-queued");
   for (std::size_t i = 0; i < kCategoryCount; ++i) {
     const Counters& c = report.stats.by_category[i];
     if (c.received > 0) text += counters_row(label(static_cast<Category>(i)), c);

@@ -22,11 +22,11 @@ std::string_view name(DropReason r);  // "blackout", "rule", "loss", "queue_full
 
 struct Counters {
   std::uint64_t received = 0;
-  std::uint64_t forwarded = 0;   // copies handed to the socket, duplicates included
-  std::uint64_t duplicated = 0;  // extra copies made
-  std::uint64_t reordered = 0;   // held back behind later datagrams
-  std::uint64_t delayed = 0;     // waited for --delay/--jitter
-  std::uint64_t rate_queued = 0; // waited for the --rate cap
+  std::uint64_t forwarded = 0;    // copies handed to the socket, duplicates included
+  std::uint64_t duplicated = 0;   // extra copies made
+  std::uint64_t reordered = 0;    // held back behind later datagrams
+  std::uint64_t delayed = 0;      // waited for --delay/--jitter
+  std::uint64_t rate_queued = 0;  // waited for the --rate cap
   std::array<std::uint64_t, kDropReasonCount> dropped{};
 
   std::uint64_t dropped_total() const;

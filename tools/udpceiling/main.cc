@@ -6,6 +6,8 @@
 //   {"datagram_size":1400,"bytes":...,"datagrams":...,"seconds":...,
 //    "mbit_per_s":...,"lost":...}
 // bytes/datagrams/mbit_per_s count what arrived; lost = sent - arrived.
+// With --send-to the datagrams go through something else first (ltpnetem,
+// to measure what a relay costs).
 // See man/udpceiling.1. Exit status: 0 done, 1 runtime failure, 2 usage.
 #include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
@@ -69,8 +71,9 @@ SenderResult send_until_done(BatchSocket& socket, const Plan& plan) {
   while (!done()) {
     std::size_t count = plan.batch;
     if (plan.bytes) {
-      const std::uint64_t left = (*plan.bytes - result.datagrams * plan.datagram_size +
-                                  plan.datagram_size - 1) / plan.datagram_size;
+      const std::uint64_t left =
+          (*plan.bytes - result.datagrams * plan.datagram_size + plan.datagram_size - 1) /
+          plan.datagram_size;
       count = static_cast<std::size_t>(std::min<std::uint64_t>(count, left));
     }
     for (std::size_t i = 0; i < count; ++i) sequence[i] = result.datagrams + i;
@@ -84,13 +87,36 @@ SenderResult send_until_done(BatchSocket& socket, const Plan& plan) {
   return result;
 }
 
+struct Sockets {
+  BatchSocket receiver;
+  BatchSocket sender;  // connected to the receiver, or to send_to
+};
+
+ltp::Result<Sockets, ltp::udp::Error> open_sockets(const std::string& receive_at,
+                                                   const std::string& send_to) {
+  using ltp::udp::AtSign;
+  BOOST_OUTCOME_TRY(local, ltp::udp::resolve_endpoint(receive_at, AtSign::any_address));
+  BOOST_OUTCOME_TRY(receiver, BatchSocket::bind(local));
+  BOOST_OUTCOME_TRY(bound, receiver.local_endpoint());
+  ltp::udp::Endpoint destination = bound;
+  if (!send_to.empty()) {
+    BOOST_OUTCOME_TRY(chosen, ltp::udp::resolve_endpoint(send_to, AtSign::local_host));
+    destination = chosen;
+  }
+  BOOST_OUTCOME_TRY(sender, BatchSocket::open(destination.family()));
+  BOOST_OUTCOME_TRYV(sender.connect(destination));
+  return Sockets{std::move(receiver), std::move(sender)};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   cxxopts::Options options("udpceiling",
                            "Measure raw UDP throughput over loopback with sendmmsg/recvmmsg "
                            "(the baseline for LTP benchmarks); prints one JSON line");
-  options.custom_help("[--size OCTETS] [--duration TIME | --bytes N] [--batch N] [--ipv6]");
+  options.custom_help(
+      "[--size OCTETS] [--duration SECONDS | --bytes N] [--batch N] [--receive-at ADDRESS] "
+      "[--send-to ADDRESS]");
   // clang-format off
   options.add_options()
     ("size", "datagram size in octets (9-65507)",
@@ -100,7 +126,11 @@ int main(int argc, char** argv) {
      "N")
     ("batch", "datagrams per sendmmsg/recvmmsg (1-1024)",
      cxxopts::value<std::size_t>()->default_value("64"), "N")
-    ("ipv6", "use ::1 instead of 127.0.0.1")
+    ("receive-at", "bind the receiver here ({host|@}[:port]; [::1]:0 for IPv6)",
+     cxxopts::value<std::string>()->default_value("127.0.0.1:0"), "ADDRESS")
+    ("send-to", "send here instead of straight to the receiver, e.g. to an ltpnetem "
+                "relaying to --receive-at (measures the relay)",
+     cxxopts::value<std::string>(), "ADDRESS")
     ("h,help", "show this help");
   // clang-format on
   cxxopts::ParseResult args;
@@ -132,22 +162,20 @@ int main(int argc, char** argv) {
     plan.duration = std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
   }
 
-  const char* loopback = args.count("ipv6") ? "[::1]:0" : "127.0.0.1:0";
-  const auto address = ltp::udp::resolve_endpoint(loopback, ltp::udp::AtSign::any_address).value();
-  auto receiver = BatchSocket::bind(address);
-  auto sender = BatchSocket::bind(address);
+  for (const char* option : {"receive-at", "send-to"}) {
+    if (!args.count(option)) continue;
+    if (auto split = ltp::udp::split_host_port(args[option].as<std::string>()); !split)
+      return usage_error(std::string("--") + option + ": " + split.error().message);
+  }
+  auto sockets = open_sockets(args["receive-at"].as<std::string>(),
+                              args.count("send-to") ? args["send-to"].as<std::string>() : "");
   auto waker = ltp::udp::Waker::create();
-  if (!receiver || !sender || !waker) {
-    std::cerr << "udpceiling: cannot set up loopback sockets: "
-              << (!receiver ? receiver.error() : !sender ? sender.error() : waker.error()).message
-              << '\n';
+  if (!sockets || !waker) {
+    std::cerr << "udpceiling: " << (!sockets ? sockets.error() : waker.error()).message << '\n';
     return kExitRuntime;
   }
-  if (auto connected = sender.value().connect(receiver.value().local_endpoint().value());
-      !connected) {
-    std::cerr << "udpceiling: " << connected.error().message << '\n';
-    return kExitRuntime;
-  }
+  BatchSocket& receiver = sockets.value().receiver;
+  BatchSocket& sender = sockets.value().sender;
 
   std::atomic<bool> sender_done{false};
   std::uint64_t received = 0, received_bytes = 0;
@@ -157,8 +185,8 @@ int main(int argc, char** argv) {
     ltp::udp::ReceiveRing ring(plan.batch, plan.datagram_size);
     for (;;) {
       const bool draining = sender_done.load();
-      auto n = receiver.value().recv_batch(
-          ring, draining ? kDrainIdle : ltp::udp::kWaitForever, draining ? nullptr : &waker.value());
+      auto n = receiver.recv_batch(ring, draining ? kDrainIdle : ltp::udp::kWaitForever,
+                                   draining ? nullptr : &waker.value());
       if (!n) {
         receive_error = n.error();
         return;
@@ -171,7 +199,7 @@ int main(int argc, char** argv) {
   });
 
   const Nanos start = ltp::udp::monotonic_now();
-  const SenderResult sent = send_until_done(sender.value(), plan);
+  const SenderResult sent = send_until_done(sender, plan);
   sender_done = true;
   waker.value().wake();
   receiving.join();
@@ -188,7 +216,8 @@ int main(int argc, char** argv) {
                               {"bytes", received_bytes},
                               {"datagrams", received},
                               {"seconds", seconds},
-                              {"mbit_per_s", static_cast<double>(received_bytes) * 8 / seconds / 1e6},
+                              {"mbit_per_s",
+                               static_cast<double>(received_bytes) * 8 / seconds / 1e6},
                               {"lost", sent.datagrams - received}}
                    .dump()
             << std::endl;

@@ -45,7 +45,7 @@ TEST(Udpceiling, MovesForADuration) {
 }
 
 TEST(Udpceiling, MovesOverIpv6) {
-  const auto run = udpceiling("--bytes 100000 --size 1000 --ipv6");
+  const auto run = udpceiling("--bytes 100000 --size 1000 --receive-at [::1]:0");
   if (run.exit_code == 1) GTEST_SKIP() << "no IPv6 loopback";
   expect_moved_data(run, 1000);
 }
@@ -57,6 +57,7 @@ TEST(Udpceiling, UsageErrors) {
   EXPECT_EQ(udpceiling("--bytes 10 --duration 1").exit_code, 2);
   EXPECT_EQ(udpceiling("--duration -1").exit_code, 2);
   EXPECT_EQ(udpceiling("stray").exit_code, 2);
+  EXPECT_EQ(udpceiling("--receive-at 127.0.0.1:x").exit_code, 2);
 }
 
 }  // namespace
