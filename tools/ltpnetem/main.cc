@@ -37,6 +37,15 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
+constexpr const char* kImpairmentGroup =
+    "Impairments (repeatable; [ab:|ba:] aims at one direction)";
+constexpr const char* kExamples = R"(
+Examples:
+  ltpnetem --ab 127.0.0.1:2114=127.0.0.1:1114 --ba 127.0.0.1:2113=127.0.0.1:1113 --loss 5%
+  ltpnetem --ab @:2114=127.0.0.1:1114 --ba @:2113=127.0.0.1:1113 --drop ab:cp#1..2 -v
+  ltpnetem --ab @:2114=127.0.0.1:1114 --ba @:2113=127.0.0.1:1113 --blackout 2s+3s --json
+)";
+
 int usage_error(const std::string& message) {
   std::cerr << "ltpnetem: " << message << "\nTry 'ltpnetem --help' for usage.\n";
   return kExitUsage;
@@ -47,24 +56,19 @@ int runtime_error(const std::string& message) {
   return kExitRuntime;
 }
 
-struct Link {
-  ltp::udp::Endpoint listen, forward;
-};
-
-// "LISTEN=FORWARD", each {host|@}[:port]; checks the spelling (a usage
-// error) before resolving (a runtime error).
-Parsed<std::pair<std::string, std::string>> split_link(const std::string& option,
-                                                       const std::string& text) {
+// Checks the spelling of "LISTEN=FORWARD", each {host|@}[:port]; names
+// are resolved later (a failure there is a runtime error, not usage).
+Parsed<void> check_link(const std::string& option, const std::string& text) {
   const auto equals = text.find('=');
-  const std::string example = " (e.g. --" + option + " 127.0.0.1:0=127.0.0.1:1113)";
-  if (equals == std::string::npos)
-    return ltp::failure("--" + option + " needs LISTEN=FORWARD" + example);
-  std::pair<std::string, std::string> parts{text.substr(0, equals), text.substr(equals + 1)};
-  for (const auto& part : {parts.first, parts.second}) {
-    auto split = ltp::udp::split_host_port(part);
-    if (!split) return ltp::failure("--" + option + ": " + split.error().message);
+  if (equals == std::string::npos) {
+    return ltp::failure(fmt::format(
+        "--{} needs LISTEN=FORWARD (e.g. --{} 127.0.0.1:0=127.0.0.1:1113)", option, option));
   }
-  return parts;
+  for (const auto& part : {text.substr(0, equals), text.substr(equals + 1)}) {
+    auto split = ltp::udp::split_host_port(part);
+    if (!split) return ltp::failure(fmt::format("--{}: {}", option, split.error().message));
+  }
+  return ltp::success();
 }
 
 struct Stopwatch {
@@ -90,9 +94,7 @@ bool write_ready_file(const std::string& path, const std::vector<ltpnetem::Relay
   return written && (fifo || ::rename(target.c_str(), path.c_str()) == 0);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+cxxopts::Options make_options() {
   cxxopts::Options options("ltpnetem",
                            "A UDP impairment relay between two LTP nodes: loss, duplication, "
                            "reordering, delay, rate cap, blackouts and drops by segment type.\n"
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
      cxxopts::value<std::string>(), "LISTEN=FORWARD")
     ("ba", "the other direction: node 2's LSO -> LISTEN, forwarded to node 1's LSI",
      cxxopts::value<std::string>(), "LISTEN=FORWARD");
-  options.add_options("Impairments (repeatable; [ab:|ba:] aims at one direction)")
+  options.add_options(kImpairmentGroup)
     ("loss", "drop datagrams at random with this probability", cxxopts::value<std::string>(), "P%")
     ("drop", "drop datagrams of a segment type, all or by position among that type: "
              "cp#1..2 = the first 2 checkpoints, ra = every RA, data#3 = the 3rd data segment, "
@@ -138,101 +140,100 @@ int main(int argc, char** argv) {
     ("h,help", "show this help");
   // clang-format on
 
-  cxxopts::ParseResult args;
-  try {
-    args = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    return usage_error(e.what());
-  }
-  if (args.count("help")) {
-    std::cout << options.help() << '\n';
-    return kExitOk;
-  }
-  if (!args.unmatched().empty())
-    return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
-  if (!args.count("ab") && !args.count("ba"))
-    return usage_error(
-        "give at least one direction: --ab LISTEN=FORWARD and/or --ba LISTEN=FORWARD");
+  return options;
+}
 
+// What the command line asks for, checked (usage errors are found here).
+struct Settings {
   ltpnetem::DirectionConfigs configs;
+  std::vector<std::pair<std::string, std::string>> links;  // direction name, LISTEN=FORWARD
+  std::optional<Nanos> duration;
+  std::uint64_t seed = 0;
+  std::uint64_t count = 0;  // 0: no limit
+  std::optional<std::string> ready_file;
+  bool json = false;
+  bool verbose = false;
+};
+
+Parsed<Settings> read_settings(const cxxopts::ParseResult& args) {
+  Settings settings;
+  if (!args.unmatched().empty())
+    return ltp::failure("unexpected argument '" + args.unmatched()[0] + "'");
+  for (const char* name : {"ab", "ba"}) {
+    if (!args.count(name)) continue;
+    BOOST_OUTCOME_TRYV(check_link(name, args[name].as<std::string>()));
+    settings.links.emplace_back(name, args[name].as<std::string>());
+  }
+  if (settings.links.empty())
+    return ltp::failure(
+        "give at least one direction: --ab LISTEN=FORWARD and/or --ba LISTEN=FORWARD");
   for (const auto& kv : args.arguments()) {  // in command-line order, repeats kept
     const auto& known = ltpnetem::kImpairmentOptions;
     if (std::find(known.begin(), known.end(), kv.key()) == known.end()) continue;
-    auto applied = ltpnetem::apply_impairment(configs, kv.key(), kv.value());
-    if (!applied) return usage_error(applied.error());
+    BOOST_OUTCOME_TRYV(ltpnetem::apply_impairment(settings.configs, kv.key(), kv.value()));
   }
-  std::optional<Nanos> duration;
   if (args.count("duration")) {
-    auto d = ltpnetem::parse_duration(args["duration"].as<std::string>());
-    if (!d) return usage_error("--duration: " + d.error());
-    duration = d.value();
+    auto duration = ltpnetem::parse_duration(args["duration"].as<std::string>());
+    if (!duration) return ltp::failure("--duration: " + duration.error());
+    settings.duration = duration.value();
   }
-  const std::uint64_t seed =
-      args.count("seed") ? args["seed"].as<std::uint64_t>()
-                         : (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  settings.seed = args.count("seed")
+                      ? args["seed"].as<std::uint64_t>()
+                      : (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  if (args.count("count")) settings.count = args["count"].as<std::uint64_t>();
+  if (args.count("ready-file")) settings.ready_file = args["ready-file"].as<std::string>();
+  settings.json = args.count("json") > 0;
+  settings.verbose = args.count("verbose") > 0;
+  return settings;
+}
 
-  // Resolve and bind both directions before reporting ready.
+// What to try when a listening address cannot be bound.
+std::string bind_hint(int error) {
+  if (error == EADDRINUSE) return " (pick another port, 0 for any free one, or stop what holds it)";
+  if (error == EADDRNOTAVAIL) return " (that address is not one of this machine's)";
+  if (error == EACCES) return " (ports below 1024 need privileges; pick a higher one)";
+  return "";
+}
+
+// Resolves and binds every direction of `settings`.
+ltp::Result<std::vector<ltpnetem::RelayDirection>, std::string> open_directions(
+    const Settings& settings) {
   std::vector<ltpnetem::RelayDirection> directions;
-  std::vector<ltpnetem::DirectionConfig> direction_configs;
-  for (const auto& [index, name] : {std::pair{0, "ab"}, std::pair{1, "ba"}}) {
-    if (!args.count(name)) continue;
-    auto parts = split_link(name, args[name].as<std::string>());
-    if (!parts) return usage_error(parts.error());
-    auto listen = ltp::udp::resolve_endpoint(parts.value().first, ltp::udp::AtSign::any_address);
-    auto forward = ltp::udp::resolve_endpoint(parts.value().second, ltp::udp::AtSign::local_host);
-    if (!listen) return runtime_error(listen.error().message);
-    if (!forward) return runtime_error(forward.error().message);
+  for (const auto& [name, text] : settings.links) {
+    const auto equals = text.find('=');
+    auto listen = ltp::udp::resolve_endpoint(text.substr(0, equals), ltp::udp::AtSign::any_address);
+    auto forward =
+        ltp::udp::resolve_endpoint(text.substr(equals + 1), ltp::udp::AtSign::local_host);
+    if (!listen) return ltp::failure(listen.error().message);
+    if (!forward) return ltp::failure(forward.error().message);
     auto opened = ltpnetem::open_direction(name, listen.value(), forward.value());
-    if (!opened) {
-      return runtime_error(opened.error().message +
-                           " (pick another port, 0 for any free one, or stop what holds it)");
-    }
+    if (!opened) return ltp::failure(opened.error().message + bind_hint(opened.error().sys_errno));
     directions.push_back(std::move(opened).value());
-    direction_configs.push_back(configs[static_cast<std::size_t>(index)]);
   }
+  return directions;
+}
 
-  // Signals are taken synchronously (signalfd) by this thread only.
+// A signalfd for SIGINT and SIGTERM, which are blocked in this thread and
+// in every thread started after it, so only the signalfd sees them.
+int stop_signals_fd() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  const int signal_fd = ::signalfd(-1, &stop_signals, SFD_CLOEXEC);
-  auto threads_done = ltp::udp::Waker::create();
-  if (signal_fd < 0 || !threads_done) return runtime_error("cannot set up signal handling");
+  return ::signalfd(-1, &stop_signals, SFD_CLOEXEC);
+}
 
-  ltpnetem::RunControl control(args.count("count") ? args["count"].as<std::uint64_t>() : 0);
-  std::vector<ltp::udp::Waker> wakers;
-  for (std::size_t i = 0; i < directions.size(); ++i) {
-    auto waker = ltp::udp::Waker::create();
-    if (!waker) return runtime_error(waker.error().message);
-    wakers.push_back(std::move(waker).value());
-  }
-  for (const auto& waker : wakers) control.add_waker(&waker);
-
-  const bool verbose = args.count("verbose") > 0;
-  const Stopwatch stopwatch;
-  const Nanos start = ltp::udp::monotonic_now();
-  std::vector<ltpnetem::DirectionCore> cores;
-  for (std::size_t i = 0; i < directions.size(); ++i) {
-    ltpnetem::DirectionCore::Log log;
-    if (verbose) {
-      log = [name = directions[i].name, &stopwatch](const std::string& line) {
-        std::fprintf(stderr, "%s %.6f %s\n", name.c_str(), stopwatch.seconds(), line.c_str());
-      };
-    }
-    cores.emplace_back(direction_configs[i], seed, directions[i].name == "ab" ? 0 : 1, start, log);
-  }
-
-  if (args.count("ready-file") &&
-      !write_ready_file(args["ready-file"].as<std::string>(), directions)) {
-    return runtime_error("cannot write the ready file '" + args["ready-file"].as<std::string>() +
-                         "'; check that its directory exists and is writable");
-  }
-
-  std::vector<std::optional<ltp::udp::Error>> failures(directions.size());
-  std::vector<std::thread> threads;
+// Runs the direction threads until they end; says what ended the run:
+// "count", "duration" or "signal".
+std::string run_threads(std::vector<ltpnetem::RelayDirection>& directions,
+                        std::vector<ltpnetem::DirectionCore>& cores, ltpnetem::RunControl& control,
+                        std::vector<ltp::udp::Waker>& wakers, int signal_fd,
+                        std::optional<Nanos> duration, const Stopwatch& stopwatch,
+                        const ltp::udp::Waker& threads_done,
+                        std::vector<std::optional<ltp::udp::Error>>& failures) {
   std::atomic<std::size_t> threads_finished{0};
+  std::vector<std::thread> threads;
   for (std::size_t i = 0; i < directions.size(); ++i) {
     threads.emplace_back([&, i] {
       auto result = ltpnetem::run_direction(directions[i], cores[i], control, wakers[i]);
@@ -241,14 +242,12 @@ int main(int argc, char** argv) {
         control.abandon();
       }
       ++threads_finished;
-      threads_done.value().wake();
+      threads_done.wake();
     });
   }
-
   std::string stopped_by = "count";
   while (threads_finished.load() < threads.size()) {
-    std::array<pollfd, 2> fds{pollfd{signal_fd, POLLIN, 0},
-                              pollfd{threads_done.value().fd(), POLLIN, 0}};
+    std::array<pollfd, 2> fds{pollfd{signal_fd, POLLIN, 0}, pollfd{threads_done.fd(), POLLIN, 0}};
     int timeout_ms = -1;
     if (duration && control.mode() == ltpnetem::RunControl::Mode::run) {
       const double left = std::chrono::duration<double>(*duration).count() - stopwatch.seconds();
@@ -264,17 +263,18 @@ int main(int argc, char** argv) {
       stopped_by = "signal";
       control.abandon();
     }
-    threads_done.value().drain();
+    threads_done.drain();
   }
-  for (auto& t : threads) {
-    if (t.joinable()) t.join();
-  }
-  ::close(signal_fd);
+  for (auto& t : threads) t.join();
+  return stopped_by;
+}
 
-  const double seconds = stopwatch.seconds();
+void print_summary(const Settings& settings, const std::string& stopped_by, double seconds,
+                   const std::vector<ltpnetem::RelayDirection>& directions,
+                   const std::vector<ltpnetem::DirectionCore>& cores) {
   nlohmann::json json_directions = nlohmann::json::array();
-  std::string text =
-      fmt::format("ltpnetem: {:.3f} s, stopped by {}, seed {}\n", seconds, stopped_by, seed);
+  std::string text = fmt::format("ltpnetem: {:.3f} s, stopped by {}, seed {}\n", seconds,
+                                 stopped_by, settings.seed);
   for (std::size_t i = 0; i < directions.size(); ++i) {
     ltpnetem::DirectionReport report{directions[i].name,
                                      ltp::udp::to_string(directions[i].listen),
@@ -286,16 +286,76 @@ int main(int argc, char** argv) {
     json_directions.push_back(ltpnetem::to_json(report));
     text += ltpnetem::to_text(report);
   }
-  if (args.count("json")) {
+  if (settings.json) {
     std::cout << nlohmann::json{{"seconds", seconds},
                                 {"stopped_by", stopped_by},
-                                {"seed", seed},
+                                {"seed", settings.seed},
                                 {"directions", std::move(json_directions)}}
                      .dump()
               << std::endl;
   } else {
     std::cout << text << std::flush;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cxxopts::Options options = make_options();
+  cxxopts::ParseResult args;
+  try {
+    args = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    return usage_error(e.what());
+  }
+  if (args.count("help")) {
+    std::cout << options.help({"Links", kImpairmentGroup, "Run"}) << kExamples;
+    return kExitOk;
+  }
+  auto settings = read_settings(args);
+  if (!settings) return usage_error(settings.error());
+  const Settings& s = settings.value();
+
+  auto opened = open_directions(s);
+  if (!opened) return runtime_error(opened.error());
+  auto& directions = opened.value();
+
+  const int signal_fd = stop_signals_fd();
+  if (signal_fd < 0) return runtime_error("cannot set up signal handling (signalfd failed)");
+  ltpnetem::RunControl control(s.count);
+  std::vector<ltp::udp::Waker> wakers;  // one per direction, then one for "a thread ended"
+  for (std::size_t i = 0; i <= directions.size(); ++i) {
+    auto waker = ltp::udp::Waker::create();
+    if (!waker) return runtime_error(waker.error().message);
+    wakers.push_back(std::move(waker).value());
+  }
+  const ltp::udp::Waker threads_done = std::move(wakers.back());
+  wakers.pop_back();
+  for (const auto& waker : wakers) control.add_waker(&waker);
+
+  const Stopwatch stopwatch;
+  const Nanos start = ltp::udp::monotonic_now();
+  std::vector<ltpnetem::DirectionCore> cores;
+  for (const auto& direction : directions) {
+    ltpnetem::DirectionCore::Log log;
+    if (s.verbose) {
+      log = [name = direction.name, &stopwatch](const std::string& line) {
+        std::fprintf(stderr, "%s %.6f %s\n", name.c_str(), stopwatch.seconds(), line.c_str());
+      };
+    }
+    const unsigned stream = direction.name == "ab" ? 0 : 1;
+    cores.emplace_back(s.configs[stream], s.seed, stream, start, log);
+  }
+
+  if (s.ready_file && !write_ready_file(*s.ready_file, directions)) {
+    return runtime_error("cannot write the ready file '" + *s.ready_file +
+                         "'; check that its directory exists and is writable");
+  }
+  std::vector<std::optional<ltp::udp::Error>> failures(directions.size());
+  const std::string stopped_by = run_threads(directions, cores, control, wakers, signal_fd,
+                                             s.duration, stopwatch, threads_done, failures);
+  ::close(signal_fd);
+  print_summary(s, stopped_by, stopwatch.seconds(), directions, cores);
   for (const auto& failure : failures) {
     if (failure) return runtime_error(failure->message);
   }
