@@ -54,7 +54,10 @@ TEST(ResolveEndpoint, AtSign) {
   EXPECT_EQ(resolved("@:2000"), "0.0.0.0:2000");
   // As udplso: this machine's name, whatever address that resolves to.
   auto local = resolve_endpoint("@:2000", AtSign::local_host);
-  ASSERT_TRUE(local) << local.error().message;
+  if (!local) {  // a machine whose own name does not resolve: the error must say so
+    EXPECT_NE(local.error().message.find("cannot resolve host"), std::string::npos);
+    GTEST_SKIP() << local.error().message;
+  }
   EXPECT_EQ(local.value().port(), 2000);
 }
 
