@@ -1,5 +1,6 @@
 #include "libltp/udp/batch_socket.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -27,8 +28,8 @@ struct Outbox {
 
   Outbox(std::size_t count, const Endpoint* destination) {
     for (std::size_t i = 0; i < count; ++i) {
-      headers.push_back("H" + std::to_string(i) + "|");
-      payloads.push_back("payload-" + std::to_string(i));
+      headers.push_back(fmt::format("H{}|", i));
+      payloads.push_back(fmt::format("payload-{}", i));
     }
     pieces.resize(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -37,9 +38,7 @@ struct Outbox {
       datagrams.push_back({pieces[i], destination});
     }
   }
-  static std::string expected(std::size_t i) {
-    return "H" + std::to_string(i) + "|payload-" + std::to_string(i);
-  }
+  static std::string expected(std::size_t i) { return fmt::format("H{}|payload-{}", i, i); }
 };
 
 std::string text(std::span<const std::uint8_t> bytes) { return {bytes.begin(), bytes.end()}; }

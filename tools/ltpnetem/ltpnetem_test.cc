@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -44,7 +45,7 @@ class Relay {
     ::fcntl(ready[0], F_SETFD, FD_CLOEXEC);
     args.insert(args.begin(), LTPNETEM_PATH);
     args.push_back("--ready-file");
-    args.push_back("/dev/fd/" + std::to_string(ready[1]));
+    args.push_back(fmt::format("/dev/fd/{}", ready[1]));
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
