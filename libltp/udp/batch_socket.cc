@@ -149,6 +149,10 @@ Result<SendReport, Error> BatchSocket::send_batch(std::span<const OutgoingDatagr
     }
     const int e = n == 0 ? EAGAIN : errno;
     if (e == EINTR) continue;
+    if (e == ECONNREFUSED) {  // about an earlier datagram; this one was not sent yet
+      ++report.unreachable_reports;
+      continue;
+    }
     if (e == EAGAIN || e == EWOULDBLOCK) {
       BOOST_OUTCOME_TRYV(wait_for(POLLOUT, kWaitForever, nullptr));
       continue;

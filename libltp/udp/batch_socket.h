@@ -8,8 +8,7 @@
 // - send_batch() sends datagrams given as iovec lists (e.g. an LTP header
 //   from codec::encode_gather plus the payload where it lies: no copy),
 //   resuming after partial sends and waiting out a full send buffer.
-//   A datagram the kernel refuses on its own account (ICMP "port
-//   unreachable" on a connected socket, too big, no route) is skipped and
+//   A datagram the kernel refuses (too big, no route) is skipped and
 //   counted, so one bad datagram never stops a sender.
 // The socket is non-blocking underneath; EINTR is retried everywhere.
 // Buffers are made big (SO_RCVBUF/SO_SNDBUF, SO_*BUFFORCE when privileged)
@@ -48,6 +47,10 @@ struct SendReport {
   std::size_t sent = 0;     // datagrams the kernel accepted
   std::size_t refused = 0;  // datagrams skipped after a per-datagram error
   int first_refusal = 0;    // errno of the first refusal, 0 if none
+  // ICMP "port unreachable" reports for datagrams sent earlier on a
+  // connected socket (nobody listening there yet). The kernel reports
+  // them on a later send; that datagram is then sent again, not skipped.
+  std::size_t unreachable_reports = 0;
 };
 
 // A wait: negative = until something arrives (or the Waker wakes),
