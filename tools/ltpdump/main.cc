@@ -4,7 +4,6 @@
 // Exit status: 0 done (malformed segments are shown, not fatal), 1 the
 // capture cannot be opened or read, 2 usage error.
 #include <fmt/format.h>
-#include <cxxopts.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -15,19 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/cli.h"
 #include "tools/ltpdump/capture.h"
 #include "tools/ltpdump/format.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
-
-int usage_error(const std::string& message) {
-  std::cerr << "ltpdump: " << message << "\nTry 'ltpdump --help' for usage.\n";
-  return kExitUsage;
-}
+namespace cli = ltp::cli;
+constexpr std::string_view kProgram = "ltpdump";
 
 // "1113,1114" -> {1113, 1114}; nothing if any entry is not a port.
 std::optional<std::set<std::uint16_t>> parse_ports(const std::string& text) {
@@ -79,7 +73,7 @@ int dump_capture(const std::string& path, std::set<std::uint16_t> ports, bool js
   if (!capture) {
     std::cerr << "ltpdump: cannot read capture '" << path << "': " << error
               << "\nCheck that the file exists, is readable and is a pcap or pcapng file.\n";
-    return kExitRuntime;
+    return cli::kRuntimeFailure;
   }
   while (auto datagram = capture->next()) {
     show({datagram->frame, datagram->timestamp, datagram->source, datagram->destination,
@@ -89,9 +83,9 @@ int dump_capture(const std::string& path, std::set<std::uint16_t> ports, bool js
   if (!capture->read_error().empty()) {
     std::cerr << "ltpdump: error reading '" << path
               << "' (file damaged or cut short?): " << capture->read_error() << '\n';
-    return kExitRuntime;
+    return cli::kRuntimeFailure;
   }
-  return kExitOk;
+  return cli::kOk;
 }
 
 }  // namespace
@@ -107,31 +101,25 @@ int main(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("1113"),
       "P[,P...]")("j,json", "print one JSON object per segment")("h,help", "show this help");
 
-  cxxopts::ParseResult args;
-  try {
-    args = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    return usage_error(e.what());
-  }
-  if (args.count("help")) {
-    std::cout << options.help() << '\n';
-    return kExitOk;
-  }
-  if (!args.unmatched().empty())
-    return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
+  const cli::ParsedCommandLine command_line = cli::parse(options, argc, argv);
+  if (command_line.exit_now) return *command_line.exit_now;
+  const cxxopts::ParseResult& args = command_line.args;
   const bool json = args.count("json") > 0;
   const bool from_file = args.count("read") > 0;
   const bool from_hex = args.count("hex") > 0;
-  if (from_file == from_hex) return usage_error("give exactly one of -r FILE or -x HEX");
+  if (from_file == from_hex)
+    return cli::usage_error(kProgram, "give exactly one of -r FILE or -x HEX");
 
   if (from_hex) {
     auto bytes = parse_hex(args["hex"].as<std::string>());
-    if (!bytes) return usage_error("-x needs an even number of hex digits (spaces allowed)");
+    if (!bytes)
+      return cli::usage_error(kProgram, "-x needs an even number of hex digits (spaces allowed)");
     show({std::nullopt, std::nullopt, "", "", *bytes, ""}, json);
-    return kExitOk;
+    return cli::kOk;
   }
   auto ports = parse_ports(args["port"].as<std::string>());
   if (!ports)
-    return usage_error("--port needs port numbers 1-65535, comma-separated (e.g. 1113,1114)");
+    return cli::usage_error(kProgram,
+                            "--port needs port numbers 1-65535, comma-separated (e.g. 1113,1114)");
   return dump_capture(args["read"].as<std::string>(), *ports, json);
 }

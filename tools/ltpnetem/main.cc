@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <cxxopts.hpp>
 
 #include <algorithm>
 #include <array>
@@ -25,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "tools/cli/cli.h"
 #include "tools/ltpnetem/parse.h"
 #include "tools/ltpnetem/relay.h"
 
@@ -33,9 +33,8 @@ namespace {
 using ltp::udp::Nanos;
 using ltpnetem::Parsed;
 
-constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
+namespace cli = ltp::cli;
+constexpr std::string_view kProgram = "ltpnetem";
 
 constexpr const char* kImpairmentGroup =
     "Impairments (repeatable; [ab:|ba:] aims at one direction)";
@@ -45,16 +44,6 @@ Examples:
   ltpnetem --ab @:2114=127.0.0.1:1114 --ba @:2113=127.0.0.1:1113 --drop ab:cp#1..2 -v
   ltpnetem --ab @:2114=127.0.0.1:1114 --ba @:2113=127.0.0.1:1113 --blackout 2s+3s --json
 )";
-
-int usage_error(const std::string& message) {
-  std::cerr << "ltpnetem: " << message << "\nTry 'ltpnetem --help' for usage.\n";
-  return kExitUsage;
-}
-
-int runtime_error(const std::string& message) {
-  std::cerr << "ltpnetem: " << message << '\n';
-  return kExitRuntime;
-}
 
 // Checks the spelling of "LISTEN=FORWARD", each {host|@}[:port]; names
 // are resolved later (a failure there is a runtime error, not usage).
@@ -302,31 +291,27 @@ void print_summary(const Settings& settings, const std::string& stopped_by, doub
 
 int main(int argc, char** argv) {
   cxxopts::Options options = make_options();
-  cxxopts::ParseResult args;
-  try {
-    args = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    return usage_error(e.what());
-  }
-  if (args.count("help")) {
-    std::cout << options.help({"Links", kImpairmentGroup, "Run"}) << kExamples;
-    return kExitOk;
-  }
+  const cli::ParsedCommandLine command_line = cli::parse(options, argc, argv, [&] {
+    return options.help({"Links", kImpairmentGroup, "Run"}) + kExamples;
+  });
+  if (command_line.exit_now) return *command_line.exit_now;
+  const cxxopts::ParseResult& args = command_line.args;
   auto settings = read_settings(args);
-  if (!settings) return usage_error(settings.error());
+  if (!settings) return cli::usage_error(kProgram, settings.error());
   const Settings& s = settings.value();
 
   auto opened = open_directions(s);
-  if (!opened) return runtime_error(opened.error());
+  if (!opened) return cli::runtime_failure(kProgram, opened.error());
   auto& directions = opened.value();
 
   const int signal_fd = stop_signals_fd();
-  if (signal_fd < 0) return runtime_error("cannot set up signal handling (signalfd failed)");
+  if (signal_fd < 0)
+    return cli::runtime_failure(kProgram, "cannot set up signal handling (signalfd failed)");
   ltpnetem::RunControl control(s.count);
   std::vector<ltp::udp::Waker> wakers;  // one per direction, then one for "a thread ended"
   for (std::size_t i = 0; i <= directions.size(); ++i) {
     auto waker = ltp::udp::Waker::create();
-    if (!waker) return runtime_error(waker.error().message);
+    if (!waker) return cli::runtime_failure(kProgram, waker.error().message);
     wakers.push_back(std::move(waker).value());
   }
   const ltp::udp::Waker threads_done = std::move(wakers.back());
@@ -348,8 +333,8 @@ int main(int argc, char** argv) {
   }
 
   if (s.ready_file && !write_ready_file(*s.ready_file, directions)) {
-    return runtime_error("cannot write the ready file '" + *s.ready_file +
-                         "'; check that its directory exists and is writable");
+    return cli::runtime_failure(kProgram, "cannot write the ready file '" + *s.ready_file +
+                                              "'; check that its directory exists and is writable");
   }
   std::vector<std::optional<ltp::udp::Error>> failures(directions.size());
   const std::string stopped_by = run_threads(directions, cores, control, wakers, signal_fd,
@@ -357,7 +342,7 @@ int main(int argc, char** argv) {
   ::close(signal_fd);
   print_summary(s, stopped_by, stopwatch.seconds(), directions, cores);
   for (const auto& failure : failures) {
-    if (failure) return runtime_error(failure->message);
+    if (failure) return cli::runtime_failure(kProgram, failure->message);
   }
-  return kExitOk;
+  return cli::kOk;
 }

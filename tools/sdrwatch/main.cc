@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <cxxopts.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -20,14 +19,13 @@
 #include "ipc/node_dir.h"
 #include "ipc/process_log.h"
 #include "ipc/transaction.h"
+#include "tools/cli/cli.h"
 
 namespace {
 
 using namespace ltp::ipc;
 
-constexpr int kOk = 0;
-constexpr int kFailure = 1;
-constexpr int kUsage = 2;
+namespace cli = ltp::cli;
 
 std::string human(std::uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -67,28 +65,15 @@ int run(int argc, char** argv) {
                         cxxopts::value<std::string>())(
       "check", "walk every block, free list and container; exit 1 on any inconsistency")(
       "h,help", "show this help");
-  cxxopts::ParseResult args;
-  try {
-    args = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    std::fprintf(stderr, "sdrwatch: %s; see sdrwatch --help\n", e.what());
-    return kUsage;
-  }
-  if (args.count("help")) {
-    std::printf("%s", options.help().c_str());
-    return kOk;
-  }
-  if (!args.unmatched().empty()) {
-    std::fprintf(stderr, "sdrwatch: unexpected argument '%s'; see sdrwatch --help\n",
-                 args.unmatched().front().c_str());
-    return kUsage;
-  }
+  const cli::ParsedCommandLine command_line = cli::parse(options, argc, argv);
+  if (command_line.exit_now) return *command_line.exit_now;
+  const cxxopts::ParseResult& args = command_line.args;
   std::optional<std::string> node_option;
   if (args.count("node")) node_option = args["node"].as<std::string>();
   auto node = NodeDir::resolve(node_option);
   if (!node) {
     std::fprintf(stderr, "sdrwatch: %s\n", std::string(to_string(node.error())).c_str());
-    return kFailure;
+    return cli::kRuntimeFailure;
   }
   // Log (recovery notices) only to a real node: never litter a wrong dir.
   const bool heap_present = std::filesystem::exists(node.value().heap_path());
@@ -99,15 +84,15 @@ int run(int argc, char** argv) {
   if (!heap) {
     std::fprintf(stderr, "sdrwatch: %s: %s\n", node.value().heap_path().c_str(),
                  std::string(to_string(heap.error())).c_str());
-    return kFailure;
+    return cli::kRuntimeFailure;
   }
   auto txn = heap.value()->begin();
   if (!txn) {
     std::fprintf(stderr, "sdrwatch: %s\n", std::string(to_string(txn.error())).c_str());
-    return kFailure;
+    return cli::kRuntimeFailure;
   }
   print_stats(node.value(), *heap.value(), heap_stats(txn.value()));
-  if (!args.count("check")) return kOk;
+  if (!args.count("check")) return cli::kOk;
   const auto problems = check_heap(txn.value());
   for (const auto& p : problems) std::printf("check: %s\n", p.c_str());
   if (!problems.empty()) {
@@ -115,10 +100,10 @@ int run(int argc, char** argv) {
         "check: %zu problem(s); the heap is inconsistent: restore it from a copy or "
         "re-create the node\n",
         problems.size());
-    return kFailure;
+    return cli::kRuntimeFailure;
   }
   std::printf("check: OK\n");
-  return kOk;
+  return cli::kOk;
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 // With --send-to the datagrams go through something else first (ltpnetem,
 // to measure what a relay costs).
 // See man/udpceiling.1. Exit status: 0 done, 1 runtime failure, 2 usage.
-#include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -20,25 +19,20 @@
 #include <vector>
 
 #include "libltp/udp/batch_socket.h"
+#include "tools/cli/cli.h"
 
 namespace {
 
 using ltp::udp::BatchSocket;
 using ltp::udp::Nanos;
 
-constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
+namespace cli = ltp::cli;
+constexpr std::string_view kProgram = "udpceiling";
 // Each datagram starts with its sequence number, sent as a separate
 // iovec piece before the shared payload, as an LTP header would be.
 constexpr std::size_t kHeaderSize = sizeof(std::uint64_t);
 // After the sender stops, the receiver ends once nothing arrived for this long.
 constexpr Nanos kDrainIdle = std::chrono::milliseconds(100);
-
-int usage_error(const std::string& message) {
-  std::cerr << "udpceiling: " << message << "\nTry 'udpceiling --help' for usage.\n";
-  return kExitUsage;
-}
 
 struct Plan {
   std::size_t datagram_size = 1400;
@@ -133,46 +127,39 @@ int main(int argc, char** argv) {
      cxxopts::value<std::string>(), "ADDRESS")
     ("h,help", "show this help");
   // clang-format on
-  cxxopts::ParseResult args;
-  try {
-    args = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    return usage_error(e.what());
-  }
-  if (args.count("help")) {
-    std::cout << options.help() << '\n';
-    return kExitOk;
-  }
-  if (!args.unmatched().empty())
-    return usage_error("unexpected argument '" + args.unmatched()[0] + "'");
+  const cli::ParsedCommandLine command_line = cli::parse(options, argc, argv);
+  if (command_line.exit_now) return *command_line.exit_now;
+  const cxxopts::ParseResult& args = command_line.args;
   Plan plan;
   plan.datagram_size = args["size"].as<std::size_t>();
   plan.batch = args["batch"].as<std::size_t>();
   if (plan.datagram_size <= kHeaderSize || plan.datagram_size > ltp::udp::kMaxDatagram)
-    return usage_error("--size must be 9-65507 octets (e.g. --size 1400)");
-  if (plan.batch == 0 || plan.batch > 1024) return usage_error("--batch must be 1-1024");
+    return cli::usage_error(kProgram, "--size must be 9-65507 octets (e.g. --size 1400)");
+  if (plan.batch == 0 || plan.batch > 1024)
+    return cli::usage_error(kProgram, "--batch must be 1-1024");
   if (args.count("duration") && args.count("bytes"))
-    return usage_error("give --duration or --bytes, not both");
+    return cli::usage_error(kProgram, "give --duration or --bytes, not both");
   if (args.count("bytes")) {
     plan.bytes = args["bytes"].as<std::uint64_t>();
-    if (*plan.bytes == 0) return usage_error("--bytes must be at least 1");
+    if (*plan.bytes == 0) return cli::usage_error(kProgram, "--bytes must be at least 1");
   } else {
     const double seconds = args.count("duration") ? args["duration"].as<double>() : 5.0;
-    if (!(seconds > 0 && seconds < 1e6)) return usage_error("--duration must be > 0 seconds");
+    if (!(seconds > 0 && seconds < 1e6))
+      return cli::usage_error(kProgram, "--duration must be > 0 seconds");
     plan.duration = std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
   }
 
   for (const char* option : {"receive-at", "send-to"}) {
     if (!args.count(option)) continue;
     if (auto split = ltp::udp::split_host_port(args[option].as<std::string>()); !split)
-      return usage_error(std::string("--") + option + ": " + split.error().message);
+      return cli::usage_error(kProgram, std::string("--") + option + ": " + split.error().message);
   }
   auto sockets = open_sockets(args["receive-at"].as<std::string>(),
                               args.count("send-to") ? args["send-to"].as<std::string>() : "");
   auto waker = ltp::udp::Waker::create();
   if (!sockets || !waker) {
     std::cerr << "udpceiling: " << (!sockets ? sockets.error() : waker.error()).message << '\n';
-    return kExitRuntime;
+    return cli::kRuntimeFailure;
   }
   BatchSocket& receiver = sockets.value().receiver;
   BatchSocket& sender = sockets.value().sender;
@@ -207,7 +194,7 @@ int main(int argc, char** argv) {
   for (const auto& error : {sent.error, receive_error}) {
     if (error) {
       std::cerr << "udpceiling: " << error->message << '\n';
-      return kExitRuntime;
+      return cli::kRuntimeFailure;
     }
   }
   const double seconds =
@@ -221,5 +208,5 @@ int main(int argc, char** argv) {
                               {"lost", sent.datagrams - received}}
                    .dump()
             << std::endl;
-  return kExitOk;
+  return cli::kOk;
 }

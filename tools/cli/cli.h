@@ -1,0 +1,39 @@
+// The command-line conventions every OpenLTP program shares.
+//
+// Each main() in tools/ and daemons/ builds its cxxopts::Options, then
+// calls parse(): it handles --help, malformed options and stray arguments
+// the same way everywhere, so users get one behaviour and one set of exit
+// statuses (0 ok, 1 runtime failure, 2 usage error) from every program.
+#pragma once
+
+#include <cxxopts.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ltp::cli {
+
+inline constexpr int kOk = 0;
+inline constexpr int kRuntimeFailure = 1;
+inline constexpr int kUsageError = 2;
+
+struct ParsedCommandLine {
+  // Set when the program should return this status at once: kOk after
+  // printing --help, kUsageError after explaining a bad command line.
+  std::optional<int> exit_now;
+  cxxopts::ParseResult args;
+};
+
+// Parses argv. Leftover arguments are a usage error unless the options
+// declare positional ones. `help_text` replaces options.help() when a
+// program prints groups or examples of its own.
+ParsedCommandLine parse(cxxopts::Options& options, int argc, char** argv,
+                        const std::function<std::string()>& help_text = {});
+
+// "PROGRAM: MESSAGE" and a pointer to --help on stderr; returns kUsageError.
+int usage_error(std::string_view program, std::string_view message);
+// "PROGRAM: MESSAGE" on stderr; returns kRuntimeFailure.
+int runtime_failure(std::string_view program, std::string_view message);
+
+}  // namespace ltp::cli
