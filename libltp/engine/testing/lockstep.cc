@@ -20,18 +20,9 @@ namespace {
 }
 }  // namespace
 
-ScratchDir::ScratchDir() {
-  std::error_code ec;
-  std::filesystem::path base = "/dev/shm";
-  if (::access(base.c_str(), W_OK) != 0) base = std::filesystem::temp_directory_path(ec);
-  std::string pattern = (base / "openltp-engine-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) fail("mkdtemp");
-  path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+std::filesystem::path scratch_base() {
+  if (::access("/dev/shm", W_OK) == 0) return "/dev/shm";
+  return {};
 }
 
 std::vector<std::uint8_t> Lockstep::pattern(std::size_t n, std::uint64_t seed) {

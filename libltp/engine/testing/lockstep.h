@@ -24,6 +24,7 @@
 
 #include "ipc/heap.h"
 #include "ipc/node_dir.h"
+#include "ipc/testing/temp_dir.h"
 #include "ipc/volatile_segment.h"
 #include "libltp/codec/segment.h"
 #include "libltp/db/volatile_db.h"
@@ -33,20 +34,10 @@ namespace ltp::engine::testing {
 
 inline constexpr std::uint64_t kClient = 1;
 
-// A private directory for one side's heap, removed at the end. Prefers
-// /dev/shm: the heap file's pages then cost no disk writeback, which keeps
-// hundreds of lock-step runs fast.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// Where each side's heap directory goes: /dev/shm when writable, so the
+// heap file's pages cost no disk writeback, which keeps hundreds of
+// lock-step runs fast.
+std::filesystem::path scratch_base();
 
 class CountingSignals final : public EngineSignals {
  public:
@@ -177,7 +168,7 @@ class Lockstep {
   struct Side {
     ~Side();  // removes the volatile segment; the scratch directory goes last
     std::uint64_t id = 0;
-    ScratchDir dir;
+    ipc::testing::TempDir dir{scratch_base()};
     std::optional<ipc::NodeDir> node;
     std::unique_ptr<ipc::Heap> heap;
     std::unique_ptr<ipc::VolatileSegment> segment;
