@@ -1,24 +1,21 @@
 #include "libltp/engine/retransmit_limits.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ltp::engine {
 
 std::uint64_t derived_limit(double maxber, std::uint64_t max_segment_size) {
+  constexpr double kDefaultMaxber = 1e-6;
   constexpr double kResidualLoss = 1e-6;
-  constexpr std::uint64_t kMinTries = 2;
-  constexpr std::uint64_t kMaxTries = 100;
+  constexpr double kWorstSegmentLoss = 0.99;
+  constexpr std::uint64_t kMinRetransmissions = 3;
+  if (!(maxber > 0.0 && maxber < 1.0)) maxber = kDefaultMaxber;
   const double bits = 8.0 * static_cast<double>(max_segment_size);
-  const double p = 1.0 - std::pow(1.0 - maxber, bits);
-  std::uint64_t tries = kMinTries;
-  if (p > 0) {
-    double miss = std::pow(p, static_cast<double>(tries));
-    while (miss >= kResidualLoss && tries < kMaxTries) {
-      ++tries;
-      miss *= p;
-    }
-  }
-  return tries - 1;
+  const double p = std::min(1.0 - std::pow(1.0 - maxber, bits), kWorstSegmentLoss);
+  std::uint64_t n = 0;
+  for (double miss = 1.0; miss > kResidualLoss; miss *= p) ++n;
+  return std::max(n, kMinRetransmissions);
 }
 
 RetransmitLimits retransmit_limits(const db::NodeConfig& node, const db::SpanConfig& span) {

@@ -1,9 +1,13 @@
 // Retransmission limits for checkpoints, reports and cancel segments.
 //
-// By default derived, as ION does, from the node's maxber and the span's
-// maximum segment size: the chance that a segment is corrupted is
-// p = 1 - (1 - maxber)^(8 * segment bits), and the limit is the smallest
-// number of tries n with p^n below one in a million (at least 2 tries).
+// By default derived, as ION 4.1.3 does, from the node's maxber and the
+// span's maximum segment size: the chance that a segment is lost is
+// p = 1 - (1 - maxber)^(8 * segment size), capped at 0.99 (a maxber outside
+// (0, 1) counts as ION's default 1e-6), and the limit is the smallest n
+// with p^n at most one in a million, but never below 3. With ION's default
+// maxber and 1400-octet segments that is 4 retransmissions, which is what
+// ION does on the wire (tests/interop/captures/ion-rlexc.pcap: the
+// checkpoint goes out 5 times, then the cancel).
 // A span can override each limit for links that lose far more than maxber
 // predicts (congestion, outages). Called by the engine whenever a timer
 // of that kind expires.
