@@ -27,7 +27,7 @@ struct NodeConfig {
   std::uint64_t heapmax = 0;  // bytes of heap LTP may use; 0 = no limit
   std::uint64_t screening = 0;
   std::uint64_t own_queuing_ms = 1000;  // ownqtime
-  double maxber = 1e-7;
+  double maxber = 1e-6;  // ION 4.1.3's default
   std::uint64_t maxbacklog = 0;
   // How long a closed session is remembered so late segments cannot
   // reopen it.

@@ -2,6 +2,8 @@
 // lock-step (testing/lockstep.h).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "libltp/codec/encode.h"
 #include "libltp/engine/testing/lockstep.h"
 
@@ -213,6 +215,33 @@ TEST(EngineScenario, CheckpointDropped) {
   ASSERT_EQ(cps.size(), 2u);
   EXPECT_EQ(cps[0].checkpoint_serial, cps[1].checkpoint_serial);   // a resent CP keeps its serial
   EXPECT_EQ(cps[1].sent_at - cps[0].sent_at, 2 * 100 + 50 + 50u);  // 2 OWLT + both queuing times
+  expect_clean(net);
+}
+
+// The peer never answers; with every limit derived from ION's default
+// maxber and 1400-octet segments, the wire shows what ION 4.1.3 sends in
+// tests/interop/captures/ion-rlexc.pcap: the EOB checkpoint 5 times (one
+// serial), then CS RLEXC 5 times, then the sender gives up.
+TEST(EngineScenario, UnansweredPeerSeesIonsDefaultRetransmissions) {
+  auto config = base_config();
+  config.span.max_segment_size = 1400;
+  Lockstep net(config);
+  net.set_filter(drop_if([](const Crossing& c) { return c.from == kA; }));
+  const auto sdu = Lockstep::pattern(3000, 18);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  std::set<std::uint64_t> serials;
+  for (const auto& c : net.trace()) {
+    if (c.type == SegmentType::red_checkpoint_eorp_eob) serials.insert(c.checkpoint_serial);
+  }
+  EXPECT_EQ(serials.size(), 1u);
+  EXPECT_EQ(net.count(kA, SegmentType::red_checkpoint_eorp_eob), 5u);
+  EXPECT_EQ(net.count(kA, SegmentType::cancel_from_sender), 5u);
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason,
+            static_cast<std::uint8_t>(codec::CancelReason::retransmission_limit));
+  EXPECT_EQ(cancelled[0].data, sdu);
   expect_clean(net);
 }
 
