@@ -1,0 +1,47 @@
+// Test helper: everything the admin commands can change in a heap (LTP
+// database and contact plan), rendered as text, so a test can show that a
+// rejected line left the heap exactly as it was.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "ipc/heap.h"
+#include "libltp/admin/contact_plan_store.h"
+#include "libltp/admin/ionrc_admin.h"
+#include "libltp/db/ltp_db.h"
+
+namespace ltp::admin::testing {
+
+inline std::string dump(ipc::Heap& heap) {
+  auto txn = heap.begin().value();
+  std::string out;
+  if (auto ltp = db::LtpDb::open(txn)) {
+    const auto& root = ltp.value().root(txn);
+    const auto& n = root.config;
+    out += fmt::format("engine {} est {} heapmax {} screening {} ownq {} maxber {} backlog {}\n",
+                       root.own_engine_id, n.est_max_export_sessions, n.heapmax, n.screening,
+                       n.own_queuing_ms, n.maxber, n.maxbacklog);
+    for (auto engine : ltp.value().list_spans(txn)) {
+      const auto s = ltp.value().span_info(txn, engine).value();
+      out += fmt::format("span {} {} {} {} {} {} {} {} '{}'\n", s.engine_id, s.max_export_sessions,
+                         s.max_import_sessions, s.max_segment_size, s.aggregation_size_threshold,
+                         s.aggregation_time_limit_ms, s.queuing_latency_ms, s.purge,
+                         s.lso_command.data());
+    }
+    for (const auto& seat : ltp.value().list_seats(txn)) out += fmt::format("seat '{}'\n", seat);
+  }
+  if (auto plan = ContactPlanStore::open(txn)) {
+    const auto& r = plan.value().root(txn);
+    out +=
+        fmt::format("node {} horizon {} clockerr {}\n", r.own_node, r.horizon_ms, r.clock_error_ms);
+    const auto all = plan.value().load(txn);
+    for (const auto& c : all.contacts) out += describe(c) + "\n";
+    for (const auto& g : all.ranges) out += describe(g) + "\n";
+  }
+  txn.abort();
+  return out;
+}
+
+}  // namespace ltp::admin::testing

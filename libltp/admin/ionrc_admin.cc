@@ -1,0 +1,193 @@
+#include "libltp/admin/ionrc_admin.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "libltp/admin/contact_plan_store.h"
+#include "libltp/admin/transact.h"
+#include "libltp/admin/values.h"
+
+namespace ltp::admin {
+
+namespace {
+
+std::string plan_message(PlanError e, const PlanSelector* which) {
+  const std::string nodes =
+      which ? fmt::format(" from node {} to node {}", which->from_node, which->to_node) : "";
+  const std::string at =
+      which && which->start_ms ? fmt::format(" starting {}", format_time(*which->start_ms)) : "";
+  switch (e) {
+    case PlanError::heap:
+      return "the heap refused the change (full, or log full)";
+    case PlanError::not_initialized:
+      return "no node yet: the first ionrc command must be `1 <node number>`";
+    case PlanError::already_exists:
+      return fmt::format("there is already one{}{}; use `c` to change it", nodes, at);
+    case PlanError::no_such_contact:
+      return fmt::format("no contact{}{} (`l contact` lists them)", nodes, at);
+    case PlanError::no_such_range:
+      return fmt::format("no range{}{} (`l range` lists them)", nodes, at);
+  }
+  return "unknown contact plan error";
+}
+
+template <class T>
+Result<T, std::string> plan_ok(Result<T, PlanError> r, const PlanSelector* which = nullptr) {
+  if (!r) return failure(plan_message(r.error(), which));
+  if constexpr (std::is_void_v<T>) {
+    return success();
+  } else {
+    return std::move(r).value();
+  }
+}
+
+template <class Record>
+std::string describe_all(const std::vector<Record>& records, std::string_view none) {
+  std::string text;
+  for (const Record& r : records) text += describe(r) + "\n";
+  return text.empty() ? std::string(none) : text;
+}
+
+class Applier {
+ public:
+  explicit Applier(ipc::Transaction& txn) : txn_(txn) {}
+  using Out = Result<LineOutcome, std::string>;
+
+  Out operator()(const ionrc::Initialize& c) {
+    auto created = ContactPlanStore::create(txn_, c.node);
+    if (!created && created.error() == PlanError::already_exists) {
+      return failure(
+          fmt::format("the node is already initialized (node {}); `1` may be given "
+                      "only once",
+                      ContactPlanStore::open(txn_).value().own_node(txn_)));
+    }
+    BOOST_OUTCOME_TRY(plan_ok(std::move(created)));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::Start&) { return LineOutcome{StartNode{}, {}}; }
+  Out operator()(const ionrc::Stop&) { return LineOutcome{StopNode{}, {}}; }
+  Out operator()(const ionrc::Quit&) { return LineOutcome{admin::Quit{}, {}}; }
+  Out operator()(const ionrc::Help&) {
+    return LineOutcome{std::nullopt, std::string(ionrc::help_text())};
+  }
+  Out operator()(const ionrc::SetHorizon& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    BOOST_OUTCOME_TRY(plan_ok(plan.set_horizon(txn_, c.unix_ms)));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::SetClockError& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    BOOST_OUTCOME_TRY(plan_ok(plan.set_clock_error(txn_, c.ms)));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::AddContact& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    const PlanSelector key{c.contact.from_node, c.contact.to_node, c.contact.start_ms};
+    BOOST_OUTCOME_TRY(plan_ok(plan.add_contact(txn_, c.contact), &key));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::ChangeContact& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    BOOST_OUTCOME_TRY(plan_ok(plan.change_contact(txn_, c.which, c.rate, c.confidence), &c.which));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::DeleteContact& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    BOOST_OUTCOME_TRY(plan_ok(plan.delete_contacts(txn_, c.which), &c.which));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::InfoContact& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    const auto found = select_contacts(plan.load(txn_), c.which);
+    if (found.empty()) return failure(plan_message(PlanError::no_such_contact, &c.which));
+    return LineOutcome{std::nullopt, describe_all(found, "")};
+  }
+  Out operator()(const ionrc::ListContacts&) {
+    BOOST_OUTCOME_TRY(plan, store());
+    return LineOutcome{std::nullopt, describe_all(plan.load(txn_).contacts, "no contacts\n")};
+  }
+  Out operator()(const ionrc::AddRange& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    const PlanSelector key{c.range.node_a, c.range.node_b, c.range.start_ms};
+    BOOST_OUTCOME_TRY(plan_ok(plan.add_range(txn_, c.range), &key));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::ChangeRange& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    BOOST_OUTCOME_TRY(plan_ok(plan.change_range(txn_, c.which, c.owlt_ms), &c.which));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::DeleteRange& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    BOOST_OUTCOME_TRY(plan_ok(plan.delete_ranges(txn_, c.which), &c.which));
+    return LineOutcome{};
+  }
+  Out operator()(const ionrc::InfoRange& c) {
+    BOOST_OUTCOME_TRY(plan, store());
+    const auto found = select_ranges(plan.load(txn_), c.which);
+    if (found.empty()) return failure(plan_message(PlanError::no_such_range, &c.which));
+    return LineOutcome{std::nullopt, describe_all(found, "")};
+  }
+  Out operator()(const ionrc::ListRanges&) {
+    BOOST_OUTCOME_TRY(plan, store());
+    return LineOutcome{std::nullopt, describe_all(plan.load(txn_).ranges, "no ranges\n")};
+  }
+
+ private:
+  Result<ContactPlanStore, std::string> store() const {
+    return plan_ok(ContactPlanStore::open(txn_));
+  }
+
+  ipc::Transaction& txn_;
+};
+
+}  // namespace
+
+std::uint64_t system_now_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+std::string describe(const Contact& c) {
+  return fmt::format("From {} until {}, {} to {} is up at {} bytes/s, confidence {}",
+                     format_time(c.start_ms), format_time(c.end_ms), c.from_node, c.to_node, c.rate,
+                     c.confidence);
+}
+
+std::string describe(const Range& r) {
+  return fmt::format("From {} until {}, the OWLT between {} and {} is {} s",
+                     format_time(r.start_ms), format_time(r.end_ms), r.node_a, r.node_b,
+                     format_seconds(r.owlt_ms));
+}
+
+Result<LineOutcome, std::string> IonrcAdmin::apply(ipc::Transaction& txn,
+                                                   const ionrc::Command& command) {
+  return std::visit(Applier(txn), command);
+}
+
+Result<LineOutcome, std::string> IonrcAdmin::execute(const Tokens& tokens) {
+  BOOST_OUTCOME_TRY(command, ionrc::parse(tokens, clock_()));
+  return in_transaction(heap_, [&](ipc::Transaction& txn) { return apply(txn, command); });
+}
+
+Result<LineOutcome, Diagnostic> IonrcAdmin::run_line(std::string_view file, std::size_t number,
+                                                     std::string_view text) {
+  return admin::run_line(file, number, text, [this](const Tokens& t) { return execute(t); });
+}
+
+Result<std::vector<LineOutcome>, Diagnostic> IonrcAdmin::run_stream(std::string_view file,
+                                                                    std::istream& in) {
+  return run_script(file, in, [this](const Tokens& t) { return execute(t); });
+}
+
+Result<std::vector<LineOutcome>, Diagnostic> IonrcAdmin::run_file(
+    const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return failure(Diagnostic{path.string(), 0, "cannot open the file"});
+  return run_stream(path.string(), in);
+}
+
+}  // namespace ltp::admin

@@ -1,0 +1,150 @@
+#include "libltp/admin/ionrc_admin.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "ipc/testing/heap_fixture.h"
+#include "libltp/admin/admin_test_dump.h"
+#include "libltp/admin/contact_plan_store.h"
+#include "libltp/admin/ltprc_admin.h"
+#include "libltp/admin/values.h"
+#include "libltp/db/ltp_db.h"
+
+namespace ltp::admin {
+namespace {
+
+using testing::dump;
+
+constexpr std::uint64_t kNow = 1'800'000'000'000;  // 2027/01/15-08:00:00
+
+class IonrcAdminTest : public ipc::testing::HeapFixture {
+ protected:
+  IonrcAdmin admin() {
+    return IonrcAdmin(*heap_, [] { return kNow; });
+  }
+  Result<std::vector<LineOutcome>, Diagnostic> run(std::string_view text) {
+    auto ion = admin();
+    std::istringstream in{std::string(text)};
+    return ion.run_stream("node.ionrc", in);
+  }
+  ContactPlan plan() {
+    auto txn = begin();
+    return ContactPlanStore::open(txn).value().load(txn);
+  }
+};
+
+TEST_F(IonrcAdminTest, IonStyleFileBuildsTheContactPlan) {
+  auto out =
+      run("1 2 node2.ionconfig\n"
+          "s\n"
+          "m horizon +0\n"
+          "m clockerr 2\n"
+          "a contact +0 +3600 2 3 125000\n"
+          "a contact +0 +3600 3 2 125000 0.5\n"
+          "a range +0 +3600 2 3 1.5\n"
+          "a contact 2027/01/15-09:00:00 2027/01/15-10:00:00 2 3 250000\n");
+  ASSERT_TRUE(out) << out.error().to_string();
+  ASSERT_EQ(out.value().size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<StartNode>(*out.value()[0].action));
+  const auto p = plan();
+  ASSERT_EQ(p.contacts.size(), 3u);
+  EXPECT_EQ(p.contacts[0].start_ms, kNow);
+  EXPECT_EQ(p.contacts[0].end_ms, kNow + 3'600'000);
+  EXPECT_DOUBLE_EQ(p.contacts[1].confidence, 0.5);
+  EXPECT_EQ(p.contacts[2].start_ms, kNow + 3'600'000);
+  ASSERT_EQ(p.ranges.size(), 1u);
+  EXPECT_EQ(p.ranges[0].owlt_ms, 1500u);
+  const LinkView v = link_at(p, 2, 3, kNow + 3'600'000);
+  EXPECT_TRUE(v.transmit_up);
+  EXPECT_EQ(v.transmit_rate, 250000u);
+  EXPECT_FALSE(v.receive_up);
+  EXPECT_NE(dump(*heap_).find("node 2 horizon 1800000000000 clockerr 2000"), std::string::npos);
+}
+
+TEST_F(IonrcAdminTest, LtprcTakesTheOwnEngineFromTheNode) {
+  ASSERT_TRUE(run("1 7\n"));
+  LtprcAdmin ltp(*heap_);
+  ASSERT_TRUE(ltp.run_line("node.ltprc", 1, "1 10"));
+  auto txn = begin();
+  EXPECT_EQ(db::LtpDb::open(txn).value().own_engine_id(txn), 7u);
+}
+
+TEST_F(IonrcAdminTest, ChangeDeleteInfoAndList) {
+  ASSERT_TRUE(
+      run("1 2\n"
+          "a contact +0 +10 2 3 1000\n"
+          "a contact +20 +30 2 3 1000\n"
+          "a range +0 +10 2 3 1\n"));
+  ASSERT_TRUE(run("c contact +0 2 3 5000 0.25\nc range +0 3 2 4\n"));
+  auto p = plan();
+  EXPECT_EQ(p.contacts[0].rate, 5000u);
+  EXPECT_EQ(p.contacts[1].rate, 1000u);
+  EXPECT_EQ(p.ranges[0].owlt_ms, 4000u);
+  auto info = run("i contact +20 2 3\nl contact\ni range * 3 2\nl range\n");
+  ASSERT_TRUE(info);
+  const auto& o = info.value();
+  EXPECT_EQ(o[0].text,
+            "From 2027/01/15-08:00:20 until 2027/01/15-08:00:30, 2 to 3 is up at "
+            "1000 bytes/s, confidence 1\n");
+  EXPECT_NE(o[1].text.find("5000 bytes/s, confidence 0.25"), std::string::npos);
+  EXPECT_EQ(o[2].text,
+            "From 2027/01/15-08:00:00 until 2027/01/15-08:00:10, the OWLT between "
+            "2 and 3 is 4 s\n");
+  EXPECT_EQ(o[3].text, o[2].text);
+  ASSERT_TRUE(run("d contact * 2 3\nd range +0 2 3\n"));
+  EXPECT_TRUE(plan().contacts.empty());
+  EXPECT_TRUE(plan().ranges.empty());
+  EXPECT_EQ(run("l contact\nl range\nq\nl range\n").value().size(), 3u);
+}
+
+TEST_F(IonrcAdminTest, EveryKindOfBadLineIsRejectedAndChangesNothing) {
+  ASSERT_TRUE(run("1 2\na contact +0 +10 2 3 1000\na range +0 +10 2 3 1\n"));
+  const std::string before = dump(*heap_);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"z", "unknown ionrc command `z`"},
+      {"a plan +0 +1 2 3 4", "unknown ionrc command `a plan`"},
+      {"m weather 3", "unknown ionrc command `m weather`"},
+      {"a contact +0 +10 2 3", "too few arguments"},
+      {"a contact +0 +10 2 3 100 1 2", "too many arguments"},
+      {"a contact +0 +10 2 3 10x0", "rate (bytes/s): `10x0`"},
+      {"a contact +0 +10 2 3 0", "rate (bytes/s): 0 is out of range"},
+      {"a contact +0 +10 0 3 100", "from node: 0 is out of range"},
+      {"a contact +0 +10 2 3 100 1.5", "confidence: 1.5 is above 1"},
+      {"a contact +10 +10 2 3 100", "is not after from time"},
+      {"a contact yesterday +10 2 3 100", "from time: `yesterday` is not a time"},
+      {"a contact 2027/13/01-00:00:00 +10 2 3 100", "not a valid UTC date"},
+      {"a range +0 +10 2 3 -1", "OWLT: `-1` may not be negative"},
+      {"a contact +0 +10 2 3 100", "there is already one from node 2 to node 3"},
+      {"a range +0 +10 3 2 2", "there is already one"},
+      {"c contact +5 2 3 100", "no contact from node 2 to node 3 starting"},
+      {"d contact * 3 2", "no contact from node 3 to node 2"},
+      {"i range +5 2 3", "no range"},
+      {"d range * 2 4", "no range from node 2 to node 4"},
+      {"m horizon soon", "horizon: `soon` is not a time"},
+      {"m clockerr x", "clockerr: `x`"},
+      {"1 3", "already initialized (node 2)"},
+      {"a contact '+0 +10 2 3 100", "unbalanced quote"},
+      {"a contact +0 +10 2 3 100 1 1 1 1 1 1 1", "at most 12"},
+  };
+  for (const auto& [line, expected] : bad) {
+    auto ion = admin();
+    auto r = ion.run_line("node.ionrc", 3, line);
+    ASSERT_FALSE(r) << line;
+    const std::string message = r.error().to_string();
+    EXPECT_EQ(message.rfind("node.ionrc:3: ", 0), 0u) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << line << " -> " << message;
+    EXPECT_EQ(dump(*heap_), before) << line;
+  }
+}
+
+TEST_F(IonrcAdminTest, NothingBeforeTheNodeIsInitialized) {
+  auto out = run("a contact +0 +10 2 3 1000\n");
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().to_string(),
+            "node.ionrc:1: no node yet: the first ionrc command must be `1 <node number>`");
+  EXPECT_EQ(dump(*heap_), "");
+}
+
+}  // namespace
+}  // namespace ltp::admin

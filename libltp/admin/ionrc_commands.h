@@ -1,0 +1,80 @@
+// The ionrc command language (ionadmin), the subset LTP needs, as typed
+// commands.
+//
+// parse_ionrc() turns one tokenized line into a Command; IonrcAdmin
+// (ionrc_admin.h) executes it. Times are resolved against the `now` the
+// caller passes (ION's `+seconds` is relative to when the line is read).
+// See docs/config.md and ionrc(5).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "ipc/result.h"
+#include "libltp/admin/contact_plan.h"
+#include "libltp/admin/contact_plan_store.h"
+#include "libltp/admin/tokenizer.h"
+
+namespace ltp::admin::ionrc {
+
+// `1 <node_nbr> [<config file>]`. The config file sizes the heap, so the
+// tool reads it before the heap exists (parse the first line itself);
+// the library only records the node number.
+struct Initialize {
+  std::uint64_t node;
+  std::optional<std::string> config_file;
+};
+struct Start {};
+struct Stop {};
+struct SetHorizon {
+  std::uint64_t unix_ms;
+};
+struct SetClockError {
+  std::uint64_t ms;
+};
+
+struct AddContact {
+  Contact contact;
+};
+struct ChangeContact {
+  PlanSelector which;  // start always set
+  std::uint64_t rate;
+  double confidence;
+};
+struct DeleteContact {
+  PlanSelector which;
+};
+struct InfoContact {
+  PlanSelector which;
+};
+struct ListContacts {};
+
+struct AddRange {
+  Range range;
+};
+struct ChangeRange {
+  PlanSelector which;  // start always set
+  std::uint64_t owlt_ms;
+};
+struct DeleteRange {
+  PlanSelector which;
+};
+struct InfoRange {
+  PlanSelector which;
+};
+struct ListRanges {};
+
+struct Help {};
+struct Quit {};
+
+using Command = std::variant<Initialize, Start, Stop, SetHorizon, SetClockError, AddContact,
+                             ChangeContact, DeleteContact, InfoContact, ListContacts, AddRange,
+                             ChangeRange, DeleteRange, InfoRange, ListRanges, Help, Quit>;
+
+Result<Command, std::string> parse(const Tokens& tokens, std::uint64_t now_ms);
+
+std::string_view help_text();
+
+}  // namespace ltp::admin::ionrc
