@@ -1,12 +1,14 @@
 // Test helper: everything the admin commands can change in a heap (LTP
-// database and contact plan), rendered as text, so a test can show that a
-// rejected line left the heap exactly as it was.
+// database, contact plan, and the allocator's count of objects and bytes
+// in use), rendered as text, so a test can show that a rejected line left
+// the heap exactly as it was — nothing changed, nothing leaked.
 #pragma once
 
 #include <fmt/format.h>
 
 #include <string>
 
+#include "ipc/allocator.h"
 #include "ipc/heap.h"
 #include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/ionrc_admin.h"
@@ -40,6 +42,10 @@ inline std::string dump(ipc::Heap& heap) {
     for (const auto& c : all.contacts) out += describe(c) + "\n";
     for (const auto& g : all.ranges) out += describe(g) + "\n";
   }
+  std::vector<std::string> problems;
+  const auto arena = ipc::detail::check_allocator(txn, problems);
+  out += fmt::format("arena: {} objects, {} bytes in use, {} problems\n", arena.blocks_in_use,
+                     arena.bytes_in_use, problems.size());
   txn.abort();
   return out;
 }

@@ -139,11 +139,12 @@ TEST_F(IonrcAdminTest, EveryKindOfBadLineIsRejectedAndChangesNothing) {
 }
 
 TEST_F(IonrcAdminTest, NothingBeforeTheNodeIsInitialized) {
+  const std::string empty = dump(*heap_);
   auto out = run("a contact +0 +10 2 3 1000\n");
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().to_string(),
             "node.ionrc:1: no node yet: the first ionrc command must be `1 <node number>`");
-  EXPECT_EQ(dump(*heap_), "");
+  EXPECT_EQ(dump(*heap_), empty);
 }
 
 }  // namespace

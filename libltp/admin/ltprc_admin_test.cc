@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "ipc/testing/heap_fixture.h"
@@ -65,7 +66,7 @@ TEST_F(LtprcAdminTest, IonTwoNodeFileLoads) {
           "a seat 'udplsi 10.0.0.2:1113'\n"
           "s\n");
   ASSERT_TRUE(out) << out.error().to_string();
-  EXPECT_EQ(dump(*heap_),
+  EXPECT_EQ(dump(*heap_).substr(0, dump(*heap_).find("arena")),
             "engine 2 est 50 heapmax 0 screening 0 ownq 1000 maxber 1e-09 backlog 0\n"
             "span 3 50 50 64000 128000 1000 1000 0 'udplso 10.0.0.3:1113'\n"
             "seat 'udplsi 10.0.0.2:1113'\n");
@@ -137,6 +138,8 @@ TEST_F(LtprcAdminTest, EveryKindOfBadLineIsRejectedAndChangesNothing) {
           "a span 3 5 6 1400 20000 1 'udplso h:1113'\n"
           "a seat 'udplsi 0.0.0.0:1113'\n"));
   const std::string before = dump(*heap_);
+  EXPECT_NE(before.find(" objects, "), std::string::npos);
+  EXPECT_NE(before.find(" bytes in use, 0 problems"), std::string::npos);
   const std::vector<BadLine> bad = {
       {"z", "unknown ltprc command `z`"},
       {"a spam 3", "unknown ltprc command `a spam`"},
@@ -191,6 +194,7 @@ TEST_F(LtprcAdminTest, AFileStopsAtItsFirstBadLine) {
 }
 
 TEST_F(LtprcAdminTest, CommandsBeforeInitializationSayWhatToDo) {
+  const std::string empty = dump(*heap_);
   LtprcAdmin admin(*heap_, 2);
   auto r = admin.run_line("x.ltprc", 1, "a seat 'udplsi a'");
   ASSERT_FALSE(r);
@@ -199,7 +203,22 @@ TEST_F(LtprcAdminTest, CommandsBeforeInitializationSayWhatToDo) {
   auto init = without_engine.run_line("x.ltprc", 1, "1 10");
   ASSERT_FALSE(init);
   EXPECT_NE(init.error().message.find("ionadmin's `1 <node_nbr>`"), std::string::npos);
-  EXPECT_EQ(dump(*heap_), "");
+  EXPECT_EQ(dump(*heap_), empty);
+}
+
+TEST_F(LtprcAdminTest, RunsAFileAndNamesItInErrors) {
+  const auto path = dir_.path() / "node.ltprc";
+  std::ofstream(path) << "1 10\na span 3 5 6 1400 20000 1 'udplso h:1113'\nd span 9\n";
+  LtprcAdmin admin(*heap_, 2);
+  auto out = admin.run_file(path);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().to_string(),
+            path.string() + ":3: no span to engine 9 (`l span` lists the spans)");
+  EXPECT_EQ(span(3).max_import_sessions, 6u);
+  auto missing = admin.run_file(dir_.path() / "none.ltprc");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().to_string().find("none.ltprc:0: cannot open the file"),
+            std::string::npos);
 }
 
 }  // namespace
