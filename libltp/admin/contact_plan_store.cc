@@ -119,6 +119,9 @@ Result<ContactPlanStore, PlanError> ContactPlanStore::create(Transaction& txn,
 Result<ContactPlanStore, PlanError> ContactPlanStore::open(const Transaction& txn) {
   auto root = txn.root(kContactPlanRootName);
   if (!root) return failure(PlanError::not_initialized);
+  if (txn.get<ContactPlanRoot>(root.value())->format_version != kContactPlanFormatVersion) {
+    return failure(PlanError::wrong_format);
+  }
   return ContactPlanStore(root.value());
 }
 

@@ -24,6 +24,7 @@ inline constexpr std::uint64_t kContactPlanFormatVersion = 1;
 enum class PlanError {
   heap,             // the heap refused; transaction doomed
   not_initialized,  // no `1 <node_nbr>` yet
+  wrong_format,     // written by another contact plan format version
   already_exists,   // node, or a contact/range with that start and nodes
   no_such_contact,
   no_such_range,

@@ -23,6 +23,9 @@ std::string plan_message(PlanError e, const PlanSelector* which) {
       return "the heap refused the change (full, or log full)";
     case PlanError::not_initialized:
       return "no node yet: the first ionrc command must be `1 <node number>`";
+    case PlanError::wrong_format:
+      return "the contact plan in this heap was written by another OpenLTP version; "
+             "recreate the node";
     case PlanError::already_exists:
       return fmt::format("there is already one{}{}; use `c` to change it", nodes, at);
     case PlanError::no_such_contact:
@@ -58,10 +61,10 @@ class Applier {
   Out operator()(const ionrc::Initialize& c) {
     auto created = ContactPlanStore::create(txn_, c.node);
     if (!created && created.error() == PlanError::already_exists) {
+      BOOST_OUTCOME_TRY(plan, store());
       return failure(
-          fmt::format("the node is already initialized (node {}); `1` may be given "
-                      "only once",
-                      ContactPlanStore::open(txn_).value().own_node(txn_)));
+          fmt::format("the node is already initialized (node {}); `1` may be given only once",
+                      plan.own_node(txn_)));
     }
     BOOST_OUTCOME_TRY(plan_ok(std::move(created)));
     return LineOutcome{};

@@ -147,5 +147,24 @@ TEST_F(IonrcAdminTest, NothingBeforeTheNodeIsInitialized) {
   EXPECT_EQ(dump(*heap_), empty);
 }
 
+TEST_F(IonrcAdminTest, AContactPlanOfAnotherFormatIsRefused) {
+  ASSERT_TRUE(run("1 2\n"));
+  {
+    auto txn = begin();
+    const auto addr = txn.root(kContactPlanRootName).value();
+    auto root = *txn.get<ContactPlanRoot>(addr);
+    root.format_version = kContactPlanFormatVersion + 1;
+    ASSERT_TRUE(txn.put(addr, root));
+    ASSERT_TRUE(txn.commit());
+  }
+  auto out = run("l contact\n");
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("another OpenLTP version"), std::string::npos);
+  LtprcAdmin ltp(*heap_);
+  auto init = ltp.run_line("node.ltprc", 1, "1 10");
+  ASSERT_FALSE(init);
+  EXPECT_NE(init.error().message.find("another OpenLTP version"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ltp::admin

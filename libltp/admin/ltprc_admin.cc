@@ -195,6 +195,10 @@ class Applier {
   Result<std::uint64_t, std::string> own_engine() const {
     if (own_engine_id_) return *own_engine_id_;
     auto plan = ContactPlanStore::open(txn_);
+    if (!plan && plan.error() == PlanError::wrong_format) {
+      return failure(std::string(
+          "the node's contact plan was written by another OpenLTP version; recreate the node"));
+    }
     if (!plan) {
       return failure(
           std::string("the own engine number is not known: run ionadmin's `1 <node_nbr>` first"));
