@@ -94,6 +94,22 @@ TEST_F(LtprcAdminTest, FractionalSecondsNegativeLatencyAndNodeSettings) {
   EXPECT_EQ(n.maxbacklog, 7u);
 }
 
+TEST_F(LtprcAdminTest, LegacyFormTakesAQueuingLatencyToo) {
+  ASSERT_TRUE(run("1 10\na span 4 7 100000 9 200000 1400 5000 2 'udplso h:1113' -0.5\n"));
+  const auto s = span(4);
+  EXPECT_EQ(s.max_export_sessions, 7u);
+  EXPECT_EQ(s.max_import_sessions, 9u);
+  EXPECT_EQ(s.max_segment_size, 1400u);
+  EXPECT_EQ(s.aggregation_size_threshold, 5000u);
+  EXPECT_EQ(s.aggregation_time_limit_ms, 2000u);
+  EXPECT_EQ(s.queuing_latency_ms, 500u);
+  EXPECT_EQ(s.purge, 1u);
+  auto bad = run("a span 5 7 1x 9 200000 1400 5000 2 'udplso h:1113'\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("max export block size (legacy form): `1x`"),
+            std::string::npos);
+}
+
 TEST_F(LtprcAdminTest, ChangeDeleteInfoAndListing) {
   ASSERT_TRUE(run("1 10\na span 3 5 6 1400 20000 1 'udplso h:1113'\n"));
   ASSERT_TRUE(run("c span 3 9 9 1400 20000 2 'udplso k:1113' 3\n"));
