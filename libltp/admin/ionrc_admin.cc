@@ -53,6 +53,7 @@ std::string describe_all(const std::vector<Record>& records, std::string_view no
   return text.empty() ? std::string(none) : text;
 }
 
+// One call operator per ionrc command; each returns what the line produced.
 class Applier {
  public:
   explicit Applier(ipc::Transaction& txn) : txn_(txn) {}

@@ -58,7 +58,7 @@ bool has_seat(const ipc::Transaction& txn, const LtpDb& ltp, std::string_view ls
   return std::find(seats.begin(), seats.end(), lsi) != seats.end();
 }
 
-// One `apply` per command; each returns what the line produced.
+// One call operator per ltprc command; each returns what the line produced.
 class Applier {
  public:
   Applier(ipc::Transaction& txn, std::optional<std::uint64_t> own_engine_id)
