@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
 
 #include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/transact.h"
@@ -189,9 +188,7 @@ Result<std::vector<LineOutcome>, Diagnostic> IonrcAdmin::run_stream(std::string_
 
 Result<std::vector<LineOutcome>, Diagnostic> IonrcAdmin::run_file(
     const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return failure(Diagnostic{path.string(), 0, "cannot open the file"});
-  return run_stream(path.string(), in);
+  return run_script_file(path, [this](const Tokens& t) { return execute(t); });
 }
 
 }  // namespace ltp::admin

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 
 #include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/transact.h"
@@ -266,9 +265,7 @@ Result<std::vector<LineOutcome>, Diagnostic> LtprcAdmin::run_stream(std::string_
 
 Result<std::vector<LineOutcome>, Diagnostic> LtprcAdmin::run_file(
     const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return failure(Diagnostic{path.string(), 0, "cannot open the file"});
-  return run_stream(path.string(), in);
+  return run_script_file(path, [this](const Tokens& t) { return execute(t); });
 }
 
 }  // namespace ltp::admin

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 namespace ltp::admin {
 
 std::string Diagnostic::to_string() const { return fmt::format("{}:{}: {}", file, line, message); }
@@ -31,6 +33,13 @@ Result<std::vector<LineOutcome>, Diagnostic> run_script(std::string_view file, s
     if (quit) break;
   }
   return outcomes;
+}
+
+Result<std::vector<LineOutcome>, Diagnostic> run_script_file(const std::filesystem::path& path,
+                                                             const LineExecutor& execute) {
+  std::ifstream in(path);
+  if (!in) return failure(Diagnostic{path.string(), 0, "cannot open the file"});
+  return run_script(path.string(), in, execute);
 }
 
 }  // namespace ltp::admin

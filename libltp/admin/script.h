@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <string>
@@ -38,5 +39,9 @@ Result<LineOutcome, Diagnostic> run_line(std::string_view file, std::size_t numb
 // ends the run (the lines before it stay applied, each was committed).
 Result<std::vector<LineOutcome>, Diagnostic> run_script(std::string_view file, std::istream& in,
                                                         const LineExecutor& execute);
+// run_script over the file at `path`; a file that cannot be opened is a
+// Diagnostic at line 0.
+Result<std::vector<LineOutcome>, Diagnostic> run_script_file(const std::filesystem::path& path,
+                                                             const LineExecutor& execute);
 
 }  // namespace ltp::admin
