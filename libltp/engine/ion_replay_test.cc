@@ -79,10 +79,7 @@ TEST(IonReplay, AggregatedRedBlock) {
   EXPECT_EQ(red[0].length, 60000u);  // three 20000-octet SDUs in one block
   EXPECT_TRUE(red[0].end_of_block);
   // Our answer: one report, one claim covering it all, citing ION's checkpoint.
-  std::vector<testing::Crossing> reports;
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::report) reports.push_back(c);
-  }
+  const auto reports = net.crossings(SegmentType::report);
   ASSERT_FALSE(reports.empty());
   EXPECT_EQ(reports[0].claims, 1u);
   EXPECT_NE(reports[0].checkpoint_serial, 0u);

@@ -158,10 +158,9 @@ TEST(EngineScenario, OneDataSegmentDropped) {
   ASSERT_TRUE(net.run());
   expect_delivered_once(net, sdu);
   // Exactly the gap goes again, as a checkpoint citing the report.
-  std::vector<Crossing> resent;
-  for (const auto& c : net.trace()) {
-    if (c.from == kA && c.report_serial != 0 && codec::is_data(c.type)) resent.push_back(c);
-  }
+  const auto resent = net.crossings([](const Crossing& c) {
+    return c.from == kA && c.report_serial != 0 && codec::is_data(c.type);
+  });
   ASSERT_EQ(resent.size(), 1u);
   EXPECT_EQ(resent[0].type, SegmentType::red_checkpoint);
   EXPECT_EQ(net.count(kB, SegmentType::report), 2u);
@@ -208,10 +207,7 @@ TEST(EngineScenario, CheckpointDropped) {
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   expect_delivered_once(net, sdu);
-  std::vector<Crossing> cps;
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::red_checkpoint_eorp_eob) cps.push_back(c);
-  }
+  const auto cps = net.crossings(SegmentType::red_checkpoint_eorp_eob);
   ASSERT_EQ(cps.size(), 2u);
   EXPECT_EQ(cps[0].checkpoint_serial, cps[1].checkpoint_serial);   // a resent CP keeps its serial
   EXPECT_EQ(cps[1].sent_at - cps[0].sent_at, 2 * 100 + 50 + 50u);  // 2 OWLT + both queuing times
@@ -231,8 +227,8 @@ TEST(EngineScenario, UnansweredPeerSeesIonsDefaultRetransmissions) {
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   std::set<std::uint64_t> serials;
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::red_checkpoint_eorp_eob) serials.insert(c.checkpoint_serial);
+  for (const auto& c : net.crossings(SegmentType::red_checkpoint_eorp_eob)) {
+    serials.insert(c.checkpoint_serial);
   }
   EXPECT_EQ(serials.size(), 1u);
   EXPECT_EQ(net.count(kA, SegmentType::red_checkpoint_eorp_eob), 5u);
@@ -279,10 +275,7 @@ TEST(EngineScenario, ReportDropped) {
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   expect_delivered_once(net, sdu);
-  std::vector<Crossing> reports;
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::report) reports.push_back(c);
-  }
+  const auto reports = net.crossings(SegmentType::report);
   ASSERT_GE(reports.size(), 2u);
   EXPECT_EQ(reports[0].report_serial, reports[1].report_serial);  // resent, same serial
   // One RA per RS that arrives (the resent CP and B's RS timer may both resend it).
@@ -314,10 +307,8 @@ TEST(EngineScenario, ReportAckAlwaysDroppedCancelsWithRetransmissionLimit) {
   ASSERT_TRUE(net.run());
   EXPECT_EQ(net.count(kB, SegmentType::report), 3u);
   ASSERT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 1u);
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::cancel_from_receiver) {
-      EXPECT_EQ(c.reason, 2);
-    }
+  for (const auto& c : net.crossings(SegmentType::cancel_from_receiver)) {
+    EXPECT_EQ(c.reason, 2);
   }
   EXPECT_EQ(net.count(kA, SegmentType::cancel_ack_to_receiver), 1u);
   // The red part was whole before the limit: delivered once, no second outcome.
@@ -341,10 +332,7 @@ TEST(EngineScenario, MultiReportWithOneReportLost) {
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   expect_delivered_once(net, sdu);
-  std::vector<Crossing> reports;
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::report) reports.push_back(c);
-  }
+  const auto reports = net.crossings(SegmentType::report);
   ASSERT_GE(reports.size(), 3u);
   EXPECT_EQ(reports[0].claims, 20u);
   EXPECT_EQ(reports[1].report_serial, reports[0].report_serial + 1);
@@ -384,10 +372,8 @@ TEST(EngineScenario, MiscoloredRedAboveGreen) {
   ASSERT_TRUE(net.run());
   ASSERT_EQ(net.count(kB, SegmentType::cancel_from_receiver),
             1u + net.engine(kB).stats(kA).value().cancel_retransmissions);
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::cancel_from_receiver) {
-      EXPECT_EQ(c.reason, 3);
-    }
+  for (const auto& c : net.crossings(SegmentType::cancel_from_receiver)) {
+    EXPECT_EQ(c.reason, 3);
   }
   const auto cancelled = net.notices(kB, NoticeType::import_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
@@ -432,10 +418,8 @@ TEST(EngineScenario, UnknownClientServiceIsUnreachable) {
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   ASSERT_GE(net.count(kB, SegmentType::cancel_from_receiver), 1u);
-  for (const auto& c : net.trace()) {
-    if (c.type == SegmentType::cancel_from_receiver) {
-      EXPECT_EQ(c.reason, 1);
-    }
+  for (const auto& c : net.crossings(SegmentType::cancel_from_receiver)) {
+    EXPECT_EQ(c.reason, 1);
   }
   const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);

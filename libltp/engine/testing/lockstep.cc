@@ -25,6 +25,18 @@ std::filesystem::path scratch_base() {
   return {};
 }
 
+std::vector<Crossing> Lockstep::crossings(codec::SegmentType type) const {
+  return crossings([type](const Crossing& c) { return c.type == type; });
+}
+
+std::vector<Crossing> Lockstep::crossings(const std::function<bool(const Crossing&)>& keep) const {
+  std::vector<Crossing> picked;
+  for (const auto& c : trace_) {
+    if (keep(c)) picked.push_back(c);
+  }
+  return picked;
+}
+
 std::vector<std::uint8_t> Lockstep::pattern(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::uint8_t> v(n);

@@ -138,6 +138,9 @@ class Lockstep {
   void inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::uint64_t delay_ms = 0);
 
   const std::vector<Crossing>& trace() const { return trace_; }
+  // The crossings of one segment type, or those `keep` picks, in order.
+  std::vector<Crossing> crossings(codec::SegmentType type) const;
+  std::vector<Crossing> crossings(const std::function<bool(const Crossing&)>& keep) const;
   std::size_t count(std::uint64_t from, codec::SegmentType type) const;
   const std::vector<SeenNotice>& notices(std::uint64_t id) const { return side(id).notices; }
   std::vector<SeenNotice> notices(std::uint64_t id, db::NoticeType type) const;
