@@ -67,6 +67,34 @@ class CrashTest : public ::testing::Test {
     return CounterDb::counter(txn, root);
   }
 
+  // Forks a child that begins a transaction, makes `steps` random changes
+  // and then blocks holding the lock with the transaction half written.
+  // Returns (in *pid) once the child says it holds the lock.
+  void spawn_lock_holder(std::uint64_t seed, int steps, pid_t* pid) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    *pid = ::fork();
+    ASSERT_GE(*pid, 0);
+    if (*pid == 0) {
+      ::close(fds[0]);
+      auto heap = Heap::attach(path());
+      if (!heap) ::_exit(3);
+      auto txn = heap.value()->begin().value();
+      std::mt19937_64 rng(seed);
+      const Addr root = txn.root(kRoot).value();
+      for (int i = 0; i < steps; ++i) {
+        if (!CounterDb::step(txn, root, rng)) ::_exit(4);
+      }
+      const char holding = 'h';
+      if (::write(fds[1], &holding, 1) != 1) ::_exit(5);
+      for (;;) ::pause();
+    }
+    ::close(fds[1]);
+    char c = 0;
+    ASSERT_EQ(::read(fds[0], &c, 1), 1);
+    ::close(fds[0]);
+  }
+
   // Child body: runs transactions of 1-8 steps forever. Before each commit
   // it reports the counter the commit will make durable ("intent"), after
   // it the counter committed; one transaction in seven is aborted instead
@@ -176,28 +204,8 @@ TEST_F(CrashTest, HolderKilledMidTransactionIsRolledBackAndBlocksNobody) {
   // Attached before the child exists: recovery must also run when this
   // attachment next takes the lock, not only at attach.
   auto observer = Heap::attach(path()).value();
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    auto heap = Heap::attach(path());
-    if (!heap) ::_exit(3);
-    auto txn = heap.value()->begin().value();
-    std::mt19937_64 rng(1);
-    const Addr root = txn.root(kRoot).value();
-    for (int i = 0; i < 5; ++i) {
-      if (!CounterDb::step(txn, root, rng)) ::_exit(4);
-    }
-    const char holding = 'h';
-    if (::write(fds[1], &holding, 1) != 1) ::_exit(5);
-    for (;;) ::pause();  // holds the lock, half a transaction written
-  }
-  ::close(fds[1]);
-  char c = 0;
-  ASSERT_EQ(::read(fds[0], &c, 1), 1);
-  ::close(fds[0]);
+  pid_t pid = 0;
+  ASSERT_NO_FATAL_FAILURE(spawn_lock_holder(1, 5, &pid));
 
   std::uint64_t seen_by_waiter = 0;
   std::thread waiter([&] {
@@ -226,25 +234,8 @@ TEST_F(CrashTest, HeapCopiedWhileLockedIsUsable) {
     auto heap = Heap::attach(path()).value();
     before = verify(heap);
   }
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    auto heap = Heap::attach(path());
-    if (!heap) ::_exit(3);
-    auto txn = heap.value()->begin().value();
-    std::mt19937_64 rng(2);
-    if (!CounterDb::step(txn, txn.root(kRoot).value(), rng)) ::_exit(4);
-    const char holding = 'h';
-    if (::write(fds[1], &holding, 1) != 1) ::_exit(5);
-    for (;;) ::pause();
-  }
-  ::close(fds[1]);
-  char c = 0;
-  ASSERT_EQ(::read(fds[0], &c, 1), 1);
-  ::close(fds[0]);
+  pid_t pid = 0;
+  ASSERT_NO_FATAL_FAILURE(spawn_lock_holder(2, 1, &pid));
   const auto copy = dir_.path() / "copy.heap";
   std::filesystem::copy_file(path(), copy);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
@@ -265,28 +256,8 @@ TEST_F(CrashTest, KillDuringAttachRecoveryIsRecoverable) {
   }
   std::mt19937_64 rng(seed_from_env());
   for (int round = 0; round < 20; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      auto heap = Heap::attach(path());
-      if (!heap) ::_exit(3);
-      auto txn = heap.value()->begin().value();
-      std::mt19937_64 child_rng(round);
-      const Addr root = txn.root(kRoot).value();
-      for (int i = 0; i < 50; ++i) {
-        if (!CounterDb::step(txn, root, child_rng)) ::_exit(4);
-      }
-      const char holding = 'h';
-      if (::write(fds[1], &holding, 1) != 1) ::_exit(5);
-      for (;;) ::pause();
-    }
-    ::close(fds[1]);
-    char c = 0;
-    ASSERT_EQ(::read(fds[0], &c, 1), 1);
-    ::close(fds[0]);
+    pid_t pid = 0;
+    ASSERT_NO_FATAL_FAILURE(spawn_lock_holder(round, 50, &pid));
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
     // A recoverer killed at a random instant.
