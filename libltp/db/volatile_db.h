@@ -21,6 +21,9 @@ struct VolatileSpan {
   std::uint64_t transmit_rate = 0;  // bytes/s; 0 = unknown (no radiation time)
   std::uint64_t receive_rate = 0;
   std::uint32_t remote_transmitting = 1;
+  // The contact plan lets us transmit to the span now (LSO holds its
+  // segments while 0).
+  std::uint32_t local_transmitting = 1;
   std::int32_t lso_pid = 0;
   std::int32_t meter_pid = 0;
 };

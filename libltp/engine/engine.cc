@@ -92,6 +92,7 @@ void Engine::send_wakeups() {
   for (auto span : w.segments) signals_.segments_ready(span);
   for (auto client : w.notices) signals_.notice_ready(client);
   for (auto span : w.windows) signals_.export_window_open(span);
+  for (auto span : w.opened) signals_.block_opened(span);
   if (w.timeline) signals_.timeline_changed();
 }
 
@@ -190,12 +191,27 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
   return handle_cancel_ack(c, segment);
 }
 
-Result<void, EngineError> Engine::on_timers(std::uint64_t now) {
+namespace {
+// The first timeline entry at or after `from` that `scope` covers.
+std::optional<ipc::POrderedMap::Entry> first_in_scope(const ipc::Transaction& txn,
+                                                      const ipc::POrderedMap& timeline,
+                                                      TimerScope scope) {
+  auto entry = timeline.first(txn);
+  // Aggregation timers are one per span at most, so skipping is short.
+  while (entry && scope == TimerScope::except_aggregation &&
+         txn.get<db::TimerRecord>(entry->value)->kind == db::TimerKind::aggregation) {
+    entry = timeline.upper_bound(txn, entry->key);
+  }
+  return entry;
+}
+}  // namespace
+
+Result<void, EngineError> Engine::on_timers(std::uint64_t now, TimerScope scope) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     auto timeline = ipc::POrderedMap::open(txn, root(c).timeline).value();
-    for (auto first = timeline.first(txn); first && first->key.hi <= now;
-         first = timeline.first(txn)) {
+    for (auto first = first_in_scope(txn, timeline, scope); first && first->key.hi <= now;
+         first = first_in_scope(txn, timeline, scope)) {
       const db::TimerRecord timer = load<db::TimerRecord>(txn, first->value);
       BOOST_OUTCOME_TRY(lift(stop_timer(c, first->value)));
       BOOST_OUTCOME_TRY(lift(fire_timer(c, timer)));
@@ -204,15 +220,34 @@ Result<void, EngineError> Engine::on_timers(std::uint64_t now) {
   });
 }
 
-std::optional<std::uint64_t> Engine::next_deadline() {
+std::optional<std::uint64_t> Engine::next_deadline(TimerScope scope) {
   auto txn = heap_.begin();
   if (!txn) return std::nullopt;
   Ctx c{txn.value(), 0};
-  const auto first =
-      ipc::POrderedMap::open(txn.value(), root(c).timeline).value().first(txn.value());
+  const auto timeline = ipc::POrderedMap::open(txn.value(), root(c).timeline).value();
+  const auto first = first_in_scope(txn.value(), timeline, scope);
   (void)txn.value().commit();
   if (!first) return std::nullopt;
   return first->key.hi;
+}
+
+std::optional<std::uint64_t> Engine::aggregation_deadline(std::uint64_t span_engine) {
+  auto txn = heap_.begin();
+  if (!txn) return std::nullopt;
+  Ctx c{txn.value(), 0};
+  std::optional<std::uint64_t> deadline;
+  if (const auto span = find_span(c, span_engine)) {
+    const Addr open = load<db::SpanRecord>(txn.value(), *span).open_block;
+    if (open != ipc::kNullAddr) {
+      const Addr timer = load<db::ExportSession>(txn.value(), open).timer;
+      if (timer != ipc::kNullAddr) {
+        const auto record = load<db::TimerRecord>(txn.value(), timer);
+        if (record.suspended == 0) deadline = record.deadline_ms;
+      }
+    }
+  }
+  (void)txn.value().commit();
+  return deadline;
 }
 
 Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,

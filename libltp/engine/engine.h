@@ -107,6 +107,11 @@ class OutboundBatch {
   std::vector<OutboundSegment> segments_;
 };
 
+// Which timers on_timers() fires. A node's ltpclock fires all but the
+// aggregation timers: each span's ltpmeter closes its own blocks
+// (aggregation_deadline() + flush()), as ION's meter does.
+enum class TimerScope { all, except_aggregation };
+
 struct EngineOptions {
   std::uint64_t serial_seed = 0;  // 0: random
 };
@@ -124,9 +129,12 @@ class Engine {
   Result<void, EngineError> handle_inbound_batch(
       std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now);
 
-  // Fires every timer due at `now`.
-  Result<void, EngineError> on_timers(std::uint64_t now);
-  std::optional<std::uint64_t> next_deadline();
+  // Fires every timer in `scope` due at `now`.
+  Result<void, EngineError> on_timers(std::uint64_t now, TimerScope scope = TimerScope::all);
+  std::optional<std::uint64_t> next_deadline(TimerScope scope = TimerScope::all);
+  // When the span's open block reaches its aggregation time limit; nothing
+  // if no block is open (or the span's timers are suspended).
+  std::optional<std::uint64_t> aggregation_deadline(std::uint64_t span_engine);
 
   // Up to max_segments segments of the span (control segments first); the
   // timers they carry start now. Returns how many were appended to `out`.
@@ -166,7 +174,7 @@ class Engine {
 
  private:
   struct Wakeups {
-    std::set<std::uint64_t> segments, notices, windows;
+    std::set<std::uint64_t> segments, notices, windows, opened;
     bool timeline = false;
   };
   // Everything one entry point needs while its transaction is open.

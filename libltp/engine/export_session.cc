@@ -70,6 +70,7 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
   record = load<db::SpanRecord>(txn, span);
   record.open_block = addr;
   ++record.export_count;
+  wakeups_.opened.insert(record.config.engine_id);
   BOOST_OUTCOME_TRY(txn.put(span, record));
   BOOST_OUTCOME_TRY(post_notice(
       c, client,

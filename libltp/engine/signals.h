@@ -22,6 +22,8 @@ class EngineSignals {
   virtual void timeline_changed() = 0;
   // An export session of the span closed: a blocked sender may proceed.
   virtual void export_window_open(std::uint64_t span_engine) = 0;
+  // The span opened a new block: its meter should time the aggregation limit.
+  virtual void block_opened(std::uint64_t span_engine) = 0;
 };
 
 // For callers that poll instead of sleeping.
@@ -31,6 +33,7 @@ class NoSignals final : public EngineSignals {
   void notice_ready(std::uint64_t) override {}
   void timeline_changed() override {}
   void export_window_open(std::uint64_t) override {}
+  void block_opened(std::uint64_t) override {}
 };
 
 }  // namespace ltp::engine

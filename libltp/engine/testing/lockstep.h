@@ -45,7 +45,8 @@ class CountingSignals final : public EngineSignals {
   void notice_ready(std::uint64_t) override { ++notices; }
   void timeline_changed() override { ++timeline; }
   void export_window_open(std::uint64_t) override { ++windows; }
-  int segments = 0, notices = 0, timeline = 0, windows = 0;
+  void block_opened(std::uint64_t) override { ++opened; }
+  int segments = 0, notices = 0, timeline = 0, windows = 0, opened = 0;
 };
 
 // A notice as the client saw it, data read out and released.

@@ -1,0 +1,79 @@
+#include "daemons/common/daemon_process.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+
+#include "ipc/node_semaphore.h"
+#include "ipc/process_log.h"
+#include "libltp/node/semaphore_names.h"
+
+namespace ltp::daemons {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_stop_signal(int) { g_stop.store(true); }
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocked recv/poll returns EINTR
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+bool DaemonProcess::stop_requested() { return g_stop.load(std::memory_order_relaxed); }
+
+Result<std::unique_ptr<DaemonProcess>, std::string> DaemonProcess::start(
+    const std::string& program, const std::optional<std::string>& node_option,
+    const std::string& role) {
+  install_stop_handlers();
+  auto dir = ipc::NodeDir::resolve(node_option);
+  if (!dir) {
+    return failure(fmt::format("node directory: {}; pass --node DIR or set LTP_NODE_DIR",
+                               ipc::to_string(dir.error())));
+  }
+  ipc::setup_process_log(dir.value(), program);
+  std::unique_ptr<DaemonProcess> self(new DaemonProcess());
+  self->role_ = role;
+  auto node = node::Node::attach(dir.value());
+  if (!node) return failure(node.error().message);
+  self->node_ = std::move(node).value();
+  auto engine = self->node_->make_engine();
+  if (!engine) return failure(engine.error().message);
+  self->engine_ = std::move(engine).value();
+  auto registry = self->node_->registry();
+  if (!registry) return failure(std::string("cannot reach the node's task registry"));
+  if (auto added = registry->add(role); !added) {
+    if (added.error() == ipc::RegistryError::role_taken) {
+      const auto holder = registry->lookup(role);
+      return failure(fmt::format("{} is already served by pid {}; stop it first",
+                                 role, holder ? holder->pid : 0));
+    }
+    return failure(fmt::format("cannot register as {}: {}", role, ipc::to_string(added.error())));
+  }
+  self->registered_ = true;
+  return self;
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (registered_) {
+    if (auto registry = node_->registry()) (void)registry->remove(role_);
+  }
+}
+
+void DaemonProcess::announce_started() {
+  if (auto started = ipc::NodeSemaphore::open(node_->dir(), node::kStartedSemaphore)) {
+    started.value().post();
+  }
+  spdlog::info("{} serving node {} (engine {})", role_, node_->dir().dir().string(),
+               node_->own_engine_id());
+}
+
+}  // namespace ltp::daemons

@@ -1,0 +1,93 @@
+// Node: one process's attachment to a running (or stopped) LTP node — the
+// SDR heap, the volatile segment, the task registry and the semaphores —
+// and the factory for the Engine objects through which it acts.
+//
+// Every daemon, link service, client library and admin tool starts with
+// Node::attach(). An Engine is used by one thread: a process makes one per
+// thread with make_engine(); all of them share this Node's heap mapping
+// and its NodeSignals.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ipc/heap.h"
+#include "ipc/node_dir.h"
+#include "ipc/node_semaphore.h"
+#include "ipc/result.h"
+#include "ipc/task_registry.h"
+#include "ipc/volatile_segment.h"
+#include "libltp/db/volatile_db.h"
+#include "libltp/engine/engine.h"
+#include "libltp/node/node_signals.h"
+
+namespace ltp::node {
+
+enum class NodeErrc {
+  no_heap,          // no sdr.heap in the node directory: run ltpadmin/ionadmin first
+  heap,             // the heap could not be attached (see message)
+  not_initialized,  // the heap has no LTP database: `1 <sessions>` in ltpadmin
+  not_running,      // no volatile segment: the node is not started
+  already_running,  // start: the node's daemons are running
+  shm,              // the volatile segment or a semaphore failed
+  spawn,            // start: a daemon could not be started or died at start
+  timeout,          // start/stop: the daemons did not come up / go away in time
+  bad_argument,
+};
+
+// An error as a value: what went wrong and what to do, ready to print.
+struct NodeError {
+  NodeErrc code;
+  std::string message;
+};
+
+// Wall-clock milliseconds (Unix epoch): the time base of every deadline in
+// the heap, so timers keep their meaning across restarts and reboots.
+std::uint64_t now_ms();
+
+struct AttachOptions {
+  // Refuse unless the node is started (the volatile segment exists).
+  bool require_running = true;
+};
+
+class Node {
+ public:
+  static Result<std::unique_ptr<Node>, NodeError> attach(const ipc::NodeDir& dir,
+                                                         const AttachOptions& options = {});
+  ~Node();
+
+  const ipc::NodeDir& dir() const { return dir_; }
+  ipc::Heap& heap() { return *heap_; }
+  // Null when attached to a stopped node.
+  ipc::VolatileSegment* segment() { return segment_.get(); }
+  db::VolatileDb* vdb() { return vdb_ ? &*vdb_ : nullptr; }
+  std::optional<ipc::TaskRegistry> registry();
+  NodeSignals& signals() { return signals_; }
+  std::uint64_t own_engine_id() const { return own_engine_id_; }
+
+  // A fresh Engine for the calling thread.
+  Result<std::unique_ptr<engine::Engine>, NodeError> make_engine();
+  // True while the node's ltpclock runs (ION's ltp_engine_is_started).
+  bool engine_started();
+
+ private:
+  Node(ipc::NodeDir dir) : dir_(std::move(dir)), signals_(dir_) {}
+  ipc::NodeDir dir_;
+  std::unique_ptr<ipc::Heap> heap_;
+  std::unique_ptr<ipc::VolatileSegment> segment_;
+  std::optional<db::VolatileDb> vdb_;
+  NodeSignals signals_;
+  std::uint64_t own_engine_id_ = 0;
+};
+
+// The role names daemons register under in the task registry.
+inline constexpr char kClockRole[] = "ltpclock";
+inline constexpr char kDeliveryRole[] = "ltpdeliv";
+std::string meter_role(std::uint64_t span_engine);
+std::string lso_role(std::uint64_t span_engine);
+std::string lsi_role(std::size_t seat_index);
+std::string client_role(std::uint64_t client_id);
+
+}  // namespace ltp::node
