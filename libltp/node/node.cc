@@ -16,7 +16,7 @@ std::uint64_t now_ms() {
 
 std::string meter_role(std::uint64_t span_engine) { return fmt::format("ltpmeter:{}", span_engine); }
 std::string lso_role(std::uint64_t span_engine) { return fmt::format("lso:{}", span_engine); }
-std::string lsi_role(std::size_t seat_index) { return fmt::format("lsi:{}", seat_index); }
+std::string lsi_role(int pid) { return fmt::format("lsi:{}", pid); }
 std::string client_role(std::uint64_t client_id) { return fmt::format("client:{}", client_id); }
 
 Node::~Node() = default;

@@ -87,7 +87,8 @@ inline constexpr char kClockRole[] = "ltpclock";
 inline constexpr char kDeliveryRole[] = "ltpdeliv";
 std::string meter_role(std::uint64_t span_engine);
 std::string lso_role(std::uint64_t span_engine);
-std::string lsi_role(std::size_t seat_index);
+// LSIs are told apart by pid: several may serve one node.
+std::string lsi_role(int pid);
 std::string client_role(std::uint64_t client_id);
 
 }  // namespace ltp::node

@@ -156,7 +156,7 @@ Result<std::vector<Planned>, NodeError> plan_daemons(Node& node, const StartOpti
   for (std::size_t i = 0; i < seats.size(); ++i) {
     auto lsi = split_words(seats[i]);
     if (lsi.empty()) continue;
-    plan.push_back({lsi_role(i), lsi});
+    plan.push_back({fmt::format("lsi #{}", i + 1), lsi});
   }
   return plan;
 }
@@ -187,33 +187,7 @@ Result<void, NodeError> ensure_heap(const ipc::NodeDir& dir, const ipc::HeapCrea
   return success();
 }
 
-Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
-                                                       const StartOptions& options) {
-  auto node = Node::attach(dir, {.require_running = false});
-  if (!node) return failure(node.error());
-  if (node.value()->engine_started()) {
-    return failure(error(NodeErrc::already_running,
-                         fmt::format("the node in {} is already started; stop it first with "
-                                     "`ltpadmin x` or `ionstop`",
-                                     dir.dir().string())));
-  }
-  auto plan = plan_daemons(*node.value(), options);
-  if (!plan) return failure(plan.error());
-  const auto bin_dir = options.bin_dir.empty() ? default_bin_dir() : options.bin_dir;
-  std::vector<std::pair<Planned, std::string>> programs;
-  for (auto& daemon : plan.value()) {
-    auto program = resolve_program(daemon.argv[0], bin_dir);
-    if (!program) {
-      return failure(error(NodeErrc::spawn,
-                           fmt::format("cannot find the program `{}` (for {}): install OpenLTP or "
-                                       "set OPENLTP_BIN_DIR",
-                                       daemon.argv[0], daemon.role)));
-    }
-    programs.emplace_back(daemon, *program);
-  }
-
-  // A fresh volatile segment and semaphores (removing a crashed run's).
-  node.value().reset();
+Result<void, NodeError> prepare_volatile(const ipc::NodeDir& dir) {
   ipc::NodeSemaphore::unlink_all(dir);
   auto heap = ipc::Heap::attach(dir.heap_path());
   if (!heap) return failure(error(NodeErrc::heap, "cannot attach the heap"));
@@ -249,11 +223,45 @@ Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
   if (!apply_link_plan(n, *engine.value(), load_contact_plan(n.heap()), now_ms())) {
     return failure(error(NodeErrc::heap, "cannot apply the contact plan"));
   }
+  return success();
+}
+
+Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
+                                                       const StartOptions& options) {
+  auto node = Node::attach(dir, {.require_running = false});
+  if (!node) return failure(node.error());
+  if (node.value()->engine_started()) {
+    return failure(error(NodeErrc::already_running,
+                         fmt::format("the node in {} is already started; stop it first with "
+                                     "`ltpadmin x` or `ionstop`",
+                                     dir.dir().string())));
+  }
+  auto plan = plan_daemons(*node.value(), options);
+  if (!plan) return failure(plan.error());
+  const auto bin_dir = options.bin_dir.empty() ? default_bin_dir() : options.bin_dir;
+  std::vector<std::pair<Planned, std::string>> programs;
+  for (auto& daemon : plan.value()) {
+    auto program = resolve_program(daemon.argv[0], bin_dir);
+    if (!program) {
+      return failure(error(NodeErrc::spawn,
+                           fmt::format("cannot find the program `{}` (for {}): install OpenLTP or "
+                                       "set OPENLTP_BIN_DIR",
+                                       daemon.argv[0], daemon.role)));
+    }
+    programs.emplace_back(daemon, *program);
+  }
+
+  node.value().reset();
+  if (auto prepared = prepare_volatile(dir); !prepared) return failure(prepared.error());
   auto started = ipc::NodeSemaphore::open(dir, kStartedSemaphore);
   if (!started) return failure(error(NodeErrc::shm, "cannot open the start semaphore"));
 
   std::vector<StartedTask> tasks;
+  // A failed start takes down what it started, registered yet or not.
   auto abandon = [&](NodeError why) -> Result<std::vector<StartedTask>, NodeError> {
+    for (const auto& task : tasks) {
+      if (still_running(task.pid)) ::kill(task.pid, SIGTERM);
+    }
     (void)stop_node(dir, {});
     return failure(std::move(why));
   };
@@ -272,7 +280,6 @@ Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
     }
     for (const auto& task : tasks) {
       if (still_running(task.pid)) continue;
-      if (auto registry = n.registry(); registry && registry->lookup(task.role)) continue;
       return abandon(error(NodeErrc::spawn,
                            fmt::format("`{}` exited while starting; see {}",
                                        fmt::join(task.argv, " "), dir.log_path().string())));

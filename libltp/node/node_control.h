@@ -31,6 +31,12 @@ namespace ltp::node {
 Result<void, NodeError> ensure_heap(const ipc::NodeDir& dir,
                                     const ipc::HeapCreateOptions& options = {});
 
+// The part of start that needs no daemon: a fresh volatile segment (a
+// crashed run's removed), the node's semaphores, each span's volatile entry
+// seeded from the contact plan. start_node() calls it; so do tests that
+// drive a node's engine without its daemons.
+Result<void, NodeError> prepare_volatile(const ipc::NodeDir& dir);
+
 struct StartOptions {
   // `s '<LSI command>'`: the LSI to run instead of the seats'.
   std::optional<std::string> lsi_command;
@@ -41,7 +47,7 @@ struct StartOptions {
 };
 
 struct StartedTask {
-  std::string role;
+  std::string role;  // for messages: the registry role (LSIs: "udplsi")
   pid_t pid;
   std::vector<std::string> argv;
 };
