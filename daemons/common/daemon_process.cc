@@ -28,6 +28,17 @@ void install_stop_handlers() {
 
 }  // namespace
 
+void DaemonProcess::add_common_options(cxxopts::Options& options) {
+  options.add_options()("node",
+                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
+                        cxxopts::value<std::string>())("h,help", "show this help");
+}
+
+std::optional<std::string> DaemonProcess::node_option(const cxxopts::ParseResult& args) {
+  if (args.count("node") == 0) return std::nullopt;
+  return args["node"].as<std::string>();
+}
+
 bool DaemonProcess::stop_requested() { return g_stop.load(std::memory_order_relaxed); }
 
 Result<std::unique_ptr<DaemonProcess>, std::string> DaemonProcess::start(
@@ -53,8 +64,8 @@ Result<std::unique_ptr<DaemonProcess>, std::string> DaemonProcess::start(
   if (auto added = registry->add(role); !added) {
     if (added.error() == ipc::RegistryError::role_taken) {
       const auto holder = registry->lookup(role);
-      return failure(fmt::format("{} is already served by pid {}; stop it first",
-                                 role, holder ? holder->pid : 0));
+      return failure(fmt::format("{} is already served by pid {}; stop it first", role,
+                                 holder ? holder->pid : 0));
     }
     return failure(fmt::format("cannot register as {}: {}", role, ipc::to_string(added.error())));
   }

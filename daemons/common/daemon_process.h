@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include <cxxopts.hpp>
+
 #include "ipc/result.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/node.h"
@@ -20,6 +22,10 @@ namespace ltp::daemons {
 
 class DaemonProcess {
  public:
+  // The options every daemon takes: --node DIR and --help.
+  static void add_common_options(cxxopts::Options& options);
+  static std::optional<std::string> node_option(const cxxopts::ParseResult& args);
+
   // Exit status and message on failure (cli::kRuntimeFailure, ready to print).
   static Result<std::unique_ptr<DaemonProcess>, std::string> start(
       const std::string& program, const std::optional<std::string>& node_option,

@@ -248,6 +248,13 @@ Result<void, DbError> LtpDb::open_client(ipc::Transaction& txn, std::uint64_t cl
   return lift(add());
 }
 
+std::vector<ClientRecord> LtpDb::list_clients(const ipc::Transaction& txn) const {
+  std::vector<ClientRecord> clients;
+  ipc::PHashMap::open(txn, root(txn).clients).value().for_each(
+      txn, [&](std::uint64_t, std::uint64_t addr) { clients.push_back(*txn.get<ClientRecord>(addr)); });
+  return clients;
+}
+
 Result<void, DbError> LtpDb::close_client(ipc::Transaction& txn, std::uint64_t client_id) {
   const auto addr = find_client(txn, client_id);
   if (!addr) return failure(DbError::no_such_client);

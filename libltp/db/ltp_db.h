@@ -66,6 +66,8 @@ class LtpDb {
   Result<void, DbError> close_client(ipc::Transaction& txn, std::uint64_t client_id);
   std::optional<Addr> find_client(const ipc::Transaction& txn, std::uint64_t client_id) const;
   bool client_is_open(const ipc::Transaction& txn, std::uint64_t client_id) const;
+  // Every client record, open or not (ltpdeliv reaps dead holders).
+  std::vector<ClientRecord> list_clients(const ipc::Transaction& txn) const;
 
  private:
   explicit LtpDb(Addr root) : root_(root) {}

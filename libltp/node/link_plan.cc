@@ -11,7 +11,8 @@ admin::ContactPlan load_contact_plan(ipc::Heap& heap) {
   auto txn = heap.begin();
   if (!txn) return {};
   admin::ContactPlan plan;
-  if (auto store = admin::ContactPlanStore::open(txn.value())) plan = store.value().load(txn.value());
+  if (auto store = admin::ContactPlanStore::open(txn.value()))
+    plan = store.value().load(txn.value());
   (void)txn.value().commit();
   return plan;
 }

@@ -14,7 +14,9 @@ std::uint64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string meter_role(std::uint64_t span_engine) { return fmt::format("ltpmeter:{}", span_engine); }
+std::string meter_role(std::uint64_t span_engine) {
+  return fmt::format("ltpmeter:{}", span_engine);
+}
 std::string lso_role(std::uint64_t span_engine) { return fmt::format("lso:{}", span_engine); }
 std::string lsi_role(int pid) { return fmt::format("lsi:{}", pid); }
 std::string client_role(std::uint64_t client_id) { return fmt::format("client:{}", client_id); }
@@ -27,25 +29,25 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
   const auto heap_path = dir.heap_path();
   std::error_code ec;
   if (!std::filesystem::exists(heap_path, ec)) {
-    return failure(NodeError{
-        NodeErrc::no_heap,
-        fmt::format("no LTP node in {} (no sdr.heap): initialise it with `ltpadmin` "
-                    "(command `1`) or `ionstart`, or pass --node / set LTP_NODE_DIR",
-                    dir.dir().string())});
+    return failure(
+        NodeError{NodeErrc::no_heap,
+                  fmt::format("no LTP node in {} (no sdr.heap): initialise it with `ltpadmin` "
+                              "(command `1`) or `ionstart`, or pass --node / set LTP_NODE_DIR",
+                              dir.dir().string())});
   }
   auto heap = ipc::Heap::attach(heap_path);
   if (!heap) {
-    return failure(NodeError{NodeErrc::heap, fmt::format("cannot attach the heap {}: {}",
-                                                         heap_path.string(),
-                                                         ipc::to_string(heap.error()))});
+    return failure(
+        NodeError{NodeErrc::heap, fmt::format("cannot attach the heap {}: {}", heap_path.string(),
+                                              ipc::to_string(heap.error()))});
   }
   node->heap_ = std::move(heap).value();
   {
     auto txn = node->heap_->begin();
     if (!txn) {
-      return failure(NodeError{NodeErrc::heap, fmt::format("cannot read the heap {}: {}",
-                                                           heap_path.string(),
-                                                           ipc::to_string(txn.error()))});
+      return failure(
+          NodeError{NodeErrc::heap, fmt::format("cannot read the heap {}: {}", heap_path.string(),
+                                                ipc::to_string(txn.error()))});
     }
     auto db = db::LtpDb::open(txn.value());
     if (!db) {
@@ -68,10 +70,10 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
           fmt::format("the node in {} is not started: start it with `ltpadmin s` or `ionstart`",
                       dir.dir().string())});
     }
-    return failure(NodeError{NodeErrc::shm,
-                             fmt::format("cannot open the node's shared memory: {}; restart "
-                                         "the node (`ionstop` then `ionstart`)",
-                                         ipc::to_string(segment.error()))});
+    return failure(
+        NodeError{NodeErrc::shm, fmt::format("cannot open the node's shared memory: {}; restart "
+                                             "the node (`ionstop` then `ionstart`)",
+                                             ipc::to_string(segment.error()))});
   }
   return node;
 }
@@ -86,9 +88,9 @@ std::optional<ipc::TaskRegistry> Node::registry() {
 Result<std::unique_ptr<engine::Engine>, NodeError> Node::make_engine() {
   auto engine = engine::Engine::attach(*heap_, vdb(), signals_);
   if (!engine) {
-    return failure(NodeError{NodeErrc::not_initialized,
-                             fmt::format("cannot start the LTP engine: {}",
-                                         engine::to_string(engine.error()))});
+    return failure(NodeError{
+        NodeErrc::not_initialized,
+        fmt::format("cannot start the LTP engine: {}", engine::to_string(engine.error()))});
   }
   return std::move(engine).value();
 }

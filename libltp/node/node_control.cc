@@ -73,7 +73,8 @@ Result<pid_t, std::string> spawn_detached(const std::string& program,
   for (auto& s : args) argp.push_back(s.data());
   argp.push_back(nullptr);
 
-  const int log_fd = ::open(dir.log_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  const int log_fd =
+      ::open(dir.log_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int pipe_fds[2];
   if (log_fd < 0 || null_fd < 0 || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -175,13 +176,14 @@ std::filesystem::path default_bin_dir() {
   return {};
 }
 
-Result<void, NodeError> ensure_heap(const ipc::NodeDir& dir, const ipc::HeapCreateOptions& options) {
+Result<void, NodeError> ensure_heap(const ipc::NodeDir& dir,
+                                    const ipc::HeapCreateOptions& options) {
   std::error_code ec;
   if (std::filesystem::exists(dir.heap_path(), ec)) return success();
   if (auto created = ipc::Heap::create(dir.heap_path(), options); !created) {
-    return failure(error(NodeErrc::heap, fmt::format("cannot create the heap {}: {}",
-                                                     dir.heap_path().string(),
-                                                     ipc::to_string(created.error()))));
+    return failure(
+        error(NodeErrc::heap, fmt::format("cannot create the heap {}: {}", dir.heap_path().string(),
+                                          ipc::to_string(created.error()))));
   }
   spdlog::info("created the node's heap {}", dir.heap_path().string());
   return success();
@@ -280,9 +282,9 @@ Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
     }
     for (const auto& task : tasks) {
       if (still_running(task.pid)) continue;
-      return abandon(error(NodeErrc::spawn,
-                           fmt::format("`{}` exited while starting; see {}",
-                                       fmt::join(task.argv, " "), dir.log_path().string())));
+      return abandon(
+          error(NodeErrc::spawn, fmt::format("`{}` exited while starting; see {}",
+                                             fmt::join(task.argv, " "), dir.log_path().string())));
     }
     if (std::chrono::steady_clock::now() > deadline) {
       return abandon(error(NodeErrc::timeout,

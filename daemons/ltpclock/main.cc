@@ -1,0 +1,87 @@
+// ltpclock: the node's clock task. Sleeps until the earliest deadline in
+// the timeline (millisecond resolution, not ION's one-second tick) or until
+// the engine says the timeline changed, fires what is due (checkpoint,
+// report and cancel retransmissions, stale imports, closed-session memory,
+// block release), and applies the contact plan at each contact or range
+// boundary: rates, OWLT, and the link cues that suspend and resume timers.
+// Aggregation timers are each span's ltpmeter's.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "daemons/common/daemon_process.h"
+#include "ipc/node_semaphore.h"
+#include "libltp/node/link_plan.h"
+#include "libltp/node/semaphore_names.h"
+#include "tools/cli/cli.h"
+
+namespace {
+
+namespace cli = ltp::cli;
+using ltp::daemons::DaemonProcess;
+
+// The contact plan may be edited while the node runs (ionadmin): re-read
+// it at least this often.
+constexpr std::uint64_t kPlanRereadMs = 1000;
+// Upper bound on one sleep, so a stop request is seen without a post.
+constexpr std::uint64_t kMaxSleepMs = 1000;
+
+int serve(DaemonProcess& daemon) {
+  auto& node = daemon.node();
+  auto& engine = daemon.engine();
+  auto wake = ltp::ipc::NodeSemaphore::open(node.dir(), ltp::node::kClockSemaphore);
+  if (!wake)
+    return cli::runtime_failure("ltpclock",
+                                "the node's clock semaphore is missing: restart the node");
+  auto plan = ltp::node::load_contact_plan(node.heap());
+  std::uint64_t plan_check = 0;
+  daemon.announce_started();
+  while (!DaemonProcess::stop_requested()) {
+    const std::uint64_t now = ltp::node::now_ms();
+    if (auto fired = engine.on_timers(now, ltp::engine::TimerScope::except_aggregation); !fired) {
+      spdlog::error("timers: {}", ltp::engine::to_string(fired.error()));
+    }
+    if (now >= plan_check) {
+      plan = ltp::node::load_contact_plan(node.heap());
+      if (!ltp::node::apply_link_plan(node, engine, plan, now)) {
+        spdlog::error("cannot apply the contact plan (heap error)");
+      }
+      plan_check = now + kPlanRereadMs;
+      if (const auto change = ltp::node::next_link_change(node, plan, now)) {
+        plan_check = std::min(plan_check, *change);
+      }
+    }
+    std::uint64_t until = std::min(plan_check, now + kMaxSleepMs);
+    if (const auto deadline = engine.next_deadline(ltp::engine::TimerScope::except_aggregation)) {
+      until = std::min(until, *deadline);
+    }
+    const auto later = ltp::node::now_ms();
+    if (until <= later) continue;
+    if (wake.value().timed_wait(std::chrono::milliseconds(until - later)) ==
+        ltp::ipc::WaitResult::ended) {
+      break;
+    }
+    // Many timeline changes may have been posted; one pass serves them all.
+    while (wake.value().try_wait() == ltp::ipc::WaitResult::acquired) {
+    }
+  }
+  spdlog::info("ltpclock stopping");
+  return cli::kOk;
+}
+
+int run(int argc, char** argv) {
+  cxxopts::Options options("ltpclock", "The LTP node's timer and contact-plan task.");
+  DaemonProcess::add_common_options(options);
+  const auto command_line = cli::parse(options, argc, argv);
+  if (command_line.exit_now) return *command_line.exit_now;
+  auto daemon = DaemonProcess::start("ltpclock", DaemonProcess::node_option(command_line.args),
+                                     ltp::node::kClockRole);
+  if (!daemon) return cli::runtime_failure("ltpclock", daemon.error());
+  return serve(*daemon.value());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }

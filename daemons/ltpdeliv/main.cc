@@ -1,0 +1,75 @@
+// ltpdeliv: the node's delivery task. The engine queues each notice (and
+// each received red part, in place in the heap) on its client's queue in
+// the same transaction that produced it and posts the client's semaphore,
+// so delivery costs no extra hop. What is left for ltpdeliv is the
+// clients' lifecycle: a client process that dies (kill -9, crash) keeps
+// its client id in the heap; ltpdeliv notices that the id's holder is gone
+// and closes the id, so notices queue up for whoever opens it next and a
+// new process can claim it. It wakes on its semaphore (ltp_open/ltp_close
+// post it) and at least every second.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "daemons/common/daemon_process.h"
+#include "ipc/node_semaphore.h"
+#include "libltp/node/semaphore_names.h"
+#include "tools/cli/cli.h"
+
+namespace {
+
+namespace cli = ltp::cli;
+using ltp::daemons::DaemonProcess;
+
+// Closes every open client id whose process is gone.
+void reap_dead_clients(DaemonProcess& daemon) {
+  auto& node = daemon.node();
+  auto registry = node.registry();
+  if (!registry) return;
+  auto txn = node.heap().begin();
+  if (!txn) return;
+  auto& db = daemon.engine().db();
+  for (const auto& client : db.list_clients(txn.value())) {
+    if (client.pid == 0 || registry->is_alive(ltp::node::client_role(client.client_id))) continue;
+    if (db.close_client(txn.value(), client.client_id)) {
+      spdlog::info(
+          "client {}: its process {} is gone; closed the client id (its notices wait "
+          "for the next ltp_open)",
+          client.client_id, client.pid);
+    }
+  }
+  if (auto committed = txn.value().commit(); !committed) {
+    spdlog::error("cannot close dead clients: heap error");
+  }
+}
+
+int serve(DaemonProcess& daemon) {
+  auto wake = ltp::ipc::NodeSemaphore::open(daemon.node().dir(), ltp::node::kDeliverySemaphore);
+  if (!wake)
+    return cli::runtime_failure("ltpdeliv",
+                                "the node's delivery semaphore is missing: restart the node");
+  daemon.announce_started();
+  while (!DaemonProcess::stop_requested()) {
+    reap_dead_clients(daemon);
+    if (wake.value().timed_wait(std::chrono::seconds(1)) == ltp::ipc::WaitResult::ended) break;
+  }
+  spdlog::info("ltpdeliv stopping");
+  return cli::kOk;
+}
+
+int run(int argc, char** argv) {
+  cxxopts::Options options("ltpdeliv",
+                           "The LTP node's delivery task (client ids of dead processes).");
+  DaemonProcess::add_common_options(options);
+  const auto command_line = cli::parse(options, argc, argv);
+  if (command_line.exit_now) return *command_line.exit_now;
+  auto daemon = DaemonProcess::start("ltpdeliv", DaemonProcess::node_option(command_line.args),
+                                     ltp::node::kDeliveryRole);
+  if (!daemon) return cli::runtime_failure("ltpdeliv", daemon.error());
+  return serve(*daemon.value());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }
