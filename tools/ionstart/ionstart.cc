@@ -1,0 +1,196 @@
+// ionstart (also installed as ltpstart): configure and start a whole node
+// from ION's files — an .ionrc then an .ltprc (whose `s` starts LTP), or
+// one consolidated file with `## begin ionadmin` / `## begin ltpadmin`
+// sections — in ION's order: the consolidated file, then -i, then -l.
+//
+// A node directory whose heap already holds a configured node is resumed
+// as it is (sessions in flight survive a restart); --fresh deletes the
+// heap and loads the files again.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "ipc/node_dir.h"
+#include "ipc/process_log.h"
+#include "libltp/node/node.h"
+#include "libltp/node/node_control.h"
+#include "tools/cli/cli.h"
+#include "tools/ionstart/config_sections.h"
+#include "tools/ltpadmin/admin_session.h"
+#include "tools/ltpadmin/tool_actions.h"
+
+namespace {
+
+namespace cli = ltp::cli;
+using ltp::admin_tool::AdminSession;
+using ltp::admin_tool::Language;
+
+std::string help_text(cxxopts::Options& options) {
+  return options.help() +
+         "\nThe node's files run in ION's order: -I FILE's ionadmin section, its ltpadmin\n"
+         "section, then -i, then -l. The ltprc's `s` command starts the daemons.\n"
+         "A node that was configured before is started as it is; --fresh reloads the files.\n"
+         "\nExamples:\n"
+         "  ionstart --node /var/lib/openltp/node1 -i node1.ionrc -l node1.ltprc\n"
+         "  ionstart -I node1.rc\n"
+         "  ionstart -I hosts.rc -t host2\n";
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class Starter {
+ public:
+  Starter(std::string program, ltp::ipc::NodeDir dir)
+      : program_(std::move(program)), dir_(std::move(dir)) {}
+
+  int run_config(const std::string& path, const std::string& tag) {
+    const auto text = read_file(path);
+    if (!text) return fail(fmt::format("cannot read {}: check the file name", path));
+    auto sections = ltp::ionstart::split_sections(path, *text, tag);
+    if (!sections) return fail(sections.error());
+    for (const auto& warning : sections.value().warnings) {
+      fmt::print(stderr, "{}: warning: {}\n", program_, warning);
+    }
+    if (sections.value().ionadmin.empty() && sections.value().ltpadmin.empty()) {
+      return fail(fmt::format("{} has no {}ionadmin or ltpadmin section (`## begin ionadmin{}`)",
+                              path, tag.empty() ? "untagged " : "",
+                              tag.empty() ? "" : " " + tag));
+    }
+    if (int status = AdminSession(dir_, Language::ionrc, "ionadmin")
+                         .run_lines(path, sections.value().ionadmin);
+        status != cli::kOk) {
+      return status;
+    }
+    return AdminSession(dir_, Language::ltprc, "ltpadmin")
+        .run_lines(path, sections.value().ltpadmin);
+  }
+
+  int run_file(Language language, const std::string& path) {
+    return AdminSession(dir_, language, language == Language::ionrc ? "ionadmin" : "ltpadmin")
+        .run_file(path);
+  }
+
+  // An existing heap: resume it, or with --fresh delete it. Returns a
+  // status to exit with at once, or nothing to go on loading the files.
+  std::optional<int> existing_node(bool fresh) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir_.heap_path(), ec)) return std::nullopt;
+    auto node = ltp::node::Node::attach(dir_, {.require_running = false});
+    if (node && node.value()->engine_started()) {
+      return fail(fmt::format("the node in {} is already started; stop it first with `ionstop`",
+                              dir_.dir().string()));
+    }
+    const std::optional<std::string> unfinished =
+        node ? std::nullopt : std::optional(node.error().message);
+    if (node) node.value().reset();
+    if (fresh) {
+      (void)ltp::node::stop_node(dir_);  // leftovers of a crashed run
+      std::filesystem::remove(dir_.heap_path(), ec);
+      if (ec) {
+        return fail(fmt::format("cannot remove {}: {}", dir_.heap_path().string(), ec.message()));
+      }
+      fmt::print("removed the old heap {}; loading the files afresh\n", dir_.heap_path().string());
+      return std::nullopt;
+    }
+    if (unfinished) {
+      return fail(fmt::format("{} holds an unfinished configuration from an earlier run ({}); "
+                              "run ionstart again with --fresh to load the files afresh",
+                              dir_.heap_path().string(), *unfinished));
+    }
+    fmt::print("{} is already configured: starting it as it is (run with --fresh to load the "
+               "files again; sessions in flight would be lost)\n",
+               dir_.dir().string());
+    ltp::admin_tool::ToolActions actions(dir_, Language::ltprc);
+    if (auto started = actions.start({}); !started) return fail(started.error());
+    return cli::kOk;
+  }
+
+  // ION's ionstart says nothing when the ltprc lacks `s`; a node left
+  // unstarted deserves a word.
+  void check_started() {
+    auto node = ltp::node::Node::attach(dir_, {.require_running = false});
+    if (node && node.value()->engine_started()) return;
+    fmt::print(stderr,
+               "{}: warning: the node is configured but LTP is not started: the ltprc has no `s` "
+               "command; add one, or run `echo s | ltpadmin --node {}`\n",
+               program_, dir_.dir().string());
+  }
+
+ private:
+  int fail(const std::string& message) { return cli::runtime_failure(program_, message); }
+
+  std::string program_;
+  ltp::ipc::NodeDir dir_;
+};
+
+int run(int argc, char** argv) {
+  const std::string program = std::filesystem::path(argv[0]).filename().string();
+  cxxopts::Options options(program, "Configure and start a node from ION's config files.");
+  options.add_options()("node",
+                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
+                        cxxopts::value<std::string>())(
+      "I,config", "consolidated config file with `## begin ionadmin` ... sections",
+      cxxopts::value<std::string>())("t,tag", "use the -I sections with this tag",
+                                     cxxopts::value<std::string>())(
+      "i,ionrc", "ionrc file", cxxopts::value<std::string>())("l,ltprc", "ltprc file",
+                                                             cxxopts::value<std::string>())(
+      "fresh", "delete the node's heap (and any sessions in flight) and load the files again")(
+      "h,help", "show this help");
+  const auto command_line = cli::parse(options, argc, argv, [&] { return help_text(options); });
+  if (command_line.exit_now) return *command_line.exit_now;
+  const auto& args = command_line.args;
+  if (!args.count("config") && !args.count("ionrc") && !args.count("ltprc")) {
+    return cli::usage_error(program, "give the node's files: -I FILE, or -i X.ionrc -l X.ltprc");
+  }
+  if (args.count("tag") && !args.count("config")) {
+    return cli::usage_error(program, "-t selects sections of a -I file: give -I FILE too");
+  }
+
+  std::optional<std::string> node_option;
+  if (args.count("node")) node_option = args["node"].as<std::string>();
+  auto dir = ltp::ipc::NodeDir::resolve(node_option);
+  if (!dir) {
+    return cli::runtime_failure(
+        program, fmt::format("node directory: {}; create it or pass --node DIR",
+                             ltp::ipc::to_string(dir.error())));
+  }
+  ltp::ipc::setup_process_log(dir.value(), program);
+  Starter starter(program, dir.value());
+  if (auto status = starter.existing_node(args.count("fresh") > 0)) return *status;
+
+  if (args.count("config")) {
+    const std::string tag = args.count("tag") ? args["tag"].as<std::string>() : "";
+    if (int status = starter.run_config(args["config"].as<std::string>(), tag);
+        status != cli::kOk) {
+      return status;
+    }
+  }
+  if (args.count("ionrc")) {
+    if (int status = starter.run_file(Language::ionrc, args["ionrc"].as<std::string>());
+        status != cli::kOk) {
+      return status;
+    }
+  }
+  if (args.count("ltprc")) {
+    if (int status = starter.run_file(Language::ltprc, args["ltprc"].as<std::string>());
+        status != cli::kOk) {
+      return status;
+    }
+  }
+  starter.check_started();
+  return cli::kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }

@@ -1,0 +1,149 @@
+#include "tools/ltpadmin/admin_session.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "libltp/admin/ionrc_admin.h"
+#include "libltp/admin/ionrc_commands.h"
+#include "libltp/admin/ltprc_admin.h"
+#include "libltp/admin/ltprc_commands.h"
+#include "libltp/node/node.h"
+#include "libltp/node/node_control.h"
+#include "tools/cli/cli.h"
+#include "tools/ltpadmin/ionconfig.h"
+
+namespace ltp::admin_tool {
+
+AdminSession::AdminSession(ipc::NodeDir dir, Language language, std::string program)
+    : dir_(dir), language_(language), program_(std::move(program)), actions_(dir, language) {}
+
+AdminSession::~AdminSession() = default;
+
+// The heap is attached on the first line that needs it; `1` creates it
+// (sized by ionrc's config file, if any) when the directory has none.
+Result<ipc::Heap*, std::string> AdminSession::heap_for(const admin::Tokens& tokens) {
+  if (heap_) return heap_.get();
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_.heap_path(), ec)) {
+    if (tokens[0] != "1") {
+      return failure(fmt::format("no node in {} yet: the first command must be `1 {}`",
+                                 dir_.dir().string(),
+                                 language_ == Language::ltprc ? "<est_max_export_sessions>"
+                                                              : "<node_nbr> [<config file>]"));
+    }
+    ipc::HeapCreateOptions options;
+    if (language_ == Language::ionrc) {
+      BOOST_OUTCOME_TRY(command, admin::ionrc::parse(tokens, node::now_ms()));
+      const auto& init = std::get<admin::ionrc::Initialize>(command);
+      if (init.config_file) {
+        BOOST_OUTCOME_TRY(sized, heap_options_from_ionconfig(*init.config_file));
+        options = sized;
+      }
+    }
+    if (auto created = node::ensure_heap(dir_, options); !created) {
+      return failure(created.error().message);
+    }
+  }
+  auto heap = ipc::Heap::attach(dir_.heap_path());
+  if (!heap) {
+    return failure(fmt::format("cannot attach the heap {}: {}", dir_.heap_path().string(),
+                               ipc::to_string(heap.error())));
+  }
+  heap_ = std::move(heap).value();
+  return heap_.get();
+}
+
+Result<admin::LineOutcome, std::string> AdminSession::execute(const admin::Tokens& tokens) {
+  // Help and quit work before there is a node to talk about.
+  if (!heap_ && tokens.size() == 1 && !std::filesystem::exists(dir_.heap_path())) {
+    if (tokens[0] == "h" || tokens[0] == "?") {
+      return admin::LineOutcome{std::nullopt, std::string(language_ == Language::ltprc
+                                                              ? admin::ltprc::help_text()
+                                                              : admin::ionrc::help_text())};
+    }
+    if (tokens[0] == "q") return admin::LineOutcome{admin::Quit{}, {}};
+  }
+  BOOST_OUTCOME_TRY(heap, heap_for(tokens));
+  if (language_ == Language::ltprc) return admin::LtprcAdmin(*heap).execute(tokens);
+  return admin::IonrcAdmin(*heap).execute(tokens);
+}
+
+Result<Next, admin::Diagnostic> AdminSession::run_line(std::string_view file, std::size_t number,
+                                                       std::string_view text) {
+  BOOST_OUTCOME_TRY(outcome, admin::run_line(file, number, text, [this](const admin::Tokens& t) {
+                      return execute(t);
+                    }));
+  actions_.print(outcome.text);
+  if (!outcome.action) return Next::read_on;
+  auto next = actions_.carry_out(*outcome.action);
+  if (!next) return failure(admin::Diagnostic{std::string(file), number, next.error()});
+  return next.value();
+}
+
+int AdminSession::run_lines(std::string_view file, const std::vector<NumberedLine>& lines) {
+  for (const auto& line : lines) {
+    auto next = run_line(file, line.number, line.text);
+    if (!next) {
+      fmt::print(stderr, "{}\n", next.error().to_string());
+      return cli::kRuntimeFailure;
+    }
+    if (next.value() == Next::quit) break;
+  }
+  return cli::kOk;
+}
+
+int AdminSession::run_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return cli::runtime_failure(program_,
+                                fmt::format("cannot open {}: check the file name", path.string()));
+  }
+  std::vector<NumberedLine> lines;
+  std::string text;
+  for (std::size_t number = 1; std::getline(in, text); ++number) lines.push_back({number, text});
+  return run_lines(path.string(), lines);
+}
+
+int AdminSession::run_interactive(std::istream& in, bool prompt) {
+  bool failed = false;
+  std::string text;
+  for (std::size_t number = 1;; ++number) {
+    if (prompt) {
+      std::fputs(": ", stdout);
+      std::fflush(stdout);
+    }
+    if (!std::getline(in, text)) {
+      if (prompt) std::fputc('\n', stdout);  // end the prompt line after ^D
+      break;
+    }
+    auto next = run_line("stdin", number, text);
+    if (!next) {
+      failed = true;
+      // At a terminal the line is the one just typed: the reason is enough.
+      fmt::print(stderr, "{}\n", prompt ? next.error().message : next.error().to_string());
+      continue;
+    }
+    if (next.value() == Next::quit) break;
+  }
+  return failed && !prompt ? cli::kRuntimeFailure : cli::kOk;
+}
+
+int AdminSession::stop_node() {
+  if (auto stopped = actions_.stop(); !stopped) {
+    return cli::runtime_failure(program_, stopped.error());
+  }
+  return cli::kOk;
+}
+
+int AdminSession::restart_node() {
+  if (int status = stop_node(); status != cli::kOk) return status;
+  if (auto started = actions_.start({}); !started) {
+    return cli::runtime_failure(program_, started.error());
+  }
+  return cli::kOk;
+}
+
+}  // namespace ltp::admin_tool

@@ -1,0 +1,33 @@
+#include "tools/ltpadmin/ionconfig.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "libltp/admin/values.h"
+
+namespace ltp::admin_tool {
+
+Result<ipc::HeapCreateOptions, std::string> heap_options_from_ionconfig(
+    const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return failure(fmt::format("cannot read the ionconfig file {}", file.string()));
+  }
+  ipc::HeapCreateOptions options;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    std::istringstream words(line);
+    std::string keyword, value;
+    if (!(words >> keyword) || keyword.starts_with('#') || keyword != "heapWords") continue;
+    words >> value;
+    auto count = admin::parse_uint(value, "heapWords", 1, std::uint64_t{1} << 40);
+    if (!count) return failure(fmt::format("{}:{}: {}", file.string(), number, count.error()));
+    options.size = std::max(options.size, count.value() * 8);
+  }
+  return options;
+}
+
+}  // namespace ltp::admin_tool

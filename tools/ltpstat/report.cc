@@ -1,0 +1,159 @@
+#include "tools/ltpstat/report.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+
+#include "ipc/heap_check.h"
+#include "ipc/transaction.h"
+#include "libltp/codec/segment.h"
+#include "libltp/db/ltp_db.h"
+#include "libltp/db/records.h"
+#include "libltp/node/node.h"
+
+namespace ltp::ltpstat {
+namespace {
+
+using json = Report;
+
+// {"USR_CNCLD": n, ...} in reason-code order.
+json by_reason(const std::array<std::uint64_t, db::kCancelReasons>& counts) {
+  json out = json::object();
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    out[std::string(codec::reason_name(static_cast<codec::CancelReason>(i)))] = counts[i];
+  }
+  return out;
+}
+
+json counters(const db::SpanStats& s) {
+  return {
+      {"segments_sent", s.segments_sent},
+      {"bytes_sent", s.bytes_sent},
+      {"segments_received", s.segments_received},
+      {"bytes_received", s.bytes_received},
+      {"data_segments_retransmitted", s.data_segments_retransmitted},
+      {"checkpoints_sent", s.checkpoints_sent},
+      {"checkpoints_retransmitted", s.checkpoints_retransmitted},
+      {"checkpoints_received", s.checkpoints_received},
+      {"reports_sent", s.reports_sent},
+      {"reports_retransmitted", s.reports_retransmitted},
+      {"reports_received", s.reports_received},
+      {"report_acks_sent", s.report_acks_sent},
+      {"report_acks_received", s.report_acks_received},
+      {"cancels_sent", by_reason(s.cancels_sent)},
+      {"cancels_received", by_reason(s.cancels_received)},
+      {"cancel_retransmissions", s.cancel_retransmissions},
+      {"export_sessions_completed", s.export_sessions_completed},
+      {"export_sessions_cancelled", s.export_sessions_cancelled},
+      {"import_sessions_completed", s.import_sessions_completed},
+      {"import_sessions_cancelled", s.import_sessions_cancelled},
+      {"segments_dropped_closed", s.segments_dropped_closed},
+      {"segments_dropped_limit", s.segments_dropped_limit},
+      {"segments_dropped_invalid", s.segments_dropped_invalid},
+  };
+}
+
+std::string text_of(const std::array<char, db::kLsoCommandBytes>& field) {
+  return std::string(field.data(), strnlen(field.data(), field.size()));
+}
+
+json span_report(const db::SpanRecord& r, const db::VolatileSpan* link) {
+  const auto& c = r.config;
+  json span = {
+      {"engine", c.engine_id},
+      {"lso_command", text_of(c.lso_command)},
+      {"max_export_sessions", c.max_export_sessions},
+      {"max_import_sessions", c.max_import_sessions},
+      {"max_segment_size", c.max_segment_size},
+      {"aggregation_size_threshold", c.aggregation_size_threshold},
+      {"aggregation_time_limit_ms", c.aggregation_time_limit_ms},
+      {"queuing_latency_ms", c.queuing_latency_ms},
+      {"purge", c.purge != 0},
+      {"sessions",
+       {{"export", r.export_count}, {"import", r.import_count}, {"aggregating", r.open_block != 0}}},
+      {"suspended_timers", r.suspended},
+      {"counters", counters(r.stats)},
+  };
+  if (link != nullptr) {
+    span["link"] = {
+        {"local_transmitting", link->local_transmitting != 0},
+        {"remote_transmitting", link->remote_transmitting != 0},
+        {"transmit_rate", link->transmit_rate},
+        {"receive_rate", link->receive_rate},
+        {"owlt_ms", link->owlt_ms},
+        {"lso_pid", link->lso_pid},
+        {"meter_pid", link->meter_pid},
+    };
+  } else {
+    span["link"] = nullptr;  // stopped: the link state lives with the running node
+  }
+  return span;
+}
+
+json heap_report(const ipc::HeapStats& s) {
+  return {
+      {"file_size", s.file_size},         {"arena_size", s.arena_size},
+      {"bytes_in_use", s.bytes_in_use},   {"free_bytes", s.free_bytes},
+      {"objects", s.objects},             {"largest_free_block", s.largest_free_block},
+  };
+}
+
+}  // namespace
+
+Result<Report, std::string> collect_report(const ipc::NodeDir& dir) {
+  auto attached = node::Node::attach(dir, {.require_running = false});
+  if (!attached) return failure(attached.error().message);
+  node::Node& n = *attached.value();
+  const bool running = n.engine_started();
+
+  json report = {
+      {"node", dir.dir().string()},
+      {"engine", n.own_engine_id()},
+      {"state", running ? "running" : "stopped"},
+      {"time_ms", node::now_ms()},
+  };
+  auto txn = n.heap().begin();
+  if (!txn) {
+    return failure(fmt::format("cannot read the heap: {}", ipc::to_string(txn.error())));
+  }
+  auto ltp = db::LtpDb::open(txn.value());
+  if (!ltp) return failure(std::string("the heap has no LTP database: run ltpadmin's `1` first"));
+  const db::DbRoot& root = ltp.value().root(txn.value());
+  const auto& c = root.config;
+  report["config"] = {
+      {"est_max_export_sessions", c.est_max_export_sessions},
+      {"heapmax", c.heapmax},
+      {"screening", c.screening != 0},
+      {"ownqtime_ms", c.own_queuing_ms},
+      {"maxber", c.maxber},
+      {"maxbacklog", c.maxbacklog},
+  };
+  report["seats"] = ltp.value().list_seats(txn.value());
+  json spans = json::array();
+  for (const auto engine : ltp.value().list_spans(txn.value())) {
+    const auto addr = ltp.value().find_span(txn.value(), engine);
+    if (!addr) continue;
+    const db::VolatileSpan* link = n.vdb() ? n.vdb()->find_span(engine) : nullptr;
+    spans.push_back(span_report(*txn.value().get<db::SpanRecord>(*addr), link));
+  }
+  report["spans"] = std::move(spans);
+  report["node_counters"] = {
+      {"malformed_dropped", root.stats.malformed_dropped},
+      {"unknown_span_dropped", root.stats.unknown_span_dropped},
+      {"keep_alives", root.stats.keep_alives},
+  };
+  report["heap"] = heap_report(ipc::heap_stats(txn.value()));
+  (void)txn.value().commit();
+
+  json daemons = json::array();
+  if (auto registry = n.registry()) {
+    for (const auto& task : registry->list()) {
+      daemons.push_back({{"role", task.role}, {"pid", task.pid}});
+    }
+  }
+  report["daemons"] = std::move(daemons);
+  return success(std::move(report));
+}
+
+}  // namespace ltp::ltpstat
