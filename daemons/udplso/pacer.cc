@@ -1,0 +1,45 @@
+#include "daemons/udplso/pacer.h"
+
+#include <algorithm>
+
+namespace ltp::udplso {
+namespace {
+
+// A burst is what the rate allows in this long: short enough that pacing
+// stays smooth for the link, long enough to fill sendmmsg batches.
+constexpr std::uint64_t kBurstMicros = 5000;
+
+}  // namespace
+
+Pacer::Pacer(std::uint64_t txbps, std::uint64_t segment_bytes, std::size_t max_batch)
+    : txbps_(txbps),
+      segment_bits_(std::max<std::uint64_t>(segment_bytes, 1) * 8),
+      max_batch_(std::max<std::size_t>(max_batch, 1)) {}
+
+std::size_t Pacer::grant(std::uint64_t plan_bytes_per_second, udp::Nanos now, udp::Nanos* wait) {
+  std::uint64_t rate = txbps_;
+  const std::uint64_t plan = plan_bytes_per_second * 8;
+  if (plan != 0 && (rate == 0 || plan < rate)) rate = plan;
+  if (rate != rate_) {
+    rate_ = rate;
+    bucket_.reset();
+    if (rate != 0) {
+      const std::uint64_t burst = std::max(segment_bits_, rate * kBurstMicros / 1000000);
+      burst_segments_ = std::clamp<std::size_t>(burst / segment_bits_, 1, max_batch_);
+      bucket_.emplace(rate, burst_segments_ * segment_bits_, now);
+    }
+  }
+  if (!bucket_) return max_batch_;
+  const udp::Nanos missing = bucket_->wait_time(burst_segments_ * segment_bits_, now);
+  if (missing.count() > 0) {
+    *wait = missing;
+    return 0;
+  }
+  return burst_segments_;
+}
+
+void Pacer::spend(std::uint64_t bytes, udp::Nanos now) {
+  if (bucket_) (void)bucket_->try_take(bytes * 8, now);
+}
+
+}  // namespace ltp::udplso
