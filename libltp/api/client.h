@@ -86,6 +86,8 @@ enum class NoticeType : std::uint8_t {
   import_cancelled = 7,       // the peer or this engine cancelled reception
 };
 std::string_view to_string(NoticeType t);
+// A cancel reason code in words ("retransmission limit exceeded", ...).
+std::string_view reason_text(std::uint8_t reason);
 
 class Client;
 
@@ -204,5 +206,11 @@ class AccessPoint {
   std::atomic<bool> interrupted_{false};
   std::mutex close_mutex_;
 };
+
+// For command-line tools: SIGINT and SIGTERM set stop_signalled() and
+// interrupt `access_point` (its blocked next_notice() returns none). One
+// access point per process; it must outlive the handlers' use.
+void interrupt_on_stop_signals(AccessPoint& access_point);
+bool stop_signalled();
 
 }  // namespace ltp::api

@@ -1,0 +1,438 @@
+// The client API against daemon-less nodes: each test makes its nodes'
+// heaps and volatile segments itself and moves segments between the
+// engines by hand (dequeue on one, handle_inbound on the other), so what
+// the API does — claiming ids, blocking and waking, notices, in-place data
+// — is observed without timing on daemons.
+#include "libltp/api/client.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <future>
+#include <numeric>
+#include <thread>
+
+#include "ipc/heap_check.h"
+#include "ipc/testing/temp_dir.h"
+#include "ipc/transaction.h"
+#include "libltp/api/ltp.h"
+#include "libltp/db/ltp_db.h"
+#include "libltp/engine/engine.h"
+#include "libltp/node/node.h"
+#include "libltp/node/node_control.h"
+
+namespace ltp::api {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One node in a temporary directory, started without daemons, with a
+// driver Engine that plays the LSO/LSI/clock parts.
+class TestNode {
+ public:
+  TestNode(std::uint64_t engine_id, const std::vector<std::uint64_t>& spans,
+           std::uint64_t max_export_sessions = 10)
+      : dir_(ipc::NodeDir::at(temp_.path()).value()) {
+    EXPECT_TRUE(node::ensure_heap(dir_, {.size = std::uint64_t{64} << 20}));
+    {
+      auto heap = ipc::Heap::attach(dir_.heap_path()).value();
+      auto txn = heap->begin().value();
+      auto db = db::LtpDb::create(txn, engine_id, db::NodeConfig{}).value();
+      for (const auto peer : spans) {
+        db::SpanConfig span;
+        span.engine_id = peer;
+        span.max_export_sessions = max_export_sessions;
+        EXPECT_TRUE(db.add_span(txn, span));
+      }
+      EXPECT_TRUE(txn.commit());
+    }
+    EXPECT_TRUE(node::prepare_volatile(dir_));
+    node_ = node::Node::attach(dir_).value();
+    engine_ = node_->make_engine().value();
+  }
+  ~TestNode() {
+    engine_.reset();
+    node_.reset();
+    (void)node::stop_node(dir_);
+  }
+
+  const ipc::NodeDir& dir() const { return dir_; }
+  std::string path() const { return temp_.path().string(); }
+  engine::Engine& engine() { return *engine_; }
+
+  std::uint64_t heap_objects() {
+    auto txn = node_->heap().begin().value();
+    return ipc::heap_stats(txn).objects;
+  }
+
+  // Fires every timer due within the next hour: closed-session memories
+  // and grace periods end, so only live objects remain in the heap.
+  void age() { ASSERT_TRUE(engine_->on_timers(node::now_ms() + 3'600'000)); }
+
+ private:
+  ipc::testing::TempDir temp_;
+  ipc::NodeDir dir_;
+  std::unique_ptr<node::Node> node_;
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+// Moves what `from` has queued for span `span` into `to`; returns how many
+// segments moved.
+std::size_t carry(engine::Engine& from, std::uint64_t span, engine::Engine& to) {
+  engine::OutboundBatch batch;
+  std::size_t moved = 0;
+  for (;;) {
+    batch.clear();
+    const auto n = from.dequeue(span, 64, node::now_ms(), batch);
+    EXPECT_TRUE(n);
+    if (!n || n.value() == 0) return moved;
+    for (const auto& segment : batch.segments()) {
+      EXPECT_TRUE(to.handle_inbound(engine::OutboundBatch::flatten(segment), node::now_ms()));
+    }
+    moved += n.value();
+  }
+}
+
+// Until neither direction has anything to send.
+void exchange(TestNode& a, std::uint64_t a_engine, TestNode& b, std::uint64_t b_engine) {
+  while (carry(a.engine(), b_engine, b.engine()) + carry(b.engine(), a_engine, a.engine()) > 0) {
+  }
+}
+
+void loopback(TestNode& n, std::uint64_t engine_id) {
+  while (carry(n.engine(), engine_id, n.engine()) > 0) {
+  }
+}
+
+std::vector<std::byte> pattern(std::size_t size, unsigned seed = 1) {
+  std::vector<std::byte> bytes(size);
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = std::byte((i * 131 + seed) & 0xff);
+  return bytes;
+}
+
+// Every notice queued now (none left: the last call times out at once).
+std::vector<Notice> drain(AccessPoint& ap) {
+  std::vector<Notice> notices;
+  for (;;) {
+    auto next = ap.next_notice(0ms);
+    EXPECT_TRUE(next) << (next ? "" : next.error().message);
+    if (!next || next.value().type == NoticeType::none) return notices;
+    notices.push_back(std::move(next).value());
+  }
+}
+
+const Notice* find(const std::vector<Notice>& notices, NoticeType type) {
+  for (const auto& n : notices) {
+    if (n.type == type) return &n;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<Client> attach(const TestNode& n) {
+  auto client = Client::attach(n.path());
+  EXPECT_TRUE(client) << (client ? "" : client.error().message);
+  return client ? client.value() : nullptr;
+}
+
+TEST(ClientTest, AttachNamesAMissingNode) {
+  ipc::testing::TempDir empty;
+  auto client = Client::attach(empty.path().string());
+  ASSERT_FALSE(client);
+  EXPECT_EQ(client.error().code, ClientErrc::no_node);
+  EXPECT_NE(client.error().message.find("ltpadmin"), std::string::npos);
+}
+
+TEST(ClientTest, LoopbackBlockArrivesIntactAndInPlace) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  EXPECT_FALSE(client->engine_started());
+  EXPECT_EQ(client->own_engine_id(), 1u);
+  auto ap = AccessPoint::open(client, 1).value();
+
+  const auto before = n.heap_objects();
+  // Over three 64 KiB chunks, past the aggregation threshold: one block.
+  const auto sent = pattern(200'000);
+  auto sid = ap->send(1, sent);
+  ASSERT_TRUE(sid) << sid.error().message;
+  EXPECT_EQ(sid.value().engine, 1u);
+  loopback(n, 1);
+
+  auto notices = drain(*ap);
+  EXPECT_NE(find(notices, NoticeType::export_start), nullptr);
+  EXPECT_NE(find(notices, NoticeType::transmission_complete), nullptr);
+  EXPECT_NE(find(notices, NoticeType::export_complete), nullptr);
+  const Notice* red = find(notices, NoticeType::red_part);
+  ASSERT_NE(red, nullptr);
+  EXPECT_EQ(red->session, sid.value());
+  EXPECT_TRUE(red->end_of_block);
+  EXPECT_EQ(red->length, sent.size());
+  EXPECT_EQ(red->data.size(), sent.size());
+  // In place: the heap's chunks, not one private copy.
+  EXPECT_GE(red->data.chunks().size(), 4u);
+  EXPECT_EQ(red->data.to_vector(), sent);
+  std::vector<std::byte> tail(100);
+  EXPECT_EQ(red->data.copy_to(tail, sent.size() - 50), 50u);
+  EXPECT_TRUE(std::equal(tail.begin(), tail.begin() + 50, sent.end() - 50));
+
+  notices.clear();  // BlockData's destructor releases
+  n.age();
+  EXPECT_EQ(n.heap_objects(), before);
+}
+
+TEST(ClientTest, ReleaseFreesTheBufferOnce) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  auto ap = AccessPoint::open(client, 1).value();
+  ASSERT_TRUE(ap->send(1, pattern(1000)));
+  ASSERT_TRUE(ap->flush(1));
+  loopback(n, 1);
+  auto notices = drain(*ap);
+  auto it = std::find_if(notices.begin(), notices.end(),
+                         [](const Notice& x) { return x.type == NoticeType::red_part; });
+  ASSERT_NE(it, notices.end());
+  const auto with_data = n.heap_objects();
+  BlockData data = std::move(it->data);
+  EXPECT_TRUE(it->data.empty());
+  EXPECT_TRUE(data.release());
+  EXPECT_TRUE(data.empty());
+  EXPECT_TRUE(data.release());  // a second release does nothing
+  EXPECT_LT(n.heap_objects(), with_data);
+}
+
+TEST(ClientTest, TwoEnginesDeliverToABlockedReceiver) {
+  TestNode a(1, {2});
+  TestNode b(2, {1});
+  auto sender = AccessPoint::open(attach(a), 7).value();
+  auto receiver = AccessPoint::open(attach(b), 7).value();
+
+  auto received = std::async(std::launch::async, [&] {
+    // Blocks on the notice semaphore until B's engine delivers.
+    for (;;) {
+      auto next = receiver->next_notice();
+      if (!next || next.value().type == NoticeType::red_part) return next;
+    }
+  });
+  const auto sent = pattern(5000, 7);
+  auto sid = sender->send(2, sent);
+  ASSERT_TRUE(sid);
+  ASSERT_TRUE(sender->flush(2));
+  exchange(a, 1, b, 2);
+
+  auto red = received.get();
+  ASSERT_TRUE(red) << red.error().message;
+  EXPECT_EQ(red.value().session, sid.value());
+  EXPECT_EQ(red.value().data.to_vector(), sent);
+  EXPECT_NE(find(drain(*sender), NoticeType::export_complete), nullptr);
+}
+
+TEST(ClientTest, GreenDataComesAsGreenSegments) {
+  TestNode n(1, {1});
+  auto ap = AccessPoint::open(attach(n), 1).value();
+  const auto sent = pattern(3000);
+  ASSERT_TRUE(ap->send(1, sent, 1000));  // green tail closes the block
+  loopback(n, 1);
+  std::uint64_t green = 0;
+  for (const auto& notice : drain(*ap)) {
+    if (notice.type == NoticeType::red_part) {
+      EXPECT_EQ(notice.data.size(), 1000u);
+    }
+    if (notice.type == NoticeType::green_segment) {
+      const auto bytes = notice.data.to_vector();
+      EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), sent.begin() + notice.offset));
+      green += notice.length;
+    }
+  }
+  EXPECT_EQ(green, 2000u);
+}
+
+TEST(ClientTest, SendWaitsForTheExportWindow) {
+  TestNode n(1, {1}, /*max_export_sessions=*/1);
+  auto ap = AccessPoint::open(attach(n), 1).value();
+  ASSERT_TRUE(ap->send(1, pattern(100), 50));  // closed at once: the only session
+  auto second = std::async(std::launch::async, [&] { return ap->send(1, pattern(100), 50); });
+  EXPECT_EQ(second.wait_for(0ms), std::future_status::timeout);
+  loopback(n, 1);  // the first session completes: the window opens
+  auto sid = second.get();
+  ASSERT_TRUE(sid) << sid.error().message;
+}
+
+TEST(ClientTest, SendToAnUnknownSpanSaysWhatToDo) {
+  TestNode n(1, {1});
+  auto ap = AccessPoint::open(attach(n), 1).value();
+  auto sent = ap->send(9, pattern(10));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, ClientErrc::no_such_span);
+  EXPECT_NE(sent.error().message.find("a span 9"), std::string::npos);
+  EXPECT_EQ(ap->send(1, {}).error().code, ClientErrc::bad_argument);
+}
+
+TEST(ClientTest, SendOfOneKilobyteIsCheap) {
+  TestNode n(1, {1});
+  auto ap = AccessPoint::open(attach(n), 1).value();
+  const auto data = pattern(1024);
+  constexpr int kSends = 200;  // 200 KiB: aggregated into two blocks
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kSends; ++i) ASSERT_TRUE(ap->send(1, data));
+  const auto each = (std::chrono::steady_clock::now() - start) / kSends;
+  RecordProperty("send_1k_us", static_cast<int>(each / 1us));
+  EXPECT_LT(each, 1ms);
+}
+
+TEST(ClientTest, InterruptFromAnotherThreadReturnsNone) {
+  TestNode n(1, {1});
+  auto ap = AccessPoint::open(attach(n), 4).value();
+  auto waiting = std::async(std::launch::async, [&] { return ap->next_notice(); });
+  ap->interrupt();
+  auto notice = waiting.get();
+  ASSERT_TRUE(notice);
+  EXPECT_EQ(notice.value().type, NoticeType::none);
+  // A timeout is a none too.
+  EXPECT_EQ(ap->next_notice(10ms).value().type, NoticeType::none);
+}
+
+TEST(ClientTest, CloseWakesAWaiterWithAnError) {
+  TestNode n(1, {1});
+  auto ap = AccessPoint::open(attach(n), 4).value();
+  auto waiting = std::async(std::launch::async, [&] { return ap->next_notice(); });
+  ap->close();
+  auto notice = waiting.get();
+  ASSERT_FALSE(notice);
+  EXPECT_EQ(notice.error().code, ClientErrc::not_open);
+  EXPECT_FALSE(ap->is_open());
+}
+
+TEST(ClientTest, NodeStopEndsTheWait) {
+  TestNode n(1, {1});
+  auto ap = AccessPoint::open(attach(n), 4).value();
+  auto waiting = std::async(std::launch::async, [&] { return ap->next_notice(); });
+  ASSERT_TRUE(node::stop_node(n.dir()));
+  auto notice = waiting.get();
+  ASSERT_FALSE(notice);
+  EXPECT_EQ(notice.error().code, ClientErrc::node_stopped);
+}
+
+TEST(ClientTest, ReopenAfterCloseInTheSameProcess) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  auto first = AccessPoint::open(client, 3).value();
+  auto twice = AccessPoint::open(client, 3);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ClientErrc::in_use);
+  first.reset();
+  EXPECT_TRUE(AccessPoint::open(client, 3));
+  EXPECT_EQ(AccessPoint::open(client, 0).error().code, ClientErrc::bad_argument);
+}
+
+// A child that opens `client_id`, says so on `ready`, then blocks in
+// next_notice() until it is killed.
+pid_t spawn_holder(const TestNode& n, std::uint64_t client_id) {
+  int ready[2];
+  EXPECT_EQ(::pipe(ready), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(ready[0]);
+    auto client = Client::attach(n.path());
+    if (!client) ::_exit(1);
+    auto ap = AccessPoint::open(client.value(), client_id);
+    if (!ap) ::_exit(2);
+    const char ok = 'k';
+    (void)!::write(ready[1], &ok, 1);
+    for (;;) (void)ap.value()->next_notice();
+  }
+  ::close(ready[1]);
+  char got = 0;
+  EXPECT_EQ(::read(ready[0], &got, 1), 1);
+  ::close(ready[0]);
+  return pid;
+}
+
+// Waits until `pid` sleeps (state S in /proc/PID/stat): blocked on its
+// notice semaphore, since it does nothing else after opening.
+void wait_until_sleeping(pid_t pid) {
+  for (;;) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const auto close_paren = text.rfind(')');
+    if (close_paren != std::string::npos && close_paren + 2 < text.size() &&
+        text[close_paren + 2] == 'S') {
+      return;
+    }
+    std::this_thread::yield();
+  }
+}
+
+TEST(ClientTest, IdHeldByALiveProcessIsRefusedAndTakenOverWhenItDies) {
+  TestNode n(1, {1});
+  const pid_t holder = spawn_holder(n, 5);
+  wait_until_sleeping(holder);
+  auto client = attach(n);
+  auto refused = AccessPoint::open(client, 5);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ClientErrc::in_use);
+  EXPECT_NE(refused.error().message.find("client id 5 is in use by pid " + std::to_string(holder)),
+            std::string::npos)
+      << refused.error().message;
+
+  ASSERT_EQ(::kill(holder, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(holder, &status, 0), holder);
+  auto taken = AccessPoint::open(client, 5);
+  ASSERT_TRUE(taken) << taken.error().message;
+  // The stale record was closed and reopened for us: sends work.
+  ASSERT_TRUE(taken.value()->send(1, pattern(100), 10));
+  loopback(n, 1);
+  EXPECT_NE(find(drain(*taken.value()), NoticeType::red_part), nullptr);
+}
+
+TEST(ClientTest, CApiRoundTrip) {
+  TestNode n(1, {1});
+  ASSERT_EQ(ltp_attach_node(n.path().c_str()), 0) << ltp_last_error();
+  EXPECT_EQ(ltp_engine_is_started(), 0);
+  ASSERT_EQ(ltp_open(2), 0) << ltp_last_error();
+  EXPECT_EQ(ltp_open(2), -1);
+  EXPECT_NE(std::string(ltp_last_error()).find("in use"), std::string::npos);
+
+  const std::string text = "hello over LTP, through the C API";
+  LtpSessionId sid{};
+  ASSERT_EQ(ltp_send(1, 2, text.data(), text.size(), LTP_ALL_RED, &sid), 1) << ltp_last_error();
+  EXPECT_EQ(sid.sourceEngineId, 1u);
+  EXPECT_EQ(ltp_send(1, 9, text.data(), text.size(), LTP_ALL_RED, &sid), -1);
+  ASSERT_TRUE(n.engine().flush(1, node::now_ms()));  // ltpmeter's part
+  loopback(n, 1);
+
+  bool delivered = false, completed = false;
+  while (!delivered || !completed) {
+    LtpNoticeType type{};
+    LtpSessionId session{};
+    unsigned char reason = 0, eob = 0;
+    unsigned int offset = 0, length = 0;
+    Object data = 0;
+    ASSERT_EQ(ltp_get_notice(2, &type, &session, &reason, &eob, &offset, &length, &data), 0);
+    if (type == LtpRecvRedPart) {
+      delivered = true;
+      EXPECT_EQ(session.sessionNbr, sid.sessionNbr);
+      EXPECT_EQ(length, text.size());
+      ASSERT_EQ(ltp_data_length(data), text.size());
+      std::string got(text.size(), '\0');
+      EXPECT_EQ(ltp_read_data(data, 0, got.data(), got.size()), text.size());
+      EXPECT_EQ(got, text);
+      ltp_release_data(data);
+      EXPECT_EQ(ltp_data_length(data), 0u);
+    }
+    completed = completed || type == LtpExportSessionComplete;
+  }
+  ltp_interrupt(2);
+  LtpNoticeType type = LtpRecvRedPart;
+  ASSERT_EQ(ltp_get_notice(2, &type, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr), 0);
+  EXPECT_EQ(type, LtpNoNotice);
+  ltp_close(2);
+  EXPECT_EQ(ltp_get_notice(2, &type, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr), -1);
+  ltp_detach();
+  EXPECT_EQ(ltp_open(2), -1);
+}
+
+}  // namespace
+}  // namespace ltp::api
