@@ -1,0 +1,311 @@
+// ltpbench: the runtime's performance cases, for scripts/bench. Each run
+// starts two nodes (engines 1 and 2) in temporary node directories on
+// loopback, optionally with ltpnetem between them, measures one case and
+// prints one JSON line; throughput cases also measure the raw UDP ceiling
+// (udpceiling) at the same datagram size in the same run and print the
+// ratio. Never part of the test suite: timings are not pass/fail.
+//
+//   ltpbench throughput [--segment-size N] [--block-size N] [--blocks N] [--loss P]
+//   ltpbench latency [--count N]          1 KB blocks, send -> red part delivered
+//   ltpbench sessions [--blocks N]        N blocks in flight at once
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "libltp/api/client.h"
+#include "libltp/node/testing/test_node.h"
+#include "tools/cli/cli.h"
+
+extern char** environ;
+
+namespace {
+
+namespace cli = ltp::cli;
+using Clock = std::chrono::steady_clock;
+using ltp::api::NoticeType;
+using ltp::node::testing::TestNode;
+
+struct Options {
+  std::string bench_case;
+  std::uint64_t segment_size = 1400;
+  std::uint64_t block_size = 10 << 20;
+  int blocks = 20;
+  double loss = 0;
+  int count = 1000;
+  std::uint64_t seed = 1;
+  std::filesystem::path bin_dir;
+};
+
+// A child process we wait for by pid.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> argv) {
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0) pid_ = -1;
+  }
+  ~Child() { stop(); }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// udpceiling's Mbit/s at the segment size: the run's baseline.
+double udp_ceiling(const Options& o, const std::filesystem::path& scratch) {
+  const auto out = scratch / "udpceiling.json";
+  const std::string command =
+      fmt::format("'{}' --size {} --duration 3 > '{}'", (o.bin_dir / "udpceiling").string(),
+                  o.segment_size, out.string());
+  if (std::system(command.c_str()) != 0) return 0;
+  return nlohmann::json::parse(read_file(out), nullptr, false).value("mbit_per_s", 0.0);
+}
+
+struct Pair {
+  TestNode one, two;
+  std::unique_ptr<Child> netem;
+  int port[3] = {0, 0, 0};   // LSI ports
+  int relay[3] = {0, 0, 0};  // where each node's LSO sends
+};
+
+std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t aggregation) {
+  p.port[1] = ltp::node::testing::free_udp_port();
+  p.port[2] = ltp::node::testing::free_udp_port();
+  p.relay[1] = p.port[2];
+  p.relay[2] = p.port[1];
+  if (o.loss > 0) {
+    p.relay[2] = ltp::node::testing::free_udp_port();
+    p.relay[1] = ltp::node::testing::free_udp_port();
+    const auto ready = p.one.path() / "netem.ready";
+    p.netem = std::make_unique<Child>(std::vector<std::string>{
+        (o.bin_dir / "ltpnetem").string(), "--ab",
+        fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[1], p.port[2]), "--ba",
+        fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[2], p.port[1]), "--loss",
+        fmt::format("{}%", o.loss), "--seed", std::to_string(o.seed), "--ready-file",
+        ready.string()});
+    while (!std::filesystem::exists(ready))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (int engine : {1, 2}) {
+    const int peer = engine == 1 ? 2 : 1;
+    auto& node = engine == 1 ? p.one : p.two;
+    const auto error =
+        node.configure(fmt::format("1 {}\n", engine),
+                       fmt::format("1 {0}\na span {1} {0} {0} {2} {3} 1 'udplso 127.0.0.1:{4}'\n"
+                                   "a seat 'udplsi 127.0.0.1:{5}'\n",
+                                   max_sessions, peer, o.segment_size, aggregation, p.relay[engine],
+                                   p.port[engine]));
+    if (!error.empty()) return error;
+    if (auto started = node.start(); !started.empty()) return started;
+  }
+  return {};
+}
+
+struct Ends {
+  std::unique_ptr<ltp::api::AccessPoint> sender, receiver;
+};
+
+Ends open_ends(Pair& p) {
+  Ends e;
+  auto a = ltp::api::Client::attach(p.one.path().string());
+  auto b = ltp::api::Client::attach(p.two.path().string());
+  if (!a || !b) return e;
+  if (auto ap = ltp::api::AccessPoint::open(a.value(), 1)) e.sender = std::move(ap).value();
+  if (auto ap = ltp::api::AccessPoint::open(b.value(), 1)) e.receiver = std::move(ap).value();
+  return e;
+}
+
+// Waits for `n` notices of `type`; false on timeout or error.
+bool await(ltp::api::AccessPoint& ap, NoticeType type, int n, std::chrono::seconds limit,
+           int* cancelled = nullptr) {
+  const auto deadline = Clock::now() + limit;
+  int seen = 0;
+  while (seen < n && Clock::now() < deadline) {
+    auto notice = ap.next_notice(std::chrono::milliseconds(200));
+    if (!notice) return false;
+    if (notice.value().type == type) ++seen;
+    if (cancelled && notice.value().type == NoticeType::export_cancelled) ++*cancelled;
+  }
+  return seen == n;
+}
+
+// Private resident memory (RssAnon) of every task of the node, in KiB.
+// VmRSS would also count the heap file's pages a task has touched, which
+// are shared by every process of the node (the LSO touches every block).
+nlohmann::json daemon_rss(TestNode& node) {
+  nlohmann::json rss = nlohmann::json::object();
+  auto attached = node.attach();
+  if (!attached || !attached->registry()) return rss;
+  for (const auto& task : attached->registry()->list()) {
+    std::istringstream status(read_file(fmt::format("/proc/{}/status", task.pid)));
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("RssAnon:")) rss[task.role] = std::stoll(line.substr(8));
+    }
+  }
+  return rss;
+}
+
+nlohmann::json span_counters(TestNode& node, std::uint64_t span) {
+  auto attached = node.attach();
+  if (!attached) return {};
+  auto engine = attached->make_engine();
+  if (!engine) return {};
+  const auto stats = engine.value()->stats(span);
+  if (!stats) return {};
+  return {{"segments_sent", stats.value().segments_sent},
+          {"data_segments_retransmitted", stats.value().data_segments_retransmitted},
+          {"checkpoints_retransmitted", stats.value().checkpoints_retransmitted}};
+}
+
+int throughput(const Options& o, bool sessions_case) {
+  Pair p;
+  const int blocks = o.blocks;
+  const int max_sessions = sessions_case ? blocks : 100;
+  if (auto error = setup(p, o, max_sessions, 1); !error.empty()) {
+    return cli::runtime_failure("ltpbench", error);
+  }
+  auto ends = open_ends(p);
+  if (!ends.sender || !ends.receiver)
+    return cli::runtime_failure("ltpbench", "cannot open clients");
+  std::vector<std::byte> block(o.block_size, std::byte{0x5a});
+  const auto start = Clock::now();
+  std::thread receiver(
+      [&] { await(*ends.receiver, NoticeType::red_part, blocks, std::chrono::seconds(600)); });
+  int cancelled = 0;
+  std::thread outcomes([&] {
+    await(*ends.sender, NoticeType::export_complete, blocks - 0, std::chrono::seconds(600),
+          &cancelled);
+  });
+  for (int i = 0; i < blocks; ++i) {
+    if (auto sid = ends.sender->send(2, block); !sid) {
+      std::fprintf(stderr, "ltpbench: send: %s\n", sid.error().message.c_str());
+      break;
+    }
+  }
+  receiver.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  outcomes.join();
+  const double bytes = static_cast<double>(o.block_size) * blocks;
+  const double mbps = bytes * 8 / seconds / 1e6;
+  nlohmann::json line{
+      {"case", sessions_case ? "sessions" : "throughput"},
+      {"segment_size", o.segment_size},
+      {"block_size", o.block_size},
+      {"blocks", blocks},
+      {"loss_percent", o.loss},
+      {"seconds", seconds},
+      {"ltp_mbit_per_s", mbps},
+      {"cancelled", cancelled},
+      {"sender", span_counters(p.one, 2)},
+      {"private_rss_kib", {{"node1", daemon_rss(p.one)}, {"node2", daemon_rss(p.two)}}}};
+  ends = {};
+  (void)p.one.stop();
+  (void)p.two.stop();
+  if (p.netem) p.netem->stop();
+  const double ceiling = udp_ceiling(o, p.one.path());
+  line["udp_mbit_per_s"] = ceiling;
+  line["ratio"] = ceiling > 0 ? mbps / ceiling : 0;
+  std::printf("%s\n", line.dump().c_str());
+  return cli::kOk;
+}
+
+int latency(const Options& o) {
+  Pair p;
+  if (auto error = setup(p, o, 100, 1); !error.empty())
+    return cli::runtime_failure("ltpbench", error);
+  auto ends = open_ends(p);
+  if (!ends.sender || !ends.receiver)
+    return cli::runtime_failure("ltpbench", "cannot open clients");
+  std::vector<std::byte> block(1024, std::byte{0x33});
+  std::vector<double> micros;
+  for (int i = 0; i < o.count; ++i) {
+    const auto start = Clock::now();
+    if (!ends.sender->send(2, block)) break;
+    if (!await(*ends.receiver, NoticeType::red_part, 1, std::chrono::seconds(10))) break;
+    micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    // Keep the sender's queue short: its outcomes are not timed.
+    while (true) {
+      auto n = ends.sender->next_notice(std::chrono::milliseconds(0));
+      if (!n || n.value().type == NoticeType::none) break;
+    }
+  }
+  if (micros.empty()) return cli::runtime_failure("ltpbench", "no block was delivered");
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) { return micros[static_cast<std::size_t>(q * (micros.size() - 1))]; };
+  nlohmann::json line{{"case", "latency"},      {"block_size", 1024}, {"blocks", micros.size()},
+                      {"median_us", at(0.5)},   {"p90_us", at(0.9)},  {"p99_us", at(0.99)},
+                      {"max_us", micros.back()}};
+  std::printf("%s\n", line.dump().c_str());
+  return cli::kOk;
+}
+
+int run(int argc, char** argv) {
+  cxxopts::Options options("ltpbench", "OpenLTP's performance cases (see scripts/bench).");
+  Options o;
+  options.add_options()("case", "throughput | latency | sessions", cxxopts::value<std::string>())(
+      "segment-size", "max segment size, octets",
+      cxxopts::value<std::uint64_t>()->default_value("1400"))(
+      "block-size", "octets per block", cxxopts::value<std::uint64_t>()->default_value("10485760"))(
+      "blocks", "blocks to send", cxxopts::value<int>()->default_value("20"))(
+      "loss", "percent loss each way (ltpnetem between the nodes)",
+      cxxopts::value<double>()->default_value("0"))("count", "latency: blocks timed",
+                                                    cxxopts::value<int>()->default_value("1000"))(
+      "seed", "ltpnetem seed", cxxopts::value<std::uint64_t>()->default_value("1"))(
+      "h,help", "show this help");
+  options.parse_positional({"case"});
+  options.positional_help("CASE");
+  const auto command_line = cli::parse(options, argc, argv);
+  if (command_line.exit_now) return *command_line.exit_now;
+  const auto& args = command_line.args;
+  if (!args.count("case"))
+    return cli::usage_error("ltpbench", "which case? throughput, latency or sessions");
+  o.bench_case = args["case"].as<std::string>();
+  o.segment_size = args["segment-size"].as<std::uint64_t>();
+  o.block_size = args["block-size"].as<std::uint64_t>();
+  o.blocks = args["blocks"].as<int>();
+  o.loss = args["loss"].as<double>();
+  o.count = args["count"].as<int>();
+  o.seed = args["seed"].as<std::uint64_t>();
+  o.bin_dir = ltp::node::default_bin_dir();
+  if (o.bin_dir.empty())
+    return cli::runtime_failure("ltpbench", "cannot find the daemons next to ltpbench");
+  if (o.bench_case == "throughput") return throughput(o, false);
+  if (o.bench_case == "sessions") return throughput(o, true);
+  if (o.bench_case == "latency") return latency(o);
+  return cli::usage_error("ltpbench", fmt::format("unknown case `{}`", o.bench_case));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }
