@@ -1,0 +1,300 @@
+// ltpadmin, ionadmin, ionstart/ionstop and ltpstat as an operator runs
+// them: ION-format files load, bad lines are refused with FILE:LINE and
+// change nothing, interactive mode goes on after a bad line, and a node
+// starts (`s`) and stops. The start/stop tests need the daemons built next
+// to the tools; each test stops every node it started, also on failure.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "ipc/node_dir.h"
+#include "ipc/testing/temp_dir.h"
+#include "libltp/node/node_control.h"
+#include "tools/ltpadmin/testing/run_tool.h"
+
+namespace ltp::admin_tool {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using testing::run_tool;
+using testing::ToolRun;
+using testing::write_text;
+
+const std::filesystem::path kBin = OPENLTP_TOOLS_BIN_DIR;
+const std::filesystem::path kTestData = OPENLTP_ADMIN_TESTDATA;
+
+std::string substitute(std::string text, int port1, int port2) {
+  text = std::regex_replace(text, std::regex("@PORT1@"), std::to_string(port1));
+  return std::regex_replace(text, std::regex("@PORT2@"), std::to_string(port2));
+}
+
+bool daemons_built() {
+  for (const char* daemon : {"ltpclock", "ltpdeliv", "ltpmeter", "udplso", "udplsi"}) {
+    if (!std::filesystem::exists(kBin / daemon)) return false;
+  }
+  return true;
+}
+
+class AdminToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    node_ = temp_.path() / "node";
+    std::filesystem::create_directories(node_);
+    scratch_ = temp_.path() / "scratch";
+    std::filesystem::create_directories(scratch_);
+    port1_ = testing::free_udp_port();
+    port2_ = testing::free_udp_port();
+  }
+  // Whatever a test started, it stops here, passed or failed.
+  void TearDown() override {
+    auto dir = ipc::NodeDir::at(node_);
+    if (dir) (void)node::stop_node(dir.value());
+  }
+
+  ToolRun tool(const std::string& program, std::vector<std::string> args,
+               const std::string& input = "") {
+    args.insert(args.begin(), {(kBin / program).string(), "--node", node_.string()});
+    return run_tool(args, scratch_, input);
+  }
+
+  // A test data file with its ports filled in, written into the test's
+  // directory; `drop_start` leaves out the `s` lines (no daemons needed).
+  std::filesystem::path config(const std::string& name, bool drop_start = false) {
+    std::string text = substitute(testing::slurp(kTestData / name), port1_, port2_);
+    if (drop_start) text = std::regex_replace(text, std::regex("(^|\n)s( [^\n]*)?(?=\n|$)"), "$1#");
+    const auto path = temp_.path() / name;
+    write_text(path, text);
+    return path;
+  }
+
+  nlohmann::json stat() {
+    const auto run = tool("ltpstat", {"--json"});
+    EXPECT_EQ(run.status, 0) << run.err;
+    return nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
+  }
+
+  // Everything configuration says about the node: ltpstat's config, seats
+  // and spans, and ionadmin's contact and range listings.
+  std::string configuration() {
+    auto report = stat();
+    const auto plan = tool("ionadmin", {}, "l contact\nl range\n");
+    EXPECT_EQ(plan.status, 0) << plan.err;
+    return report["config"].dump() + report["seats"].dump() + report["spans"].dump() + plan.out;
+  }
+
+  ipc::testing::TempDir temp_;
+  std::filesystem::path node_, scratch_;
+  int port1_ = 0, port2_ = 0;
+};
+
+TEST_F(AdminToolsTest, IonLoopbackFilesLoadInTheirLegacyForm) {
+  ASSERT_EQ(tool("ionadmin", {config("loopback.ionrc", true).string()}).status, 0);
+  const auto run = tool("ltpadmin", {config("loopback.ltprc", true).string()});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto report = stat();
+  EXPECT_EQ(report["engine"], 1);
+  EXPECT_EQ(report["state"], "stopped");
+  ASSERT_EQ(report["spans"].size(), 1u);
+  const auto& span = report["spans"][0];
+  EXPECT_EQ(span["engine"], 1);
+  EXPECT_EQ(span["max_export_sessions"], 128);
+  EXPECT_EQ(span["max_import_sessions"], 128);
+  EXPECT_EQ(span["max_segment_size"], 1024);
+  EXPECT_EQ(span["lso_command"], "udplso 127.0.0.1:" + std::to_string(port1_));
+  EXPECT_TRUE(span["link"].is_null());
+  EXPECT_TRUE(report["daemons"].empty());
+}
+
+TEST_F(AdminToolsTest, TwoNodeFileLoadsWithFractionalSecondsAndAnIonconfigHeapSize) {
+  write_text(temp_.path() / "node.ionconfig", "wmSize 5000000\nheapWords 50000000\n");
+  write_text(temp_.path() / "n.ionrc", "1 2 " + (temp_.path() / "node.ionconfig").string() + "\n");
+  ASSERT_EQ(tool("ionadmin", {(temp_.path() / "n.ionrc").string()}).status, 0);
+  const auto run = tool("ltpadmin", {config("node2.ltprc", true).string()});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto report = stat();
+  EXPECT_EQ(report["engine"], 2);
+  EXPECT_EQ(report["config"]["ownqtime_ms"], 50);
+  EXPECT_DOUBLE_EQ(report["config"]["maxber"].get<double>(), 1e-9);
+  EXPECT_GE(report["heap"]["file_size"].get<std::uint64_t>(), 400000000u);
+  EXPECT_EQ(report["seats"][0], "udplsi 127.0.0.1:" + std::to_string(port2_));
+}
+
+TEST_F(AdminToolsTest, EveryKindOfBadLineIsRefusedWithItsLineAndChangesNothing) {
+  ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
+  ASSERT_EQ(tool("ltpadmin", {config("node2.ltprc", true).string()}).status, 0);
+  ASSERT_EQ(tool("ionadmin", {}, "a contact 2030/01/01-00:00:00 2030/01/02-00:00:00 2 3 1000\n")
+                .status,
+            0);
+  const std::string before = configuration();
+  ASSERT_THAT(before, HasSubstr("lso_command"));
+
+  struct Case {
+    const char* language;
+    const char* line;
+    const char* reason;  // a piece of the message
+  } cases[] = {
+      {"ltprc", "z span 3", "unknown"},
+      {"ltprc", "a span 3 10 10", ""},
+      {"ltprc", "a span 3 10 10 14x0 1000 1 'udplso 127.0.0.1:9'", "14x0"},
+      {"ltprc", "a span 1 10 10 1400 1000 1 'udplso 127.0.0.1:9'", "already exists"},
+      {"ltprc", "c span 9 10 10 1400 1000 1 'udplso 127.0.0.1:9'", "no span to engine 9"},
+      {"ltprc", "d span 9", "no span to engine 9"},
+      {"ltprc", "d seat 'udplsi 10.1.1.1:1'", "no seat"},
+      {"ltprc", "a seat 'udplsi 127.0.0.1:1", ""},
+      {"ltprc", "1 50", "only once"},
+      {"ltprc", "m maxber 2", ""},
+      {"ltprc", "m ownqtime 0.0001", ""},
+      {"ltprc", "m maxbacklog -1", ""},
+      {"ionrc", "a contact +x +3600 2 1 1000", ""},
+      {"ionrc", "a contact +3600 +0 2 1 1000", ""},
+      {"ionrc", "a contact 2030/01/01-00:00:00 2030/01/02-00:00:00 2 3 1000", ""},
+      {"ionrc", "a contact 2030/13/01-00:00:00 2030/01/02-00:00:00 2 3 1000", ""},
+      {"ionrc", "a contact +0 +10 2 1 0", ""},
+      {"ionrc", "d range 2030/01/01-00:00:00 2 3", ""},
+      {"ionrc", "a region 1 2", ""},
+      {"ionrc", "1 7", "already initialized"},
+  };
+  for (const auto& c : cases) {
+    // The good line after the bad one must not run either: a file stops there.
+    const std::string good = std::string(c.language) == "ltprc" ? "m ownqtime 7" : "m clockerr 3";
+    const auto file = temp_.path() / (std::string("bad.") + c.language);
+    write_text(file, std::string("# a bad line follows\n") + c.line + "\n" + good + "\n");
+    const auto run = tool(std::string(c.language) == "ltprc" ? "ltpadmin" : "ionadmin",
+                          {file.string()});
+    EXPECT_EQ(run.status, 1) << c.line;
+    EXPECT_THAT(run.err, HasSubstr(file.string() + ":2: ")) << c.line;
+    EXPECT_THAT(run.err, HasSubstr(c.reason)) << c.line;
+    EXPECT_EQ(configuration(), before) << c.line;
+  }
+}
+
+TEST_F(AdminToolsTest, LinesNeedANodeFirst) {
+  const auto run = tool("ltpadmin", {}, "a seat 'udplsi 127.0.0.1:9'\n");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("stdin:1: no node in"));
+  EXPECT_FALSE(std::filesystem::exists(node_ / "sdr.heap"));
+  // Help works without a node.
+  const auto help = tool("ionadmin", {}, "h\n");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_THAT(help.out, HasSubstr("contact"));
+}
+
+TEST_F(AdminToolsTest, InteractiveInputGoesOnAfterABadLineAndStopsAtQ) {
+  ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
+  ASSERT_EQ(tool("ltpadmin", {config("node2.ltprc", true).string()}).status, 0);
+  const auto run = tool("ltpadmin", {}, "l span\nbogus\nl seat\nv\nq\nd span 1\n");
+  EXPECT_EQ(run.status, 1) << "a failed line is reported in the exit status when not at a tty";
+  EXPECT_THAT(run.err, HasSubstr("stdin:2: "));
+  EXPECT_THAT(run.out, HasSubstr("span to engine 1"));
+  EXPECT_THAT(run.out, HasSubstr("seat  LSI: 'udplsi 127.0.0.1:"));
+  EXPECT_THAT(run.out, HasSubstr("OpenLTP "));
+  EXPECT_EQ(stat()["spans"].size(), 1u) << "the line after `q` ran";
+  EXPECT_THAT(run.out, Not(StartsWith(": ")));  // no prompt when stdin is not a terminal
+}
+
+TEST_F(AdminToolsTest, StopOnAStoppedOrEmptyNodeSucceeds) {
+  EXPECT_EQ(tool("ionstop", {}).status, 0);
+  EXPECT_EQ(tool("ltpstop", {}).status, 0);
+  ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
+  ASSERT_EQ(tool("ltpadmin", {config("node2.ltprc", true).string()}).status, 0);
+  EXPECT_EQ(tool("ltpadmin", {"."}).status, 0);
+  EXPECT_EQ(tool("ionstop", {}).status, 0);
+  EXPECT_EQ(stat()["state"], "stopped");
+}
+
+TEST_F(AdminToolsTest, AStartThatCannotFindItsProgramsFailsWithTheReason) {
+  ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
+  write_text(temp_.path() / "n.ltprc",
+             "1 10\na span 1 10 10 1400 1000 1 'no-such-lso 127.0.0.1:9'\ns\n");
+  const auto run = tool("ltpadmin", {(temp_.path() / "n.ltprc").string()});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("n.ltprc:3: "));
+  EXPECT_THAT(run.err, HasSubstr("no-such-lso"));
+  EXPECT_EQ(stat()["state"], "stopped");
+}
+
+TEST_F(AdminToolsTest, IonstartNeedsFilesAndRefusesUnreadableOnes) {
+  EXPECT_EQ(tool("ionstart", {}).status, 2);
+  const auto run = tool("ionstart", {"-i", (temp_.path() / "missing.ionrc").string()});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("missing.ionrc"));
+}
+
+TEST_F(AdminToolsTest, IonstartStartsANodeAndIonstopStopsIt) {
+  if (!daemons_built()) GTEST_SKIP() << "the daemons are not built in " << kBin;
+  const auto start = tool("ionstart", {"-i", config("node2.ionrc").string(), "-l",
+                                       config("node2.ltprc").string()});
+  ASSERT_EQ(start.status, 0) << start.out << start.err;
+  EXPECT_THAT(start.out, HasSubstr("LTP started"));
+  auto report = stat();
+  EXPECT_EQ(report["state"], "running");
+  ASSERT_EQ(report["spans"].size(), 1u);
+  EXPECT_FALSE(report["spans"][0]["link"].is_null());
+  EXPECT_EQ(report["spans"][0]["link"]["transmit_rate"], 12500000);
+  std::set<std::string> roles;
+  for (const auto& d : report["daemons"]) roles.insert(d["role"].get<std::string>());
+  EXPECT_TRUE(roles.count("ltpclock") && roles.count("ltpdeliv") && roles.count("ltpmeter:1") &&
+              roles.count("lso:1"))
+      << report["daemons"].dump();
+  EXPECT_TRUE(std::filesystem::exists(node_ / "ltpclock.pid"));
+
+  // Starting again is refused; a configured node resumes after a stop.
+  EXPECT_EQ(tool("ltpadmin", {}, "s\n").status, 1);
+  ASSERT_EQ(tool("ionstop", {}).status, 0);
+  report = stat();
+  EXPECT_EQ(report["state"], "stopped");
+  EXPECT_TRUE(report["daemons"].empty());
+  EXPECT_FALSE(std::filesystem::exists(node_ / "ltpclock.pid"));
+  EXPECT_EQ(tool("ionstop", {}).status, 0) << "stopping a stopped node succeeds";
+
+  const auto resume = tool("ltpstart", {"-i", config("node2.ionrc").string(), "-l",
+                                        config("node2.ltprc").string()});
+  ASSERT_EQ(resume.status, 0) << resume.err;
+  EXPECT_THAT(resume.out, HasSubstr("already configured"));
+  EXPECT_EQ(stat()["state"], "running");
+
+  // `!` restarts; `.` stops.
+  ASSERT_EQ(tool("ltpadmin", {"!"}).status, 0);
+  EXPECT_EQ(stat()["state"], "running");
+  ASSERT_EQ(tool("ltpadmin", {"."}).status, 0);
+  EXPECT_EQ(stat()["state"], "stopped");
+}
+
+TEST_F(AdminToolsTest, IonstartRunsTheSectionsOfAConsolidatedFile) {
+  if (!daemons_built()) GTEST_SKIP() << "the daemons are not built in " << kBin;
+  const auto start = tool("ionstart", {"-I", config("node2.rc").string()});
+  ASSERT_EQ(start.status, 0) << start.out << start.err;
+  EXPECT_THAT(start.err, HasSubstr("skipping the bpadmin section"));
+  auto report = stat();
+  EXPECT_EQ(report["engine"], 2) << "the section tagged `other` was used";
+  EXPECT_EQ(report["state"], "running");
+  ASSERT_EQ(report["spans"].size(), 1u);
+  ASSERT_EQ(tool("ionstop", {}).status, 0);
+
+  // --fresh reloads the files into a new heap.
+  const auto fresh = tool("ionstart", {"--fresh", "-I", config("node2.rc").string()});
+  ASSERT_EQ(fresh.status, 0) << fresh.err;
+  EXPECT_THAT(fresh.out, HasSubstr("removed the old heap"));
+  EXPECT_EQ(stat()["state"], "running");
+}
+
+TEST_F(AdminToolsTest, LoopbackNodeStartsFromItsLtprcS) {
+  if (!daemons_built()) GTEST_SKIP() << "the daemons are not built in " << kBin;
+  ASSERT_EQ(tool("ionadmin", {config("loopback.ionrc").string()}).status, 0);
+  const auto run = tool("ltpadmin", {config("loopback.ltprc").string()});
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  auto report = stat();
+  EXPECT_EQ(report["state"], "running");
+  EXPECT_EQ(report["spans"][0]["link"]["owlt_ms"], 1000);
+  bool lsi = false;
+  for (const auto& d : report["daemons"]) lsi |= d["role"].get<std::string>().starts_with("lsi");
+  EXPECT_TRUE(lsi) << report["daemons"].dump();
+  ASSERT_EQ(tool("ionstop", {}).status, 0);
+}
+
+}  // namespace
+}  // namespace ltp::admin_tool
