@@ -12,8 +12,9 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 name=$(basename "$unit" | sed 's/@\.service$/@example.service/')
 cp "$unit" "$dir/$name"
-# verify checks that ExecStart's programs exist; they are this build's.
-out=$(cd "$dir" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "./$name" 2>&1) || {
+# verify checks that ExecStart's programs exist (they are this build's);
+# the man pages of Documentation= are not installed yet, so not checked.
+out=$(cd "$dir" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "./$name" 2>&1) || {
   echo "$out"
   exit 1
 }

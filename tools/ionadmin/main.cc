@@ -37,13 +37,12 @@ std::string help_text(cxxopts::Options& options) {
 }
 
 int run(int argc, char** argv) {
-  cxxopts::Options options(kProgram,
-                           "Set a node's number and contact plan (the LTP part of ION's ionadmin).");
+  cxxopts::Options options(
+      kProgram, "Set a node's number and contact plan (the LTP part of ION's ionadmin).");
   options.add_options()("node",
                         "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())("file", "ionrc file or `.`",
-                                                       cxxopts::value<std::string>())(
-      "h,help", "show this help");
+                        cxxopts::value<std::string>())(
+      "file", "ionrc file or `.`", cxxopts::value<std::string>())("h,help", "show this help");
   options.parse_positional({"file"});
   options.positional_help("[FILE | .]");
   const auto command_line = cli::parse(options, argc, argv, [&] { return help_text(options); });
@@ -54,9 +53,9 @@ int run(int argc, char** argv) {
   if (args.count("node")) node_option = args["node"].as<std::string>();
   auto dir = ltp::ipc::NodeDir::resolve(node_option);
   if (!dir) {
-    return cli::runtime_failure(
-        kProgram, fmt::format("node directory: {}; create it or pass --node DIR",
-                              ltp::ipc::to_string(dir.error())));
+    return cli::runtime_failure(kProgram,
+                                fmt::format("node directory: {}; create it or pass --node DIR",
+                                            ltp::ipc::to_string(dir.error())));
   }
   ltp::ipc::setup_process_log(dir.value(), kProgram);
   AdminSession session(dir.value(), Language::ionrc, kProgram);

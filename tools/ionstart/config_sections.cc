@@ -14,7 +14,7 @@ namespace {
 // The admin programs ION's ionstart knows; sections for others are errors
 // in ION only as warnings, and so here.
 constexpr std::array<std::string_view, 11> kIonPrograms = {
-    "ionadmin",  "ionsecadmin", "bpsecadmin", "ltpsecadmin", "ltpadmin",  "bpadmin",
+    "ionadmin",  "ionsecadmin", "bpsecadmin", "ltpsecadmin", "ltpadmin", "bpadmin",
     "cfdpadmin", "ipnadmin",    "bibeadmin",  "dtn2admin",   "dtpcadmin"};
 
 struct Marker {
@@ -54,9 +54,10 @@ Result<ConfigSections, std::string> split_sections(std::string_view file, std::s
     } else if (program == "ltpadmin") {
       out.ltpadmin = std::move(lines);
     } else {
-      out.warnings.push_back(fmt::format("{}:{}: skipping the {} section: OpenLTP runs only the "
-                                         "ionadmin and ltpadmin sections",
-                                         file, begun[program], program));
+      out.warnings.push_back(
+          fmt::format("{}:{}: skipping the {} section: OpenLTP runs only the "
+                      "ionadmin and ltpadmin sections",
+                      file, begun[program], program));
     }
     lines.clear();
   };
@@ -72,9 +73,8 @@ Result<ConfigSections, std::string> split_sections(std::string_view file, std::s
       continue;
     }
     if (std::find(kIonPrograms.begin(), kIonPrograms.end(), m->program) == kIonPrograms.end()) {
-      out.warnings.push_back(
-          fmt::format("{}:{}: `{}` is not an ION admin program; line ignored", file, number,
-                      m->program));
+      out.warnings.push_back(fmt::format("{}:{}: `{}` is not an ION admin program; line ignored",
+                                         file, number, m->program));
       continue;
     }
     const char* verb = m->begin ? "begins" : "ends";
@@ -82,8 +82,8 @@ Result<ConfigSections, std::string> split_sections(std::string_view file, std::s
       // Another node's section: harmless unless it cuts into ours.
       if (!current) continue;
       if (*current == m->program) {
-        out.warnings.push_back(fmt::format("{}:{}: a {} section of tag `{}` {} inside ours",
-                                           file, number, m->program, m->tag, verb));
+        out.warnings.push_back(fmt::format("{}:{}: a {} section of tag `{}` {} inside ours", file,
+                                           number, m->program, m->tag, verb));
         continue;
       }
       return fail(number, fmt::format("a {} section {} inside the {} section; sections may "
@@ -106,8 +106,8 @@ Result<ConfigSections, std::string> split_sections(std::string_view file, std::s
       continue;
     }
     if (!current) {
-      return fail(number, fmt::format("`## end {}` without a `## begin {}` before it",
-                                      m->program, m->program));
+      return fail(number, fmt::format("`## end {}` without a `## begin {}` before it", m->program,
+                                      m->program));
     }
     if (*current != m->program) {
       return fail(number, fmt::format("`## end {}` inside the {} section", m->program, *current));

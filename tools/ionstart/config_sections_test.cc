@@ -19,17 +19,17 @@ std::vector<std::size_t> numbers(const std::vector<admin_tool::NumberedLine>& li
 
 TEST(ConfigSections, SplitsIonadminAndLtpadminKeepingFileLineNumbers) {
   const char* text =
-      "# node 1\n"                 // 1
-      "## begin ionadmin\n"        // 2
-      "1 1\n"                      // 3
-      "s\n"                        // 4
-      "## end ionadmin\n"          // 5
-      "ignored line\n"             // 6
-      "## begin ltpadmin\n"        // 7
-      "1 32\n"                     // 8
+      "# node 1\n"                                             // 1
+      "## begin ionadmin\n"                                    // 2
+      "1 1\n"                                                  // 3
+      "s\n"                                                    // 4
+      "## end ionadmin\n"                                      // 5
+      "ignored line\n"                                         // 6
+      "## begin ltpadmin\n"                                    // 7
+      "1 32\n"                                                 // 8
       "a span 2 32 32 1400 10000 1 'udplso 127.0.0.1:1114'\n"  // 9
-      "s 'udplsi 127.0.0.1:1113'\n"  // 10
-      "## end ltpadmin\n";         // 11
+      "s 'udplsi 127.0.0.1:1113'\n"                            // 10
+      "## end ltpadmin\n";                                     // 11
   auto s = split_sections("n.rc", text, "");
   ASSERT_TRUE(s) << s.error();
   EXPECT_THAT(numbers(s.value().ionadmin), ElementsAre(3, 4));

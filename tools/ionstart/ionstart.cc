@@ -63,8 +63,7 @@ class Starter {
     }
     if (sections.value().ionadmin.empty() && sections.value().ltpadmin.empty()) {
       return fail(fmt::format("{} has no {}ionadmin or ltpadmin section (`## begin ionadmin{}`)",
-                              path, tag.empty() ? "untagged " : "",
-                              tag.empty() ? "" : " " + tag));
+                              path, tag.empty() ? "untagged " : "", tag.empty() ? "" : " " + tag));
     }
     if (int status = AdminSession(dir_, Language::ionrc, "ionadmin")
                          .run_lines(path, sections.value().ionadmin);
@@ -103,13 +102,15 @@ class Starter {
       return std::nullopt;
     }
     if (unfinished) {
-      return fail(fmt::format("{} holds an unfinished configuration from an earlier run ({}); "
-                              "run ionstart again with --fresh to load the files afresh",
-                              dir_.heap_path().string(), *unfinished));
+      return fail(
+          fmt::format("{} holds an unfinished configuration from an earlier run ({}); "
+                      "run ionstart again with --fresh to load the files afresh",
+                      dir_.heap_path().string(), *unfinished));
     }
-    fmt::print("{} is already configured: starting it as it is (run with --fresh to load the "
-               "files again; sessions in flight would be lost)\n",
-               dir_.dir().string());
+    fmt::print(
+        "{} is already configured: starting it as it is (run with --fresh to load the "
+        "files again; sessions in flight would be lost)\n",
+        dir_.dir().string());
     ltp::admin_tool::ToolActions actions(dir_, Language::ltprc);
     if (auto started = actions.start({}); !started) return fail(started.error());
     return cli::kOk;
@@ -143,7 +144,7 @@ int run(int argc, char** argv) {
       cxxopts::value<std::string>())("t,tag", "use the -I sections with this tag",
                                      cxxopts::value<std::string>())(
       "i,ionrc", "ionrc file", cxxopts::value<std::string>())("l,ltprc", "ltprc file",
-                                                             cxxopts::value<std::string>())(
+                                                              cxxopts::value<std::string>())(
       "fresh", "delete the node's heap (and any sessions in flight) and load the files again")(
       "h,help", "show this help");
   const auto command_line = cli::parse(options, argc, argv, [&] { return help_text(options); });
@@ -160,9 +161,9 @@ int run(int argc, char** argv) {
   if (args.count("node")) node_option = args["node"].as<std::string>();
   auto dir = ltp::ipc::NodeDir::resolve(node_option);
   if (!dir) {
-    return cli::runtime_failure(
-        program, fmt::format("node directory: {}; create it or pass --node DIR",
-                             ltp::ipc::to_string(dir.error())));
+    return cli::runtime_failure(program,
+                                fmt::format("node directory: {}; create it or pass --node DIR",
+                                            ltp::ipc::to_string(dir.error())));
   }
   ltp::ipc::setup_process_log(dir.value(), program);
   Starter starter(program, dir.value());

@@ -57,14 +57,20 @@ Result<ipc::Heap*, std::string> AdminSession::heap_for(const admin::Tokens& toke
 }
 
 Result<admin::LineOutcome, std::string> AdminSession::execute(const admin::Tokens& tokens) {
-  // Help and quit work before there is a node to talk about.
+  // Help, version, time and quit work before there is a node.
   if (!heap_ && tokens.size() == 1 && !std::filesystem::exists(dir_.heap_path())) {
     if (tokens[0] == "h" || tokens[0] == "?") {
-      return admin::LineOutcome{std::nullopt, std::string(language_ == Language::ltprc
-                                                              ? admin::ltprc::help_text()
-                                                              : admin::ionrc::help_text())};
+      return admin::LineOutcome{
+          std::nullopt, std::string(language_ == Language::ltprc ? admin::ltprc::help_text()
+                                                                 : admin::ionrc::help_text())};
     }
     if (tokens[0] == "q") return admin::LineOutcome{admin::Quit{}, {}};
+    if (language_ == Language::ltprc && tokens[0] == "v") {
+      return admin::LineOutcome{admin::ShowVersion{}, {}};
+    }
+    if (language_ == Language::ltprc && tokens[0] == "t") {
+      return admin::LineOutcome{admin::ShowTime{}, {}};
+    }
   }
   BOOST_OUTCOME_TRY(heap, heap_for(tokens));
   if (language_ == Language::ltprc) return admin::LtprcAdmin(*heap).execute(tokens);

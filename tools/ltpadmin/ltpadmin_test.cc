@@ -19,8 +19,8 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::testing::StartsWith;
 using testing::run_tool;
+using ::testing::StartsWith;
 using testing::ToolRun;
 using testing::write_text;
 
@@ -126,9 +126,9 @@ TEST_F(AdminToolsTest, TwoNodeFileLoadsWithFractionalSecondsAndAnIonconfigHeapSi
 TEST_F(AdminToolsTest, EveryKindOfBadLineIsRefusedWithItsLineAndChangesNothing) {
   ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
   ASSERT_EQ(tool("ltpadmin", {config("node2.ltprc", true).string()}).status, 0);
-  ASSERT_EQ(tool("ionadmin", {}, "a contact 2030/01/01-00:00:00 2030/01/02-00:00:00 2 3 1000\n")
-                .status,
-            0);
+  ASSERT_EQ(
+      tool("ionadmin", {}, "a contact 2030/01/01-00:00:00 2030/01/02-00:00:00 2 3 1000\n").status,
+      0);
   const std::string before = configuration();
   ASSERT_THAT(before, HasSubstr("lso_command"));
 
@@ -163,8 +163,8 @@ TEST_F(AdminToolsTest, EveryKindOfBadLineIsRefusedWithItsLineAndChangesNothing) 
     const std::string good = std::string(c.language) == "ltprc" ? "m ownqtime 7" : "m clockerr 3";
     const auto file = temp_.path() / (std::string("bad.") + c.language);
     write_text(file, std::string("# a bad line follows\n") + c.line + "\n" + good + "\n");
-    const auto run = tool(std::string(c.language) == "ltprc" ? "ltpadmin" : "ionadmin",
-                          {file.string()});
+    const auto run =
+        tool(std::string(c.language) == "ltprc" ? "ltpadmin" : "ionadmin", {file.string()});
     EXPECT_EQ(run.status, 1) << c.line;
     EXPECT_THAT(run.err, HasSubstr(file.string() + ":2: ")) << c.line;
     EXPECT_THAT(run.err, HasSubstr(c.reason)) << c.line;
@@ -226,8 +226,8 @@ TEST_F(AdminToolsTest, IonstartNeedsFilesAndRefusesUnreadableOnes) {
 
 TEST_F(AdminToolsTest, IonstartStartsANodeAndIonstopStopsIt) {
   if (!daemons_built()) GTEST_SKIP() << "the daemons are not built in " << kBin;
-  const auto start = tool("ionstart", {"-i", config("node2.ionrc").string(), "-l",
-                                       config("node2.ltprc").string()});
+  const auto start = tool(
+      "ionstart", {"-i", config("node2.ionrc").string(), "-l", config("node2.ltprc").string()});
   ASSERT_EQ(start.status, 0) << start.out << start.err;
   EXPECT_THAT(start.out, HasSubstr("LTP started"));
   auto report = stat();
@@ -251,8 +251,8 @@ TEST_F(AdminToolsTest, IonstartStartsANodeAndIonstopStopsIt) {
   EXPECT_FALSE(std::filesystem::exists(node_ / "ltpclock.pid"));
   EXPECT_EQ(tool("ionstop", {}).status, 0) << "stopping a stopped node succeeds";
 
-  const auto resume = tool("ltpstart", {"-i", config("node2.ionrc").string(), "-l",
-                                        config("node2.ltprc").string()});
+  const auto resume = tool(
+      "ltpstart", {"-i", config("node2.ionrc").string(), "-l", config("node2.ltprc").string()});
   ASSERT_EQ(resume.status, 0) << resume.err;
   EXPECT_THAT(resume.out, HasSubstr("already configured"));
   EXPECT_EQ(stat()["state"], "running");

@@ -53,9 +53,9 @@ int run(int argc, char** argv) {
   if (args.count("node")) node_option = args["node"].as<std::string>();
   auto dir = ltp::ipc::NodeDir::resolve(node_option);
   if (!dir) {
-    return cli::runtime_failure(
-        kProgram, fmt::format("node directory: {}; create it or pass --node DIR",
-                              ltp::ipc::to_string(dir.error())));
+    return cli::runtime_failure(kProgram,
+                                fmt::format("node directory: {}; create it or pass --node DIR",
+                                            ltp::ipc::to_string(dir.error())));
   }
   ltp::ipc::setup_process_log(dir.value(), kProgram);
   AdminSession session(dir.value(), Language::ltprc, kProgram);

@@ -45,7 +45,8 @@ Result<void, std::string> ToolActions::start(const admin::StartNode& start) {
   if (!started) return failure(started.error().message);
   std::string text;
   for (const auto& task : started.value()) {
-    text += fmt::format("started {} (pid {}): {}\n", task.role, task.pid, fmt::join(task.argv, " "));
+    text +=
+        fmt::format("started {} (pid {}): {}\n", task.role, task.pid, fmt::join(task.argv, " "));
     if (task.role == node::kClockRole) write_clock_pid_file(task.pid);
   }
   text += fmt::format("LTP started in {}\n", dir_.dir().string());

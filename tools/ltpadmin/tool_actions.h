@@ -31,8 +31,7 @@ std::filesystem::path clock_pid_file(const ipc::NodeDir& dir);
 
 class ToolActions {
  public:
-  ToolActions(ipc::NodeDir dir, Language language)
-      : dir_(std::move(dir)), language_(language) {}
+  ToolActions(ipc::NodeDir dir, Language language) : dir_(std::move(dir)), language_(language) {}
 
   // Carries out one action; a failure (a start that did not come up) is
   // the message to report.

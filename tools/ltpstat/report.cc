@@ -71,7 +71,9 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link) {
       {"queuing_latency_ms", c.queuing_latency_ms},
       {"purge", c.purge != 0},
       {"sessions",
-       {{"export", r.export_count}, {"import", r.import_count}, {"aggregating", r.open_block != 0}}},
+       {{"export", r.export_count},
+        {"import", r.import_count},
+        {"aggregating", r.open_block != 0}}},
       {"suspended_timers", r.suspended},
       {"counters", counters(r.stats)},
   };
@@ -93,9 +95,9 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link) {
 
 json heap_report(const ipc::HeapStats& s) {
   return {
-      {"file_size", s.file_size},         {"arena_size", s.arena_size},
-      {"bytes_in_use", s.bytes_in_use},   {"free_bytes", s.free_bytes},
-      {"objects", s.objects},             {"largest_free_block", s.largest_free_block},
+      {"file_size", s.file_size},       {"arena_size", s.arena_size},
+      {"bytes_in_use", s.bytes_in_use}, {"free_bytes", s.free_bytes},
+      {"objects", s.objects},           {"largest_free_block", s.largest_free_block},
   };
 }
 

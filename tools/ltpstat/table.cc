@@ -49,13 +49,12 @@ void span_row(std::string& out, const json& s) {
     in_rate = rate(l["receive_rate"].get<std::uint64_t>());
     owlt = seconds(l["owlt_ms"].get<std::uint64_t>());
   }
-  out += fmt::format("{:<8} {:>4}/{:<5} {:>4}/{:<5} {:>6} {:<4} {:<4} {:>12} {:>12} {:>7}  {}\n",
-                     s["engine"].get<std::uint64_t>(), sessions["export"].get<std::uint64_t>(),
-                     s["max_export_sessions"].get<std::uint64_t>(),
-                     sessions["import"].get<std::uint64_t>(),
-                     s["max_import_sessions"].get<std::uint64_t>(),
-                     s["max_segment_size"].get<std::uint64_t>(), tx, rx, out_rate, in_rate, owlt,
-                     s["lso_command"].get<std::string>());
+  out += fmt::format(
+      "{:<8} {:>4}/{:<5} {:>4}/{:<5} {:>6} {:<4} {:<4} {:>12} {:>12} {:>7}  {}\n",
+      s["engine"].get<std::uint64_t>(), sessions["export"].get<std::uint64_t>(),
+      s["max_export_sessions"].get<std::uint64_t>(), sessions["import"].get<std::uint64_t>(),
+      s["max_import_sessions"].get<std::uint64_t>(), s["max_segment_size"].get<std::uint64_t>(), tx,
+      rx, out_rate, in_rate, owlt, s["lso_command"].get<std::string>());
 }
 
 void span_counters(std::string& out, const json& s) {
@@ -109,9 +108,9 @@ std::string render_table(const json& r) {
   if (r["spans"].empty()) {
     out += "no spans (`a span` in ltpadmin adds one)\n";
   } else {
-    out += fmt::format("{:<8} {:>10} {:>10} {:>6} {:<4} {:<4} {:>12} {:>12} {:>7}  {}\n", "SPAN",
-                       "EXPORT", "IMPORT", "SEGMAX", "TX", "RX", "RATE OUT", "RATE IN", "OWLT",
-                       "LSO");
+    out +=
+        fmt::format("{:<8} {:>10} {:>10} {:>6} {:<4} {:<4} {:>12} {:>12} {:>7}  {}\n", "SPAN",
+                    "EXPORT", "IMPORT", "SEGMAX", "TX", "RX", "RATE OUT", "RATE IN", "OWLT", "LSO");
     for (const auto& s : r["spans"]) span_row(out, s);
     out += '\n';
     for (const auto& s : r["spans"]) span_counters(out, s);
