@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "ipc/node_dir.h"
 #include "ipc/testing/temp_dir.h"
