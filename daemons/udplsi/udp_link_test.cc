@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ipc/node_semaphore.h"
@@ -94,6 +97,7 @@ struct Programs {
   std::string lso;
   std::string lsi;
 };
+void PrintTo(const Programs& p, std::ostream* out) { *out << p.lso << " + " << p.lsi; }
 
 std::string address(int port) { return "127.0.0.1:" + std::to_string(port); }
 
@@ -110,6 +114,7 @@ class LinkedNodes {
     ASSERT_TRUE(a_ && b_);
     spawn(*a_, 2, port_a_, port_b_);
     spawn(*b_, 1, port_b_, port_a_);
+    clock_ = std::jthread([this](std::stop_token stop) { run_timers(stop); });
   }
 
   LinkTestNode& a() { return *a_; }
@@ -136,10 +141,24 @@ class LinkedNodes {
     }
   }
 
+  // ltpclock's part, so a datagram lost on a loaded machine is resent.
+  void run_timers(std::stop_token stop) {
+    auto a = a_->node().make_engine().value();
+    auto b = b_->node().make_engine().value();
+    std::mutex mutex;
+    std::condition_variable_any stopped;
+    std::unique_lock lock(mutex);
+    while (!stopped.wait_for(lock, stop, 50ms, [&] { return stop.stop_requested(); })) {
+      (void)a->on_timers(node::now_ms());
+      (void)b->on_timers(node::now_ms());
+    }
+  }
+
   Programs programs_;
   int port_a_ = 0, port_b_ = 0;
   std::unique_ptr<LinkTestNode> a_, b_;
   std::vector<std::unique_ptr<Child>> children_;
+  std::jthread clock_;  // first to stop
 };
 
 // Sends a red block A -> B and checks it arrives whole and completes.
