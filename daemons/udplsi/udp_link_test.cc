@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -43,13 +44,20 @@ std::vector<std::uint8_t> pattern(std::size_t n, unsigned seed) {
 class Child {
  public:
   Child(const std::vector<std::string>& argv, const ipc::NodeDir& node) {
+    // Everything the child needs is built before fork: the test process
+    // has threads, so the child only execs.
+    std::vector<std::string> env{"LTP_NODE_DIR=" + node.dir().string()};
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (!std::string_view(*e).starts_with("LTP_NODE_DIR=")) env.emplace_back(*e);
+    }
+    std::vector<char*> args, envp;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    args.push_back(nullptr);
+    envp.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
-      ::setenv("LTP_NODE_DIR", node.dir().c_str(), 1);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
+      ::execve(args[0], args.data(), envp.data());
       ::_exit(127);
     }
   }

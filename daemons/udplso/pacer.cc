@@ -5,9 +5,10 @@
 namespace ltp::udplso {
 namespace {
 
-// A burst is what the rate allows in this long: short enough that pacing
-// stays smooth for the link, long enough to fill sendmmsg batches.
-constexpr std::uint64_t kBurstMicros = 5000;
+// A burst is what the rate allows in 1/kBurstsPerSecond s (5 ms): short
+// enough that pacing stays smooth for the link, long enough to fill
+// sendmmsg batches at high rates.
+constexpr std::uint64_t kBurstsPerSecond = 200;
 
 }  // namespace
 
@@ -24,7 +25,7 @@ std::size_t Pacer::grant(std::uint64_t plan_bytes_per_second, udp::Nanos now, ud
     rate_ = rate;
     bucket_.reset();
     if (rate != 0) {
-      const std::uint64_t burst = std::max(segment_bits_, rate * kBurstMicros / 1000000);
+      const std::uint64_t burst = std::max(segment_bits_, rate / kBurstsPerSecond);
       burst_segments_ = std::clamp<std::size_t>(burst / segment_bits_, 1, max_batch_);
       bucket_.emplace(rate, burst_segments_ * segment_bits_, now);
     }

@@ -8,6 +8,7 @@
  * Put it in a seat's command (`a seat 'minimal_lsi 0.0.0.0:1113'`); node
  * start sets LTP_NODE_DIR and node stop sends SIGTERM. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +69,11 @@ int main(int argc, char** argv) {
     }
     /* Blocks for the first datagram, then takes whatever else is queued. */
     const int count = recvmmsg(fd, messages, kBatch, MSG_WAITFORONE, NULL);
-    if (count < 0) continue; /* interrupted */
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      perror("recvmmsg");
+      return 1;
+    }
     for (int i = 0; i < count; ++i) pieces[i].iov_len = messages[i].msg_len;
     if (ltpHandleInboundSegments(pieces, count) < 0) {
       fprintf(stderr, "%s: %s\n", argv[0], ltpLinkError());
