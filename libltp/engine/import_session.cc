@@ -313,6 +313,10 @@ HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
   if (s.state != db::ImportState::receiving) return success();
   if (s.red_seen != 0) {
     if (s.red_delivered == 0 || s.unacked_reports != 0) return success();
+    // Green may still follow: the report's ack can overtake green segments
+    // queued behind it at the sender. Without the end of block, the stale
+    // timer closes the session once the link has been quiet.
+    if (s.end_of_block == 0) return success();
     return close_import(c, session);
   }
   // All green: the block has no red part only if green starts at 0 (with

@@ -132,6 +132,38 @@ TEST(EngineScenario, RedAndGreen) {
   expect_clean(net);
 }
 
+// The report's ack can overtake green segments still queued behind it (the
+// sender sends control segments first): the receiver keeps the session
+// until the green part's end.
+TEST(EngineScenario, GreenArrivingAfterTheReportAckIsDelivered) {
+  Lockstep net(base_config());
+  const auto sdu = Lockstep::pattern(5000, 4);
+  net.set_filter([](const Crossing& c) {
+    const bool green = c.type == SegmentType::green_data || c.type == SegmentType::green_data_eob;
+    return Verdict{1, green ? 1000u : 0u};
+  });
+  net.send(kA, sdu, 2000);
+  ASSERT_TRUE(net.run());
+  ASSERT_LT(net.crossings(SegmentType::report_ack).front().sent_at + 100,
+            net.crossings(SegmentType::green_data_eob).front().sent_at + 1000);
+  std::vector<std::uint8_t> green;
+  for (const auto& n : net.notices(kB, NoticeType::green_segment))
+    green.insert(green.end(), n.data.begin(), n.data.end());
+  EXPECT_EQ(green, std::vector<std::uint8_t>(sdu.begin() + 2000, sdu.end()));
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, MixedBlockWhoseGreenEndIsLostClosesWhenTheLinkIsQuiet) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::green_data_eob; }));
+  net.send(kA, Lockstep::pattern(5000, 5), 2000);
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, AllGreen) {
   Lockstep net(base_config());
   const auto sdu = Lockstep::pattern(3500, 3);

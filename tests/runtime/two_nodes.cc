@@ -13,11 +13,13 @@ std::string TwoNodes::ltprc(int engine, const SpanSettings& s) const {
   const int peer = engine == 1 ? 2 : 1;
   return fmt::format(
       "1 {sessions}\n"
-      "a span {peer} {sessions} {sessions} {seg} {agg} {time} 'udplso 127.0.0.1:{peer_port}'\n"
+      "a span {peer} {sessions} {sessions} {seg} {agg} {time} 'udplso "
+      "127.0.0.1:{peer_port}{rate}'\n"
       "a seat 'udplsi 127.0.0.1:{port}'\n",
       fmt::arg("sessions", s.max_export_sessions), fmt::arg("peer", peer),
       fmt::arg("seg", s.max_segment_size), fmt::arg("agg", s.aggregation_size),
       fmt::arg("time", s.aggregation_time), fmt::arg("peer_port", port_[peer]),
+      fmt::arg("rate", s.lso_bits_per_second ? fmt::format(" {}", s.lso_bits_per_second) : ""),
       fmt::arg("port", port_[engine]));
 }
 

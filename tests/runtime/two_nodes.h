@@ -27,6 +27,11 @@ struct SpanSettings {
   int max_segment_size = 1400;
   std::uint64_t aggregation_size = 1;  // every send closes its block
   std::string aggregation_time = "1";
+  // udplso's txbps; 0 = unlimited. Green data is never resent, so a test of
+  // green delivery paces the sender below what a receiving socket whose
+  // buffer the kernel caps (net.core.rmem_max, no CAP_NET_ADMIN) can absorb
+  // while udplsi waits for a core.
+  std::uint64_t lso_bits_per_second = 0;
 };
 
 class TwoNodes : public ::testing::Test {
