@@ -9,6 +9,7 @@
 #include "ipc/node_semaphore.h"
 #include "ipc/process_log.h"
 #include "libltp/node/semaphore_names.h"
+#include "tools/cli/cli.h"
 
 namespace ltp::daemons {
 namespace {
@@ -29,27 +30,17 @@ void install_stop_handlers() {
 }  // namespace
 
 void DaemonProcess::add_common_options(cxxopts::Options& options) {
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())("h,help", "show this help");
-}
-
-std::optional<std::string> DaemonProcess::node_option(const cxxopts::ParseResult& args) {
-  if (args.count("node") == 0) return std::nullopt;
-  return args["node"].as<std::string>();
+  cli::add_node_option(options);
+  options.add_options()("h,help", "show this help");
 }
 
 bool DaemonProcess::stop_requested() { return g_stop.load(std::memory_order_relaxed); }
 
 Result<std::unique_ptr<DaemonProcess>, std::string> DaemonProcess::start(
-    const std::string& program, const std::optional<std::string>& node_option,
-    const std::string& role) {
+    const std::string& program, const cxxopts::ParseResult& args, const std::string& role) {
   install_stop_handlers();
-  auto dir = ipc::NodeDir::resolve(node_option);
-  if (!dir) {
-    return failure(fmt::format("node directory: {}; pass --node DIR or set LTP_NODE_DIR",
-                               ipc::to_string(dir.error())));
-  }
+  auto dir = cli::node_dir(args);
+  if (!dir) return failure(dir.error());
   ipc::setup_process_log(dir.value(), program);
   std::unique_ptr<DaemonProcess> self(new DaemonProcess());
   self->role_ = role;

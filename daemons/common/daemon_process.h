@@ -24,12 +24,11 @@ class DaemonProcess {
  public:
   // The options every daemon takes: --node DIR and --help.
   static void add_common_options(cxxopts::Options& options);
-  static std::optional<std::string> node_option(const cxxopts::ParseResult& args);
 
   // Exit status and message on failure (cli::kRuntimeFailure, ready to print).
-  static Result<std::unique_ptr<DaemonProcess>, std::string> start(
-      const std::string& program, const std::optional<std::string>& node_option,
-      const std::string& role);
+  static Result<std::unique_ptr<DaemonProcess>, std::string> start(const std::string& program,
+                                                                   const cxxopts::ParseResult& args,
+                                                                   const std::string& role);
   ~DaemonProcess();
 
   node::Node& node() { return *node_; }

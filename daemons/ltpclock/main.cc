@@ -76,8 +76,7 @@ int run(int argc, char** argv) {
   DaemonProcess::add_common_options(options);
   const auto command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
-  auto daemon = DaemonProcess::start("ltpclock", DaemonProcess::node_option(command_line.args),
-                                     ltp::node::kClockRole);
+  auto daemon = DaemonProcess::start("ltpclock", command_line.args, ltp::node::kClockRole);
   if (!daemon) return cli::runtime_failure("ltpclock", daemon.error());
   return serve(*daemon.value());
 }

@@ -64,8 +64,7 @@ int run(int argc, char** argv) {
   DaemonProcess::add_common_options(options);
   const auto command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
-  auto daemon = DaemonProcess::start("ltpdeliv", DaemonProcess::node_option(command_line.args),
-                                     ltp::node::kDeliveryRole);
+  auto daemon = DaemonProcess::start("ltpdeliv", command_line.args, ltp::node::kDeliveryRole);
   if (!daemon) return cli::runtime_failure("ltpdeliv", daemon.error());
   return serve(*daemon.value());
 }

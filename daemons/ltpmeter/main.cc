@@ -70,8 +70,7 @@ int run(int argc, char** argv) {
                                              "engine number", 1, UINT64_MAX);
   if (!parsed) return cli::usage_error("ltpmeter", parsed.error());
   const std::uint64_t span = parsed.value();
-  auto daemon = DaemonProcess::start("ltpmeter", DaemonProcess::node_option(command_line.args),
-                                     ltp::node::meter_role(span));
+  auto daemon = DaemonProcess::start("ltpmeter", command_line.args, ltp::node::meter_role(span));
   if (!daemon) return cli::runtime_failure("ltpmeter", daemon.error());
   {
     auto txn = daemon.value()->node().heap().begin();

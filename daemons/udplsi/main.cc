@@ -77,8 +77,7 @@ int run(int argc, char** argv) {
   auto local = udp::resolve_endpoint(address, udp::AtSign::any_address);
   if (!local) return cli::usage_error(kProgram, local.error().message);
 
-  auto daemon = DaemonProcess::start(kProgram, DaemonProcess::node_option(command_line.args),
-                                     ltp::node::lsi_role(::getpid()));
+  auto daemon = DaemonProcess::start(kProgram, command_line.args, ltp::node::lsi_role(::getpid()));
   if (!daemon) return cli::runtime_failure(kProgram, daemon.error());
   auto socket = udp::BatchSocket::bind(local.value());
   if (!socket) {

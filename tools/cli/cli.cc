@@ -3,8 +3,32 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <utility>
 
 namespace ltp::cli {
+
+void add_node_option(cxxopts::Options& options) {
+  options.add_options()("node",
+                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
+                        cxxopts::value<std::string>());
+}
+
+std::optional<std::string> node_option(const cxxopts::ParseResult& args) {
+  if (args.count("node") == 0) return std::nullopt;
+  return args["node"].as<std::string>();
+}
+
+Result<ipc::NodeDir, std::string> node_dir(const cxxopts::ParseResult& args) {
+  const auto option = node_option(args);
+  auto dir = ipc::NodeDir::resolve(option);
+  if (!dir) {
+    const char* env = std::getenv("LTP_NODE_DIR");
+    const std::string tried = option ? *option : env && *env ? env : ".";
+    return failure(fmt::format("{}: {}", tried, ipc::to_string(dir.error())));
+  }
+  return std::move(dir).value();
+}
 
 ParsedCommandLine parse(cxxopts::Options& options, int argc, char** argv,
                         const std::function<std::string()>& help_text) {

@@ -12,6 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "ipc/node_dir.h"
+#include "ipc/result.h"
+
 namespace ltp::cli {
 
 inline constexpr int kOk = 0;
@@ -30,6 +33,14 @@ struct ParsedCommandLine {
 // program prints groups or examples of its own.
 ParsedCommandLine parse(cxxopts::Options& options, int argc, char** argv,
                         const std::function<std::string()>& help_text = {});
+
+// Adds `--node DIR`, the node directory option every program takes.
+void add_node_option(cxxopts::Options& options);
+// The --node value, if given (for APIs that apply the rule themselves).
+std::optional<std::string> node_option(const cxxopts::ParseResult& args);
+// The node's directory by the one rule: --node, else $LTP_NODE_DIR, else
+// the current directory. The error is a message that says what to do.
+Result<ipc::NodeDir, std::string> node_dir(const cxxopts::ParseResult& args);
 
 // "PROGRAM: MESSAGE" and a pointer to --help on stderr; returns kUsageError.
 int usage_error(std::string_view program, std::string_view message);

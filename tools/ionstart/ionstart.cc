@@ -137,12 +137,11 @@ class Starter {
 int run(int argc, char** argv) {
   const std::string program = std::filesystem::path(argv[0]).filename().string();
   cxxopts::Options options(program, "Configure and start a node from ION's config files.");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())(
-      "I,config", "consolidated config file with `## begin ionadmin` ... sections",
-      cxxopts::value<std::string>())("t,tag", "use the -I sections with this tag",
-                                     cxxopts::value<std::string>())(
+  cli::add_node_option(options);
+  options.add_options()("I,config",
+                        "consolidated config file with `## begin ionadmin` ... sections",
+                        cxxopts::value<std::string>())("t,tag", "use the -I sections with this tag",
+                                                       cxxopts::value<std::string>())(
       "i,ionrc", "ionrc file", cxxopts::value<std::string>())("l,ltprc", "ltprc file",
                                                               cxxopts::value<std::string>())(
       "fresh", "delete the node's heap (and any sessions in flight) and load the files again")(
@@ -157,14 +156,8 @@ int run(int argc, char** argv) {
     return cli::usage_error(program, "-t selects sections of a -I file: give -I FILE too");
   }
 
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
-  auto dir = ltp::ipc::NodeDir::resolve(node_option);
-  if (!dir) {
-    return cli::runtime_failure(program,
-                                fmt::format("node directory: {}; create it or pass --node DIR",
-                                            ltp::ipc::to_string(dir.error())));
-  }
+  auto dir = cli::node_dir(args);
+  if (!dir) return cli::runtime_failure(program, dir.error());
   ltp::ipc::setup_process_log(dir.value(), program);
   Starter starter(program, dir.value());
   if (auto status = starter.existing_node(args.count("fresh") > 0)) return *status;

@@ -20,21 +20,14 @@ namespace cli = ltp::cli;
 int run(int argc, char** argv) {
   const std::string program = std::filesystem::path(argv[0]).filename().string();
   cxxopts::Options options(program, "Stop a node's daemons (ION's ionstop).");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())("h,help", "show this help");
+  cli::add_node_option(options);
+  options.add_options()("h,help", "show this help");
   const auto command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
   const auto& args = command_line.args;
 
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
-  auto dir = ltp::ipc::NodeDir::resolve(node_option);
-  if (!dir) {
-    return cli::runtime_failure(
-        program, fmt::format("node directory: {}; pass the node's directory with --node DIR",
-                             ltp::ipc::to_string(dir.error())));
-  }
+  auto dir = cli::node_dir(args);
+  if (!dir) return cli::runtime_failure(program, dir.error());
   // Log only into a real node: never litter a wrong directory.
   const bool heap_present = std::filesystem::exists(dir.value().heap_path());
   ltp::ipc::setup_process_log(dir.value(), program, {.to_file = heap_present});

@@ -60,21 +60,15 @@ void print_stats(const NodeDir& node, const Heap& heap, const HeapStats& s) {
 
 int run(int argc, char** argv) {
   cxxopts::Options options("sdrwatch", "Report on a node's SDR heap; --check verifies it.");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())(
-      "check", "walk every block, free list and container; exit 1 on any inconsistency")(
+  cli::add_node_option(options);
+  options.add_options()("check",
+                        "walk every block, free list and container; exit 1 on any inconsistency")(
       "h,help", "show this help");
   const cli::ParsedCommandLine command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
   const cxxopts::ParseResult& args = command_line.args;
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
-  auto node = NodeDir::resolve(node_option);
-  if (!node) {
-    std::fprintf(stderr, "sdrwatch: %s\n", std::string(to_string(node.error())).c_str());
-    return cli::kRuntimeFailure;
-  }
+  auto node = cli::node_dir(args);
+  if (!node) return cli::runtime_failure("sdrwatch", node.error());
   // Log (recovery notices) only to a real node: never litter a wrong dir.
   const bool heap_present = std::filesystem::exists(node.value().heap_path());
   setup_process_log(node.value(), "sdrwatch",
