@@ -293,19 +293,21 @@ ClientError AccessPoint::closed_error() const {
   return error(ClientErrc::not_open, fmt::format("client id {} is closed", client_id_));
 }
 
-ClientResult<SessionId> AccessPoint::send(std::uint64_t destination,
-                                          std::span<const std::byte> data,
-                                          std::uint64_t red_length) {
+ClientResult<SessionId> Client::send(std::uint64_t client_id, std::uint64_t destination,
+                                     std::span<const std::byte> data, std::uint64_t red_length,
+                                     const std::function<std::optional<ClientError>()>& stop) {
+  if (client_id == 0) return failure(error(ClientErrc::bad_argument, "client id 0 is not valid"));
   if (data.empty()) return failure(error(ClientErrc::bad_argument, "cannot send an empty block"));
   const std::span bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
   std::optional<ipc::NodeSemaphore> window;
   for (;;) {
-    if (!is_open()) return failure(closed_error());
+    if (stop) {
+      if (auto why = stop()) return failure(std::move(*why));
+    }
     engine::EngineError why;
     {
-      std::lock_guard lock(client_->engine_mutex_);
-      auto sent =
-          client_->engine_->send(client_id_, destination, bytes, red_length, node::now_ms());
+      std::lock_guard lock(engine_mutex_);
+      auto sent = engine_->send(client_id, destination, bytes, red_length, node::now_ms());
       if (sent) return session_id(sent.value());
       why = sent.error();
     }
@@ -318,18 +320,13 @@ ClientResult<SessionId> AccessPoint::send(std::uint64_t destination,
                              fmt::format("no span to engine {}: add one with `a span {} ...` in "
                                          "ltpadmin",
                                          destination, destination)));
-      case engine::EngineError::client_not_open:
-        return failure(error(ClientErrc::not_open,
-                             fmt::format("client id {} is no longer open in the node (was the "
-                                         "node restarted?): open it again",
-                                         client_id_)));
       case engine::EngineError::empty_sdu:
         return failure(error(ClientErrc::bad_argument, "cannot send an empty block"));
       default:
         return failure(heap_error("cannot send"));
     }
     if (!window) {
-      auto opened = ipc::NodeSemaphore::open(client_->dir(), node::window_semaphore(destination));
+      auto opened = ipc::NodeSemaphore::open(dir(), node::window_semaphore(destination));
       if (!opened) {
         return failure(error(
             ClientErrc::span_stopped,
@@ -344,6 +341,16 @@ ClientResult<SessionId> AccessPoint::send(std::uint64_t destination,
                                        destination)));
     }
   }
+}
+
+ClientResult<SessionId> AccessPoint::send(std::uint64_t destination,
+                                          std::span<const std::byte> data,
+                                          std::uint64_t red_length) {
+  return client_->send(client_id_, destination, data, red_length,
+                       [this]() -> std::optional<ClientError> {
+                         if (is_open()) return std::nullopt;
+                         return closed_error();
+                       });
 }
 
 ClientResult<void> AccessPoint::flush(std::uint64_t destination) {

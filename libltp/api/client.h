@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -148,6 +149,14 @@ class Client : public std::enable_shared_from_this<Client> {
   bool engine_started();
   std::uint64_t own_engine_id() const;
   const ipc::NodeDir& dir() const;
+
+  // ltp_send without claiming `client_id` (ION's ltp_send needs no
+  // ltp_open): the process that holds the id, if any, gets the session's
+  // notices. Otherwise as AccessPoint::send; `stop`, checked while the send
+  // waits for the export window, ends the wait with its error.
+  ClientResult<SessionId> send(std::uint64_t client_id, std::uint64_t destination,
+                               std::span<const std::byte> data, std::uint64_t red_length = kAllRed,
+                               const std::function<std::optional<ClientError>()>& stop = {});
 
  private:
   friend class AccessPoint;

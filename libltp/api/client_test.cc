@@ -387,6 +387,32 @@ TEST(ClientTest, IdHeldByALiveProcessIsRefusedAndTakenOverWhenItDies) {
   EXPECT_NE(find(drain(*taken.value()), NoticeType::red_part), nullptr);
 }
 
+// ION's ltpclo sends as client 1 while ltpcli holds it: the sender needs no
+// ltp_open and the notices go to the holder.
+TEST(ClientTest, SendNeedsNoOpenIdAndItsNoticesGoToTheHolder) {
+  TestNode n(1, {1});
+  auto holder = AccessPoint::open(attach(n), 3).value();
+  auto sender = attach(n);
+  const auto sent = pattern(5000, 3);
+  auto sid = sender->send(3, 1, sent);
+  ASSERT_TRUE(sid) << sid.error().message;
+  ASSERT_TRUE(n.engine().flush(1, node::now_ms()));
+  loopback(n, 1);
+  const auto notices = drain(*holder);
+  EXPECT_NE(find(notices, NoticeType::export_complete), nullptr);
+  const Notice* red = find(notices, NoticeType::red_part);
+  ASSERT_NE(red, nullptr);
+  EXPECT_EQ(red->session, sid.value());
+  EXPECT_EQ(red->data.to_vector(), sent);
+
+  // Through the C API, with the id held by no process at all.
+  ASSERT_EQ(ltp_attach_node(n.path().c_str()), 0) << ltp_last_error();
+  LtpSessionId c_sid{};
+  EXPECT_EQ(ltp_send(1, 4, sent.data(), sent.size(), LTP_ALL_RED, &c_sid), 1) << ltp_last_error();
+  EXPECT_EQ(c_sid.sourceEngineId, 1u);
+  ltp_detach();
+}
+
 TEST(ClientTest, CApiRoundTrip) {
   TestNode n(1, {1});
   ASSERT_EQ(ltp_attach_node(n.path().c_str()), 0) << ltp_last_error();
@@ -399,7 +425,8 @@ TEST(ClientTest, CApiRoundTrip) {
   LtpSessionId sid{};
   ASSERT_EQ(ltp_send(1, 2, text.data(), text.size(), LTP_ALL_RED, &sid), 1) << ltp_last_error();
   EXPECT_EQ(sid.sourceEngineId, 1u);
-  EXPECT_EQ(ltp_send(1, 9, text.data(), text.size(), LTP_ALL_RED, &sid), -1);
+  EXPECT_EQ(ltp_send(7, 2, text.data(), text.size(), LTP_ALL_RED, &sid), -1);  // no span to 7
+  EXPECT_NE(std::string(ltp_last_error()).find("no span to engine 7"), std::string::npos);
   ASSERT_TRUE(n.engine().flush(1, node::now_ms()));  // ltpmeter's part
   loopback(n, 1);
 

@@ -60,7 +60,9 @@ int ltp_open(unsigned int clientId);
 void ltp_close(unsigned int clientId);
 
 /* Appends the data to the span's block; the first redLength bytes are red
- * (LTP_ALL_RED: all). Blocks while the span's export window is full.
+ * (LTP_ALL_RED: all). clientId need not be open here (as in ION): its
+ * notices go to the process that holds it. Blocks while the span's export
+ * window is full.
  * 1 on success, 0 if the span was stopped, -1 on error. */
 int ltp_send(uint64_t destinationEngineId, unsigned int clientId, const void* data, size_t length,
              unsigned int redLength, LtpSessionId* sessionId);

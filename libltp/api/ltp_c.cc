@@ -144,11 +144,21 @@ void ltp_close(unsigned int clientId) {
 int ltp_send(uint64_t destinationEngineId, unsigned int clientId, const void* data, size_t length,
              unsigned int redLength, LtpSessionId* sessionId) {
   if (data == nullptr && length != 0) return fail("ltp_send: data is NULL");
-  const auto access_point = find_open(clientId);
-  if (!access_point) return -1;
+  // As in ION the id need not be open here; if this process holds it, a
+  // send waiting for the export window ends when ltp_close releases it.
+  std::shared_ptr<Client> client;
+  std::shared_ptr<AccessPoint> access_point;
+  {
+    State& s = state();
+    std::lock_guard lock(s.mutex);
+    if (!s.client) return fail("not attached: call ltp_attach first");
+    client = s.client;
+    if (const auto it = s.open.find(clientId); it != s.open.end()) access_point = it->second;
+  }
   const std::uint64_t red = redLength == LTP_ALL_RED ? ltp::api::kAllRed : redLength;
-  auto sent = access_point->send(destinationEngineId,
-                                 std::span(static_cast<const std::byte*>(data), length), red);
+  const std::span bytes(static_cast<const std::byte*>(data), length);
+  auto sent = access_point ? access_point->send(destinationEngineId, bytes, red)
+                           : client->send(clientId, destinationEngineId, bytes, red);
   if (!sent) {
     const bool stopped = sent.error().code == ltp::api::ClientErrc::span_stopped;
     return fail(sent.error().message, stopped ? 0 : -1);

@@ -18,8 +18,6 @@ std::string_view to_string(EngineError e) {
       return "no LTP database in this heap";
     case EngineError::no_such_span:
       return "no span to that engine";
-    case EngineError::client_not_open:
-      return "client service id not open";
     case EngineError::window_full:
       return "the span's export sessions are all in use";
     case EngineError::empty_sdu:
@@ -336,7 +334,6 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
       [&](ipc::Transaction& txn) -> Result<codec::SessionId, EngineError> {
         Ctx c{txn, now};
         if (sdu.empty()) return failure(EngineError::empty_sdu);
-        if (!db_.client_is_open(txn, client_id)) return failure(EngineError::client_not_open);
         const auto span = find_span(c, destination);
         if (!span) return failure(EngineError::no_such_span);
         if (over_heapmax(c, sdu.size())) return failure(EngineError::over_heapmax);

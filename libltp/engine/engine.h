@@ -48,7 +48,6 @@ enum class EngineError {
   heap,             // the heap refused (full, log full); nothing changed
   not_initialized,  // no LTP database in the heap
   no_such_span,
-  client_not_open,
   window_full,  // the span's export sessions are all in use: wait
   empty_sdu,
   over_heapmax,  // the node's heapmax would be exceeded: wait
@@ -152,7 +151,9 @@ class Engine {
   Result<void, EngineError> link_state(std::uint64_t span_engine, bool remote_up,
                                        std::uint64_t now);
 
-  // ltp_send: appends the SDU to the span's open block (aggregation).
+  // ltp_send: appends the SDU to the span's open block (aggregation). The
+  // client id need not be open (ION: a sender may leave it to the process
+  // that takes the notices); while it is not, its notices are dropped.
   Result<codec::SessionId, EngineError> send(std::uint64_t client_id, std::uint64_t destination,
                                              std::span<const std::uint8_t> sdu,
                                              std::uint64_t red_length, std::uint64_t now);

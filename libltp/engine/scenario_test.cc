@@ -164,6 +164,20 @@ TEST(EngineScenario, MixedBlockWhoseGreenEndIsLostClosesWhenTheLinkIsQuiet) {
   expect_clean(net);
 }
 
+// ION's ltp_send needs no ltp_open: the block goes; its notices are dropped.
+TEST(EngineScenario, ASenderWhoseClientIdIsNotOpenStillSends) {
+  Lockstep net(base_config());
+  net.close_client(kA);
+  const auto sdu = Lockstep::pattern(3000, 6);
+  ASSERT_EQ(net.send(kA, sdu).originator, kA);
+  ASSERT_TRUE(net.run());
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 1u);
+  EXPECT_EQ(red[0].data, sdu);
+  EXPECT_TRUE(net.notices(kA).empty());
+  expect_clean(net);
+}
+
 TEST(EngineScenario, AllGreen) {
   Lockstep net(base_config());
   const auto sdu = Lockstep::pattern(3500, 3);
