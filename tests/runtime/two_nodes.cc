@@ -13,21 +13,28 @@ std::string TwoNodes::ltprc(int engine, const SpanSettings& s) const {
   const int peer = engine == 1 ? 2 : 1;
   return fmt::format(
       "1 {sessions}\n"
+      "{maxber}"
       "a span {peer} {sessions} {sessions} {seg} {agg} {time} 'udplso "
       "127.0.0.1:{peer_port}{rate}'\n"
       "a seat 'udplsi 127.0.0.1:{port}'\n",
-      fmt::arg("sessions", s.max_export_sessions), fmt::arg("peer", peer),
-      fmt::arg("seg", s.max_segment_size), fmt::arg("agg", s.aggregation_size),
-      fmt::arg("time", s.aggregation_time), fmt::arg("peer_port", port_[peer]),
+      fmt::arg("sessions", s.max_export_sessions),
+      fmt::arg("maxber", s.maxber.empty() ? "" : fmt::format("m maxber {}\n", s.maxber)),
+      fmt::arg("peer", peer), fmt::arg("seg", s.max_segment_size),
+      fmt::arg("agg", s.aggregation_size), fmt::arg("time", s.aggregation_time),
+      fmt::arg("peer_port", lso_port_[engine] ? lso_port_[engine] : port_[peer]),
       fmt::arg("rate", s.lso_bits_per_second ? fmt::format(" {}", s.lso_bits_per_second) : ""),
       fmt::arg("port", port_[engine]));
 }
 
-void TwoNodes::start(const SpanSettings& settings) {
+void TwoNodes::choose_ports() {
   port_[1] = node::testing::free_udp_port();
   do {
     port_[2] = node::testing::free_udp_port();
   } while (port_[2] == port_[1]);
+}
+
+void TwoNodes::start(const SpanSettings& settings) {
+  if (port_[1] == 0) choose_ports();
   for (int engine : {1, 2}) {
     ASSERT_EQ(node(engine).configure(ionrc(engine), ltprc(engine, settings)), "");
     ASSERT_EQ(node(engine).start(), "");

@@ -32,12 +32,20 @@ struct SpanSettings {
   // buffer the kernel caps (net.core.rmem_max, no CAP_NET_ADMIN) can absorb
   // while udplsi waits for a core.
   std::uint64_t lso_bits_per_second = 0;
+  // ltprc's `m maxber`; empty: ION's default (1e-6). The engine derives its
+  // checkpoint and report retransmission limits from it
+  // (libltp/engine/retransmit_limits.h), so a test over a link that loses
+  // far more raises it, as the operator of such a link would.
+  std::string maxber;
 };
 
 class TwoNodes : public ::testing::Test {
  protected:
   // Configures and starts both nodes; call first in each test.
   void start(const SpanSettings& settings = {});
+  // Picks the LSI ports; start() does it unless a test did first (to put
+  // a relay between the nodes: see lso_port_).
+  void choose_ports();
   void TearDown() override;
 
   node::testing::TestNode& node(int engine) { return engine == 1 ? one_ : two_; }
@@ -49,7 +57,9 @@ class TwoNodes : public ::testing::Test {
   std::vector<ipc::TaskInfo> tasks(int engine);
 
   node::testing::TestNode one_, two_;
-  int port_[3] = {0, 0, 0};
+  int port_[3] = {0, 0, 0};  // each engine's LSI port
+  // Where each engine's LSO sends; 0: straight to the peer's LSI port.
+  int lso_port_[3] = {0, 0, 0};
   std::vector<ipc::TaskInfo> seen_tasks_;
 };
 

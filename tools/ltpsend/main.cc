@@ -131,12 +131,16 @@ int run(int argc, char** argv) {
   std::optional<std::string> node_option;
   if (args.count("node")) node_option = args["node"].as<std::string>();
 
+  const std::string input = path == "-" ? "standard input" : path;
   auto data = read_input(path);
-  if (!data) {
+  if (!data) return cli::runtime_failure(kProgram, fmt::format("cannot read {}", input));
+  // An LTP block holds at least one byte (RFC 5326), so there is nothing
+  // to send; refused before the node is touched.
+  if (data->empty()) {
     return cli::runtime_failure(
-        kProgram, fmt::format("cannot read {}", path == "-" ? "standard input" : path));
+        kProgram,
+        fmt::format("{} is empty: an LTP block holds at least one byte, nothing was sent", input));
   }
-  if (data->empty()) return cli::runtime_failure(kProgram, "nothing to send: the input is empty");
   const std::uint64_t green =
       std::min<std::uint64_t>(args["green"].as<std::uint64_t>(), data->size());
 

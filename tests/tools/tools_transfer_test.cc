@@ -1,0 +1,242 @@
+// The shell tools end to end, as a user runs them: ltpsend/ltprecv move
+// files from 1 byte to 50 MiB between two real nodes through ltpnetem at
+// 0 %, 5 % and 20 % loss both ways, byte for byte; an empty file is refused;
+// ltpcounter counts what ltpdriver sends; ltpstat --json parses and its
+// counters move with a transfer on both nodes.
+//
+// Synchronises on events: a tool's exit (ltprecv --count, ltpsend waiting
+// for its session's outcome), ltpnetem's ready pipe, a client id appearing
+// in the node's database. Each case prints how long it took.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/tools/relayed_nodes.h"
+
+namespace ltp::tools_test {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr std::uint64_t kClient = 1;
+const std::vector<std::size_t> kSizes{1, 1399, 1400, 1401, 65 << 10, 1 << 20};
+constexpr std::size_t kFiftyMegabytes = std::size_t{50} << 20;
+// Long enough for 50 MiB at 20 % loss on a loaded 2-core machine.
+constexpr auto kLimit = std::chrono::milliseconds(180s);
+// What the operator of a link losing up to 20 % of its datagrams each way
+// tells the engines (ltprc `m maxber`): with ION's default the derived
+// limit, 4 retransmissions, cancels a 50 MiB block, whose hundreds of
+// reports are each lost or unacknowledged 36 % of the time. At 1e-4 a
+// 1400-octet segment counts as lost 67 % of the time: 35 retransmissions.
+constexpr char kLossyLinkMaxber[] = "0.0001";
+// udplso's pace. Unpaced, a 50 MiB block overruns the relay's and udplsi's
+// receive buffers where the kernel caps them (net.core.rmem_max 212992, no
+// CAP_NET_ADMIN, as in CI): half the datagrams are lost there, the ION
+// default retransmission limits are at risk and the run takes 30 s
+// instead of 3. udplso's bursts at this rate (5 ms worth, ~90 segments)
+// fit in such a buffer.
+constexpr std::uint64_t kLsoBitsPerSecond = 200'000'000;
+
+// The spans of every run here: paced, and over a lossy link with the
+// maxber its operator would set.
+runtime_test::SpanSettings link_settings(double loss_percent) {
+  runtime_test::SpanSettings settings;
+  settings.lso_bits_per_second = kLsoBitsPerSecond;
+  if (loss_percent > 0) settings.maxber = kLossyLinkMaxber;
+  return settings;
+}
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string file_of(std::size_t size, std::uint32_t tag) {
+  const auto bytes = runtime_test::pattern(size, tag);
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// "Label: 123" in a tool's output -> 123 (-1 if absent).
+long long value_after(const std::string& output, const std::string& label) {
+  const auto at = output.find(label + ": ");
+  return at == std::string::npos ? -1 : std::stoll(output.substr(at + label.size() + 2));
+}
+
+std::uint64_t counter(const nlohmann::json& counters, const char* name) {
+  return counters.is_object() ? counters.value(name, std::uint64_t{0}) : 0;
+}
+
+class ToolsTransfer : public RelayedNodes {
+ protected:
+  // ltprecv on node 2, then ltpsend of a file of `size` bytes from node 1
+  // with `send_options`; the file ltprecv wrote must hold the red part
+  // (the first `size - green` bytes) exactly.
+  void send_file(std::size_t size, const std::string& what,
+                 const std::vector<std::string>& send_options = {}, std::size_t green = 0) {
+    SCOPED_TRACE(fmt::format("{} bytes", size));
+    const std::string content = file_of(size, static_cast<std::uint32_t>(size));
+    const auto sent = scratch() / fmt::format("sent-{}", size);
+    const auto received = scratch() / fmt::format("received-{}", size);
+    std::ofstream(sent, std::ios::binary) << content;
+
+    auto ltprecv = launch("ltprecv", 2, {"--count", "1", "-o", received.string(), "1"});
+    ASSERT_TRUE(await_client(2, kClient, *ltprecv)) << ltprecv->err();
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::string> args = send_options;
+    args.insert(args.end(), {"2", "1", sent.string()});
+    auto ltpsend = launch("ltpsend", 1, args);
+    const auto sent_status = ltpsend->wait(kLimit);
+    EXPECT_THAT(ltpsend->out(), StartsWith("session 1:"));
+    // A cancelled block never reaches ltprecv: stop it rather than wait.
+    ASSERT_EQ(sent_status, 0) << ltpsend->command() << "\n" << ltpsend->err();
+    // The red part is delivered before the sender hears it was: ltprecv
+    // is done or about to be.
+    EXPECT_EQ(ltprecv->wait(30s), 0) << ltprecv->err();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("[   TIME   ] {}: {} bytes in {:.2f} s\n", what, size, seconds);
+
+    const std::string got = slurp(received);
+    EXPECT_EQ(got.size(), size - green);
+    EXPECT_TRUE(got == content.substr(0, size - green)) << "the received file differs";
+    std::filesystem::remove(sent);
+    std::filesystem::remove(received);
+  }
+
+  // Stops the relay: with loss asked for, it must have dropped datagrams
+  // (or the test proved nothing); without, none.
+  void expect_relay_dropped(double loss_percent) {
+    const auto summary = stop_relay();
+    ASSERT_TRUE(summary.is_object());
+    if (loss_percent > 0) {
+      EXPECT_GT(dropped_by_loss(summary), 0u) << summary.dump();
+    } else {
+      EXPECT_EQ(dropped_by_loss(summary), 0u) << summary.dump();
+    }
+  }
+
+  void files_through(double loss_percent, const std::vector<std::size_t>& sizes) {
+    start_relayed(loss_percent, link_settings(loss_percent));
+    const std::string what = fmt::format("ltpsend/ltprecv at {} % loss", loss_percent);
+    for (const std::size_t size : sizes) {
+      send_file(size, what);
+      if (HasFatalFailure()) return;
+    }
+    expect_relay_dropped(loss_percent);
+  }
+};
+
+TEST_F(ToolsTransfer, FilesArriveIntactWithoutLoss) { files_through(0, kSizes); }
+TEST_F(ToolsTransfer, FilesArriveIntactAt5PercentLoss) { files_through(5, kSizes); }
+TEST_F(ToolsTransfer, FilesArriveIntactAt20PercentLoss) { files_through(20, kSizes); }
+
+// The big file, one test per loss rate so each can be timed on its own.
+TEST_F(ToolsTransfer, FiftyMegabytesWithoutLoss) { files_through(0, {kFiftyMegabytes}); }
+TEST_F(ToolsTransfer, FiftyMegabytesAt5PercentLoss) { files_through(5, {kFiftyMegabytes}); }
+TEST_F(ToolsTransfer, FiftyMegabytesAt20PercentLoss) { files_through(20, {kFiftyMegabytes}); }
+
+TEST_F(ToolsTransfer, GreenTailIsSentButNotWritten) {
+  start_relayed(0, link_settings(0));
+  send_file(65 << 10, "ltpsend --green", {"--green", "1000"}, 1000);
+}
+
+// An LTP block holds at least one byte: ltpsend refuses an empty input
+// before it touches the node, and says so.
+TEST_F(ToolsTransfer, EmptyInputIsRefused) {
+  start();
+  const auto empty = scratch() / "empty";
+  std::ofstream(empty).close();
+  for (const std::string& input : {empty.string(), std::string("-")}) {
+    SCOPED_TRACE(input);
+    auto ltpsend = launch("ltpsend", 1, {"2", "1", input});  // stdin is /dev/null
+    EXPECT_EQ(ltpsend->wait(30s), 1);
+    EXPECT_THAT(ltpsend->err(), HasSubstr("is empty"));
+    EXPECT_EQ(ltpsend->out(), "");
+  }
+  EXPECT_EQ(counter(span_counters(stat(1), 2), "segments_sent"), 0u);
+  EXPECT_EQ(counter(span_counters(stat(2), 1), "segments_received"), 0u);
+}
+
+// ION's benchmark pair: ltpcounter stops once it has the bytes ltpdriver
+// sent, and both report the same blocks and bytes.
+TEST_F(ToolsTransfer, CounterCountsWhatDriverSends) {
+  constexpr int kCycles = 300;
+  constexpr int kUnit = 5000;
+  start_relayed(5, link_settings(5));
+  auto ltpcounter = launch("ltpcounter", 2, {"1", std::to_string(kCycles * kUnit)});
+  ASSERT_TRUE(await_client(2, kClient, *ltpcounter)) << ltpcounter->err();
+  const auto start = std::chrono::steady_clock::now();
+  auto ltpdriver =
+      launch("ltpdriver", 1, {"2", "1", std::to_string(kCycles), "0", std::to_string(kUnit)});
+  EXPECT_EQ(ltpdriver->wait(kLimit), 0) << ltpdriver->err();
+  EXPECT_EQ(ltpcounter->wait(kLimit), 0) << ltpcounter->err();
+  fmt::print("[   TIME   ] ltpdriver/ltpcounter at 5 % loss: {} units of {} bytes in {:.2f} s\n",
+             kCycles, kUnit,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+
+  const std::string driven = ltpdriver->out();
+  EXPECT_THAT(driven, HasSubstr("200\n100\n0\nTime (seconds): "));  // units left, every 100
+  EXPECT_EQ(value_after(driven, "Data size (bytes)"), kUnit);
+  EXPECT_EQ(value_after(driven, "Cycles"), kCycles);
+  EXPECT_EQ(value_after(driven, "Bytes"), kCycles * kUnit);
+  EXPECT_THAT(driven, HasSubstr("Throughput (bytes per second): "));
+  const std::string counted = ltpcounter->out();
+  EXPECT_EQ(value_after(counted, "Sessions canceled"), 0);
+  EXPECT_EQ(value_after(counted, "Blocks received"),
+            kCycles);  // aggregation size 1: a unit a block
+  EXPECT_EQ(value_after(counted, "Bytes received"), kCycles * kUnit);
+  EXPECT_THAT(counted, HasSubstr("Stopping ltpcounter.\n"));
+  expect_relay_dropped(5);
+}
+
+// ltpstat --json before and after one transfer: on the sender, one more
+// export session completed and at least the data segments sent; on the
+// receiver, one more import session completed, the data received, a
+// report sent. (Segments that follow the outcome, the report's ack, may
+// still be on their way: only lower bounds.)
+TEST_F(ToolsTransfer, StatCountersMoveWithATransfer) {
+  start(link_settings(0));
+  const auto before1 = stat(1), before2 = stat(2);
+  ASSERT_TRUE(before1.is_object() && before2.is_object());
+  EXPECT_EQ(before1.value("engine", 0), 1);
+  EXPECT_EQ(before2.value("engine", 0), 2);
+  EXPECT_EQ(before1.value("state", ""), "running");
+  constexpr std::size_t kSize = 1 << 20;
+  send_file(kSize, "ltpstat around ltpsend/ltprecv");
+  const auto after1 = stat(1), after2 = stat(2);
+  const auto& sender_before = span_counters(before1, 2);
+  const auto& sender = span_counters(after1, 2);
+  const auto& receiver_before = span_counters(before2, 1);
+  const auto& receiver = span_counters(after2, 1);
+  ASSERT_TRUE(sender.is_object() && receiver.is_object()) << after1.dump() << after2.dump();
+  const auto rose = [](const nlohmann::json& after, const nlohmann::json& before,
+                       const char* name) { return counter(after, name) - counter(before, name); };
+  const std::uint64_t data_segments = (kSize + 1399) / 1400;  // segments carry < 1400 bytes
+
+  EXPECT_EQ(rose(sender, sender_before, "export_sessions_completed"), 1u);
+  EXPECT_EQ(rose(sender, sender_before, "export_sessions_cancelled"), 0u);
+  EXPECT_GE(rose(sender, sender_before, "segments_sent"), data_segments);
+  EXPECT_GE(rose(sender, sender_before, "bytes_sent"), kSize);
+  EXPECT_GE(rose(sender, sender_before, "checkpoints_sent"), 1u);
+  EXPECT_GE(rose(sender, sender_before, "segments_received"), 1u);
+  EXPECT_GE(rose(sender, sender_before, "reports_received"), 1u);
+
+  EXPECT_EQ(rose(receiver, receiver_before, "import_sessions_completed"), 1u);
+  EXPECT_EQ(rose(receiver, receiver_before, "import_sessions_cancelled"), 0u);
+  EXPECT_GE(rose(receiver, receiver_before, "segments_received"), data_segments);
+  EXPECT_GE(rose(receiver, receiver_before, "bytes_received"), kSize);
+  EXPECT_GE(rose(receiver, receiver_before, "checkpoints_received"), 1u);
+  EXPECT_GE(rose(receiver, receiver_before, "segments_sent"), 1u);
+  EXPECT_GE(rose(receiver, receiver_before, "reports_sent"), 1u);
+}
+
+}  // namespace
+}  // namespace ltp::tools_test
