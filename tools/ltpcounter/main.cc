@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <string>
 
 #include "ipc/process_log.h"
@@ -69,9 +68,8 @@ int run(int argc, char** argv) {
                            "from ltpdriver); stop after maxNbrOfBytes (default 2 billion) or "
                            "on SIGINT.");
   options.positional_help("clientId [maxNbrOfBytes]");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())("h,help", "show this help");
+  cli::add_node_option(options);
+  options.add_options()("h,help", "show this help");
   options.add_options("positional")("client", "", cxxopts::value<std::uint64_t>())(
       "max", "", cxxopts::value<std::uint64_t>()->default_value("0"));
   options.parse_positional({"client", "max"});
@@ -87,10 +85,8 @@ int run(int argc, char** argv) {
   const auto client_id = args["client"].as<std::uint64_t>();
   const std::uint64_t max_bytes =
       args["max"].as<std::uint64_t>() == 0 ? kDefaultMaxBytes : args["max"].as<std::uint64_t>();
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
 
-  auto client = api::Client::attach(node_option);
+  auto client = api::Client::attach(cli::node_option(args));
   if (!client) {
     return cli::runtime_failure(
         kProgram, fmt::format("ltpcounter can't initialize LTP: {}", client.error().message));

@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,9 +48,8 @@ int run(int argc, char** argv) {
                            "Send nbrOfCycles service data units to client clientId of engine "
                            "remoteEngineNbr (normally ltpcounter) and report the rate.");
   options.positional_help("remoteEngineNbr clientId nbrOfCycles greenLength [totalLength]");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())("h,help", "show this help");
+  cli::add_node_option(options);
+  options.add_options()("h,help", "show this help");
   options.add_options("positional")("engine", "", cxxopts::value<std::uint64_t>())(
       "client", "", cxxopts::value<std::uint64_t>())("cycles", "", cxxopts::value<std::uint64_t>())(
       "green", "", cxxopts::value<std::uint64_t>())(
@@ -78,10 +76,8 @@ int run(int argc, char** argv) {
   const auto green = args["green"].as<std::uint64_t>();
   const auto length = args["length"].as<std::uint64_t>();
   const bool random_sizes = length == 1;
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
 
-  auto client = api::Client::attach(node_option);
+  auto client = api::Client::attach(cli::node_option(args));
   if (!client) {
     return cli::runtime_failure(
         kProgram, fmt::format("ltpdriver can't initialize LTP: {}", client.error().message));

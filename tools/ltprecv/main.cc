@@ -86,9 +86,8 @@ int run(int argc, char** argv) {
                            "Receive the blocks sent to client service id CLIENT and write each "
                            "one out intact.");
   options.positional_help("CLIENT");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())(
+  cli::add_node_option(options);
+  options.add_options()(
       "o,output",
       "a FILE (blocks written one after another) or a DIR (one block-ENGINE-SESSION.bin "
       "per block); default: standard output",
@@ -102,12 +101,10 @@ int run(int argc, char** argv) {
   if (!args.count("client")) return cli::usage_error(kProgram, "CLIENT is required");
   const auto client_id = args["client"].as<std::uint64_t>();
   const std::uint64_t count = args.count("count") ? args["count"].as<std::uint64_t>() : UINT64_MAX;
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
   const std::optional<std::string> target =
       args.count("output") ? std::optional(args["output"].as<std::string>()) : std::nullopt;
 
-  auto client = api::Client::attach(node_option);
+  auto client = api::Client::attach(cli::node_option(args));
   if (!client) return cli::runtime_failure(kProgram, client.error().message);
   ltp::ipc::setup_process_log(client.value()->dir(), std::string(kProgram));
   std::string error;

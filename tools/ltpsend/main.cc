@@ -110,10 +110,9 @@ int run(int argc, char** argv) {
                            "Send FILE (or stdin) to ENGINE as one LTP block for client CLIENT, "
                            "and wait until it is delivered.");
   options.positional_help("ENGINE CLIENT [FILE|-]");
-  options.add_options()(
-      "node", "node directory (default: $LTP_NODE_DIR, else the current directory)",
-      cxxopts::value<std::string>())("green", "send the last N bytes as green (unreliable) data",
-                                     cxxopts::value<std::uint64_t>()->default_value("0"))(
+  cli::add_node_option(options);
+  options.add_options()("green", "send the last N bytes as green (unreliable) data",
+                        cxxopts::value<std::uint64_t>()->default_value("0"))(
       "no-wait", "return once the block is handed to the node")("h,help", "show this help")(
       "engine", "destination engine number", cxxopts::value<std::uint64_t>())(
       "client", "client service id (on both engines)", cxxopts::value<std::uint64_t>())(
@@ -128,8 +127,6 @@ int run(int argc, char** argv) {
   const auto engine = args["engine"].as<std::uint64_t>();
   const auto client_id = args["client"].as<std::uint64_t>();
   const std::string path = args.count("file") ? args["file"].as<std::string>() : "-";
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
 
   const std::string input = path == "-" ? "standard input" : path;
   auto data = read_input(path);
@@ -144,7 +141,7 @@ int run(int argc, char** argv) {
   const std::uint64_t green =
       std::min<std::uint64_t>(args["green"].as<std::uint64_t>(), data->size());
 
-  auto client = api::Client::attach(node_option);
+  auto client = api::Client::attach(cli::node_option(args));
   if (!client) return cli::runtime_failure(kProgram, client.error().message);
   ltp::ipc::setup_process_log(client.value()->dir(), std::string(kProgram),
                               {.level = spdlog::level::warn});

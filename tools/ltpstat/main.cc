@@ -2,7 +2,6 @@
 // counters, heap use, daemons — as a table or one JSON object (--json),
 // once or every S seconds (--watch S) until interrupted. Reads the heap
 // only, so it works on a stopped node too.
-#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -47,9 +46,8 @@ bool wait_or_interrupted(double seconds, const sigset_t& stop_signals) {
 
 int run(int argc, char** argv) {
   cxxopts::Options options(kProgram, "Show a node's spans, sessions, counters and daemons.");
-  options.add_options()("node",
-                        "node directory (default: $LTP_NODE_DIR, else the current directory)",
-                        cxxopts::value<std::string>())("json", "print one JSON object")(
+  cli::add_node_option(options);
+  options.add_options()("json", "print one JSON object")(
       "watch", "repeat every S seconds (fractions allowed) until interrupted",
       cxxopts::value<double>(), "S")("h,help", "show this help");
   const auto command_line = cli::parse(options, argc, argv, [&] { return help_text(options); });
@@ -64,14 +62,8 @@ int run(int argc, char** argv) {
     }
   }
 
-  std::optional<std::string> node_option;
-  if (args.count("node")) node_option = args["node"].as<std::string>();
-  auto dir = ltp::ipc::NodeDir::resolve(node_option);
-  if (!dir) {
-    return cli::runtime_failure(
-        kProgram, fmt::format("node directory: {}; pass the node's directory with --node DIR",
-                              ltp::ipc::to_string(dir.error())));
-  }
+  auto dir = cli::node_dir(args);
+  if (!dir) return cli::runtime_failure(kProgram, dir.error());
   // A reader: warnings (heap recovery) only, and only into a real node.
   const bool heap_present = std::filesystem::exists(dir.value().heap_path());
   ltp::ipc::setup_process_log(dir.value(), kProgram,
