@@ -206,6 +206,11 @@ class Engine {
   HeapResult<void> suspend_timers(Ctx& c, Addr span);
   HeapResult<void> resume_timers(Ctx& c, Addr span);
   HeapResult<void> fire_timer(Ctx& c, const db::TimerRecord& timer);
+  // Checkpoint or report timers of the span that the answer stopping
+  // `answered` (still running) shows were overtaken: their segments, or
+  // the answers to them, were lost. expire_early() fires them now.
+  std::vector<TimerCue> overtaken_by(Ctx& c, Addr answered);
+  HeapResult<void> expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues);
   HeapResult<std::uint64_t> next_serial(Ctx& c);
 
   // span_queue.cc: the span's outbound queues.

@@ -273,8 +273,11 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   BOOST_OUTCOME_TRY(handled.insert(txn, rs.report_serial, 1));
 
   BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
+  std::vector<TimerCue> overtaken;  // checkpoints this answer shows lost
   if (const auto cp = checkpoints.find(txn, rs.checkpoint_serial)) {
-    BOOST_OUTCOME_TRY(stop_timer(c, load<db::CheckpointRecord>(txn, *cp).timer));
+    const Addr timer = load<db::CheckpointRecord>(txn, *cp).timer;
+    overtaken = overtaken_by(c, timer);
+    BOOST_OUTCOME_TRY(stop_timer(c, timer));
     BOOST_OUTCOME_TRY(checkpoints.erase(txn, rs.checkpoint_serial));
     BOOST_OUTCOME_TRY(txn.free(*cp));
   }
@@ -307,7 +310,8 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     }
     BOOST_OUTCOME_TRY(queue_data(c, *span, *session));
   }
-  return maybe_complete_export(c, *session);
+  BOOST_OUTCOME_TRY(maybe_complete_export(c, *session));
+  return expire_early(c, *span, overtaken);
 }
 
 HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {

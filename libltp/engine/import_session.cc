@@ -260,6 +260,7 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
   if (!addr) return success();
   db::ReportRecord rs = load<db::ReportRecord>(txn, *addr);
   if (rs.acknowledged != 0) return success();
+  const std::vector<TimerCue> overtaken = overtaken_by(c, rs.timer);  // reports shown lost
   BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
   rs.timer = ipc::kNullAddr;
   rs.acknowledged = 1;
@@ -268,7 +269,8 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
       txn.put(*session + offsetof(db::ImportSession, unacked_reports), s.unacked_reports - 1));
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->report_acks_received;
-  return maybe_close_import(c, *session);
+  BOOST_OUTCOME_TRY(maybe_close_import(c, *session));
+  return expire_early(c, *span, overtaken);
 }
 
 HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {

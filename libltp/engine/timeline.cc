@@ -3,6 +3,8 @@
 // Timers waiting for the remote engine (CP, RS, CS, CR) are also listed on
 // their span so a contact's end can suspend them and its start resume
 // them, shifted by the outage (RFC 5326 6.5, 6.6).
+#include <algorithm>
+
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
 #include "ipc/pordered_map.h"
@@ -14,6 +16,13 @@ namespace {
 bool suspendable(db::TimerKind kind) {
   return kind == db::TimerKind::checkpoint || kind == db::TimerKind::report ||
          kind == db::TimerKind::cancel_export || kind == db::TimerKind::cancel_import;
+}
+
+// How often the checkpoint or report a response timer waits on was resent.
+std::uint64_t retransmissions(const ipc::Transaction& txn, const db::TimerRecord& timer) {
+  return timer.kind == db::TimerKind::checkpoint
+             ? load<db::CheckpointRecord>(txn, timer.owner).retransmissions
+             : load<db::ReportRecord>(txn, timer.owner).retransmissions;
 }
 }  // namespace
 
@@ -160,6 +169,56 @@ HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
       return forget_closed(c, timer);
     case db::TimerKind::release_block:
       return db::ChunkedBuffer::open(timer.owner).destroy(txn);
+  }
+  return success();
+}
+
+// Answers come back in the order their segments went out: one link, and
+// each side answers segments in the order they arrive, its control queue
+// first in, first out. So when the answer to a checkpoint (or report)
+// comes, the ones of the same span sent just before it and still
+// unanswered were lost, or their answers were. Only an answer to a segment
+// sent once is evidence (otherwise it may answer the earlier copy), and
+// only segments sent once are resent early: a link that reorders costs at
+// most one early resend per checkpoint or report. The walk goes back from
+// the answered timer (the span's list is in start order) and stops at the
+// first one of its kind already resent: earlier answers looked at those
+// before it. So it costs about what it finds (plus the span's timers of
+// other kinds in between), not the span's whole list.
+std::vector<TimerCue> Engine::overtaken_by(Ctx& c, Addr answered) {
+  std::vector<TimerCue> cues;
+  if (answered == ipc::kNullAddr) return cues;
+  auto& txn = c.txn;
+  const db::TimerRecord timer = load<db::TimerRecord>(txn, answered);
+  if (timer.suspended != 0 || retransmissions(txn, timer) != 0) return cues;
+  const auto span = find_span(c, timer.span_engine);
+  const auto list = ipc::PList::open(txn, load<db::SpanRecord>(txn, *span).timers).value();
+  for (Addr node = list.prev(txn, timer.span_list_node); node != ipc::kNullAddr;
+       node = list.prev(txn, node)) {
+    const db::TimerRecord older = load<db::TimerRecord>(txn, list.value(txn, node));
+    if (older.kind != timer.kind) continue;
+    if (older.suspended != 0 || retransmissions(txn, older) != 0) break;
+    const std::uint64_t serial = older.kind == db::TimerKind::checkpoint
+                                     ? load<db::CheckpointRecord>(txn, older.owner).serial
+                                     : load<db::ReportRecord>(txn, older.owner).serial;
+    cues.push_back({true, older.kind, older.session_number, serial});
+  }
+  std::reverse(cues.begin(), cues.end());  // oldest first
+  return cues;
+}
+
+HeapResult<void> Engine::expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues) {
+  auto& txn = c.txn;
+  // Handling the answer may have closed sessions, and firing one timer
+  // can cancel a session: each is looked up again through its owner.
+  for (const TimerCue& cue : cues) {
+    const auto field = cue_timer_field(c, span, cue);
+    if (!field) continue;
+    const Addr addr = load<Addr>(txn, *field);
+    if (addr == ipc::kNullAddr) continue;
+    const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
+    BOOST_OUTCOME_TRY(stop_timer(c, addr));
+    BOOST_OUTCOME_TRY(fire_timer(c, timer));
   }
   return success();
 }

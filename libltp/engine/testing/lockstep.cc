@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -142,9 +143,17 @@ void Lockstep::inject(std::uint64_t to, std::vector<std::uint8_t> bytes, std::ui
 bool Lockstep::transmit(Side& s, std::uint64_t to) {
   bool any = false;
   OutboundBatch& batch = s.batch;
+  const std::uint64_t rate = config_.link_rate;
+  s.backlogged = false;
   for (;;) {
+    // A rate-limited link takes what it can start within this millisecond,
+    // one segment at a time, so the rest waits in the engine's queues.
+    if (rate != 0 && s.link_free_us >= (now_ + 1) * 1000) {
+      s.backlogged = true;
+      break;
+    }
     batch.clear();
-    auto n = s.engine->dequeue(to, 64, now_, batch);
+    auto n = s.engine->dequeue(to, rate == 0 ? 64 : 1, now_, batch);
     if (!n || n.value() == 0) break;
     any = true;
     for (const auto& out : batch.segments()) {
@@ -175,6 +184,9 @@ bool Lockstep::transmit(Side& s, std::uint64_t to) {
         c.reason = static_cast<std::uint8_t>(x->reason);
       }
       c.index_of_type = s.sent_by_type[c.type]++;
+      if (rate != 0) {
+        s.link_free_us = std::max(s.link_free_us, now_ * 1000) + c.bytes.size() * 1'000'000 / rate;
+      }
       const Verdict v = filter_ ? filter_(c) : Verdict{};
       for (int i = 0; i < v.copies; ++i) {
         in_flight_.emplace(std::make_pair(now_ + config_.owlt_ms + v.delay_ms, arrival_sequence_++),
@@ -198,7 +210,8 @@ void Lockstep::collect_notices(Side& s) {
                     notice.end_of_block,
                     notice.offset,
                     notice.length,
-                    {}};
+                    {},
+                    now_};
     if (notice.data != ipc::kNullAddr) {
       seen.data = s.engine->read_data(notice.data);
       (void)s.engine->release_data(notice.data);
@@ -247,7 +260,10 @@ std::optional<std::uint64_t> Lockstep::next_event() {
   };
   if (!in_flight_.empty()) consider(in_flight_.begin()->first.first);
   if (!actions_.empty()) consider(actions_.begin()->first);
-  for (auto& s : sides_) consider(s->engine->next_deadline());
+  for (auto& s : sides_) {
+    consider(s->engine->next_deadline());
+    if (s->backlogged) consider(s->link_free_us / 1000);
+  }
   return next;
 }
 

@@ -3,13 +3,15 @@
 // directory, joined back to back by a simulated link under an injected
 // clock.
 //
-// Used by the engine tests (scenario_test.cc, random_test.cc). Each step
-// dequeues everything both engines have to send, passes every segment
-// through the test's filter (which may drop, duplicate or delay it, by
-// type or index), delivers what has arrived, fires due timers and collects
-// notices; then the clock jumps to the next arrival, deadline or scheduled
-// action. Nothing waits in real time. check_clean() verifies that no
-// session, queue entry, timer, notice or heap object is left behind.
+// Used by the engine tests (scenario_test.cc, random_test.cc,
+// recovery_test.cc). Each step dequeues everything both engines have to
+// send (or, with a link rate, what the link can take this millisecond),
+// passes every segment through the test's filter (which may drop,
+// duplicate or delay it, by type or index), delivers what has arrived,
+// fires due timers and collects notices; then the clock jumps to the next
+// arrival, deadline, free link or scheduled action. Nothing waits in real
+// time. check_clean() verifies that no session, queue entry, timer, notice
+// or heap object is left behind.
 #pragma once
 
 #include <cstdint>
@@ -58,13 +60,17 @@ struct SeenNotice {
   std::uint64_t offset;
   std::uint64_t length;
   std::vector<std::uint8_t> data;
+  std::uint64_t at = 0;  // the clock when the client took it
 };
 
 struct LockstepConfig {
   db::NodeConfig node;
   db::SpanConfig span;  // engine_id is filled in per side
   std::uint64_t owlt_ms = 100;
-  std::uint64_t transmit_rate = 0;  // bytes/s; 0 = no radiation time
+  std::uint64_t transmit_rate = 0;  // bytes/s the engines are told; 0 = no radiation time
+  // Bytes/s each side's link actually sends (0 = everything at once): what
+  // the link cannot send within a millisecond stays queued in the engine.
+  std::uint64_t link_rate = 0;
   std::uint64_t seed = 1;
   bool open_clients = true;
   std::uint64_t nodes = 2;  // engines 1..nodes, each with a span to every other
@@ -182,6 +188,8 @@ class Lockstep {
     std::uint64_t baseline_blocks = 0;
     std::vector<SeenNotice> notices;
     std::map<codec::SegmentType, std::uint64_t> sent_by_type;
+    std::uint64_t link_free_us = 0;  // when the link can start the next segment (link_rate)
+    bool backlogged = false;         // the link was busy with segments still queued
     OutboundBatch batch{256 << 10};  // reused: a fresh scratch per step costs page faults
   };
   struct Arrival {

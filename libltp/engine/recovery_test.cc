@@ -1,0 +1,254 @@
+// Recovery efficiency (issue 5): under loss the sender retransmits what
+// was lost, not a multiple of it; a lost checkpoint or report costs a round
+// trip, not a whole timer interval, when a later answer shows it lost; a
+// link that reorders answers costs at most one early resend per checkpoint
+// or report and cancels nothing; and deep queues with no loss resend
+// nothing. Two engines in lock-step over a link with a finite rate, so
+// segments wait in the engine's queues as they do behind a real LSO.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "libltp/engine/testing/lockstep.h"
+
+namespace ltp::engine {
+namespace {
+
+using codec::SegmentType;
+using db::NoticeType;
+using testing::Crossing;
+using testing::Lockstep;
+using testing::LockstepConfig;
+using testing::Verdict;
+constexpr auto kA = Lockstep::kA;
+constexpr auto kB = Lockstep::kB;
+
+// Loopback-like: OWLT 1 ms, ION's default queuing times (so a response
+// timer runs about 2 s), 1400-octet segments, a link of 100 MB/s each way.
+LockstepConfig loopback_config() {
+  LockstepConfig c;
+  c.owlt_ms = 1;
+  c.link_rate = 100'000'000;
+  c.span.max_segment_size = 1400;
+  c.span.aggregation_size_threshold = 1;
+  c.span.aggregation_time_limit_ms = 10;
+  c.span.max_export_sessions = 100;
+  c.span.max_import_sessions = 100;
+  c.heap_bytes = std::uint64_t{160} << 20;
+  return c;
+}
+constexpr std::uint64_t kTimerMs = 2000;  // about what loopback_config's timers run
+
+struct LinkCounts {
+  std::uint64_t data_dropped = 0;  // data segments from A lost
+};
+
+// A bottleneck each way: a FIFO of `buffer` bytes drained at `rate`
+// bytes/s (a slower hop, or a receiver's socket buffer): what does not
+// fit is dropped, the rest waits its turn.
+void bottleneck(Lockstep& net, std::uint64_t rate, std::uint64_t buffer,
+                const std::shared_ptr<LinkCounts>& counts) {
+  auto busy_until_us = std::make_shared<std::map<std::uint64_t, std::uint64_t>>();
+  net.set_filter([=](const Crossing& c) {
+    std::uint64_t& busy = (*busy_until_us)[c.from];
+    const std::uint64_t at = c.sent_at * 1000;
+    const std::uint64_t queued_us = busy > at ? busy - at : 0;
+    if (queued_us * rate / 1'000'000 + c.bytes.size() > buffer) {
+      if (c.from == kA && codec::is_data(c.type)) ++counts->data_dropped;
+      return Verdict{0, 0};
+    }
+    busy = std::max(busy, at) + c.bytes.size() * 1'000'000 / rate;
+    return Verdict{1, (busy - at) / 1000};
+  });
+}
+
+// Drops `loss` of the segments each way, seeded.
+void lossy_link(Lockstep& net, double loss, std::uint64_t seed,
+                const std::shared_ptr<LinkCounts>& counts) {
+  auto rng = std::make_shared<std::mt19937_64>(seed);
+  net.set_filter([rng, loss, counts](const Crossing& c) {
+    std::uniform_real_distribution<double> u(0, 1);
+    if (u(*rng) >= loss) return Verdict{};
+    if (c.from == kA && codec::is_data(c.type)) ++counts->data_dropped;
+    return Verdict{0, 0};
+  });
+}
+
+struct Outcome {
+  std::uint64_t data_dropped = 0;
+  db::SpanStats sender, receiver;
+  std::uint64_t delivered_ms = 0;  // until the last red part reached the client
+  std::uint64_t cancelled = 0;     // export or import cancelled notices
+};
+
+using LinkSetup = std::function<void(Lockstep&, const std::shared_ptr<LinkCounts>&)>;
+
+// `blocks` blocks of `block_size` from A to B, all sent at once.
+Outcome transfer(const LockstepConfig& config, int blocks, std::size_t block_size,
+                 const LinkSetup& link, const char* what) {
+  Lockstep net(config);
+  auto counts = std::make_shared<LinkCounts>();
+  if (link) link(net, counts);
+  for (int i = 0; i < blocks; ++i) net.send(kA, Lockstep::pattern(block_size, config.seed + i));
+  const std::uint64_t start = net.now();
+  EXPECT_TRUE(net.run());
+  Outcome o;
+  const auto red = net.notices(kB, NoticeType::red_part);
+  EXPECT_EQ(red.size(), static_cast<std::size_t>(blocks));
+  for (const auto& n : red) o.delivered_ms = std::max(o.delivered_ms, n.at - start);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), static_cast<std::size_t>(blocks));
+  o.cancelled = net.notices(kA, NoticeType::export_cancelled).size() +
+                net.notices(kB, NoticeType::import_cancelled).size();
+  o.sender = net.engine(kA).stats(kB).value();
+  o.receiver = net.engine(kB).stats(kA).value();
+  o.data_dropped = counts->data_dropped;
+  std::printf(
+      "%s, %d x %zu bytes: %lu data segments dropped, %lu retransmitted; checkpoints %lu "
+      "retransmitted, reports %lu sent, %lu retransmitted; delivered in %lu ms\n",
+      what, blocks, block_size, o.data_dropped, o.sender.data_segments_retransmitted,
+      o.sender.checkpoints_retransmitted, o.receiver.reports_sent, o.receiver.reports_retransmitted,
+      o.delivered_ms);
+  for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
+  return o;
+}
+
+LinkSetup random_loss(double loss, std::uint64_t seed) {
+  return [=](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
+    lossy_link(net, loss, seed, counts);
+  };
+}
+
+// Lost data costs its own retransmission, once.
+void expect_retransmits_what_was_lost(const Outcome& o) {
+  EXPECT_GE(o.sender.data_segments_retransmitted, o.data_dropped);
+  EXPECT_LE(o.sender.data_segments_retransmitted, o.data_dropped * 11 / 10 + 10);
+}
+
+TEST(EngineRecovery, TenMegabyteBlockAtFivePercentLoss) {
+  const auto o = transfer(loopback_config(), 1, 10'000'000, random_loss(0.05, 1), "5 % loss");
+  expect_retransmits_what_was_lost(o);
+}
+
+TEST(EngineRecovery, SeveralBlocksInFlightAtFivePercentLoss) {
+  const auto o = transfer(loopback_config(), 8, 2'000'000, random_loss(0.05, 2), "5 % loss");
+  expect_retransmits_what_was_lost(o);
+}
+
+TEST(EngineRecovery, TenBlocksOfTenMegabytesAtFivePercentLoss) {
+  const auto o = transfer(loopback_config(), 10, 10'000'000, random_loss(0.05, 3), "5 % loss");
+  expect_retransmits_what_was_lost(o);
+}
+
+// Congestion, not random loss: the sender outruns a slower hop whose
+// buffer overflows, as an unpaced LSO overruns a relay's or a receiver's
+// socket buffer.
+TEST(EngineRecovery, BottleneckOverflow) {
+  const auto o = transfer(
+      loopback_config(), 12, 1'000'000,
+      [](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
+        bottleneck(net, 50'000'000, 200'000, counts);
+      },
+      "bottleneck");
+  expect_retransmits_what_was_lost(o);
+}
+
+// The first block's checkpoint is lost; the next block's is answered
+// (answers come back in order), which shows the first one lost: it is
+// resent at once, not a timer interval later.
+TEST(EngineRecovery, ALostCheckpointIsResentWhenALaterOneIsAnswered) {
+  const auto o = transfer(
+      loopback_config(), 4, 100'000,
+      [](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
+        net.set_filter([counts](const Crossing& c) {
+          if (c.type != SegmentType::red_checkpoint_eorp_eob || c.index_of_type != 0)
+            return Verdict{};
+          ++counts->data_dropped;
+          return Verdict{0, 0};
+        });
+      },
+      "first checkpoint lost");
+  EXPECT_LT(o.delivered_ms, kTimerMs / 10);
+  EXPECT_EQ(o.sender.checkpoints_retransmitted, 1u);
+  EXPECT_EQ(o.sender.data_segments_retransmitted, 1u);
+}
+
+// Every tenth segment of a big block is lost, so the checkpoint's answer
+// is several reports; the second of them is lost. The ack of the third
+// shows it lost, so the receiver resends it at once.
+TEST(EngineRecovery, ALostReportIsResentWhenALaterOneIsAcknowledged) {
+  const auto o = transfer(
+      loopback_config(), 1, 2'000'000,
+      [](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
+        net.set_filter([counts](const Crossing& c) {
+          const bool first_pass = c.type == SegmentType::red_data && c.index_of_type < 1400;
+          if (first_pass && c.index_of_type % 10 == 5) {
+            ++counts->data_dropped;
+            return Verdict{0, 0};
+          }
+          if (c.type == SegmentType::report && c.index_of_type == 1) return Verdict{0, 0};
+          return Verdict{};
+        });
+      },
+      "second report lost");
+  ASSERT_GT(o.receiver.reports_sent, 3u);  // the answer was split
+  EXPECT_LT(o.delivered_ms, kTimerMs / 10);
+  EXPECT_EQ(o.receiver.reports_retransmitted, 1u);
+  expect_retransmits_what_was_lost(o);
+}
+
+// A link that holds back every third report and every third ack (by
+// less than a timer interval, more than the gap to the next one), with
+// retransmission limits of one: later answers overtake them, each may
+// resend its checkpoint or report once early, and nothing is cancelled.
+TEST(EngineRecovery, ReorderingCostsAtMostOneEarlyResendAndCancelsNothing) {
+  auto config = loopback_config();
+  config.tweak = [](std::uint64_t, db::NodeConfig&, db::SpanConfig& span) {
+    span.checkpoint_limit = 1;
+    span.report_limit = 1;
+  };
+  auto held = std::make_shared<std::uint64_t>(0);
+  auto trace = std::make_shared<std::vector<Crossing>>();
+  const auto o = transfer(
+      config, 40, 50'000,
+      [&](Lockstep& net, const std::shared_ptr<LinkCounts>&) {
+        net.set_filter([held, trace](const Crossing& c) {
+          trace->push_back(c);
+          const bool answer = c.type == SegmentType::report || c.type == SegmentType::report_ack;
+          if (!answer || c.index_of_type % 3 != 0) return Verdict{};
+          ++*held;
+          return Verdict{1, 50};
+        });
+      },
+      "reordered answers");
+  EXPECT_EQ(o.cancelled, 0u);
+  EXPECT_LE(o.sender.checkpoints_retransmitted + o.receiver.reports_retransmitted, *held);
+  std::map<std::pair<std::uint64_t, std::uint64_t>, int> checkpoint_copies;
+  for (const auto& c : *trace) {
+    if (codec::is_data(c.type) && c.checkpoint_serial != 0)
+      ++checkpoint_copies[{c.session.number, c.checkpoint_serial}];
+  }
+  for (const auto& [cp, copies] : checkpoint_copies) EXPECT_LE(copies, 2) << cp.second;
+}
+
+// Ten thousand blocks queued at once behind a link that needs seconds to
+// send them, far longer than a response timer, and no loss: timers start
+// as segments go to the link, so none expires.
+TEST(EngineRecovery, DeepQueuesWithoutLossResendNothing) {
+  auto config = loopback_config();
+  config.link_rate = 20'000'000;
+  config.span.max_export_sessions = 10'000;
+  config.span.max_import_sessions = 10'000;
+  const auto o = transfer(config, 10'000, 10'000, nullptr, "no loss, deep queue");
+  EXPECT_GT(o.delivered_ms, 2 * kTimerMs);
+  EXPECT_EQ(o.sender.checkpoints_retransmitted, 0u);
+  EXPECT_EQ(o.sender.data_segments_retransmitted, 0u);
+  EXPECT_EQ(o.receiver.reports_retransmitted, 0u);
+}
+
+}  // namespace
+}  // namespace ltp::engine
