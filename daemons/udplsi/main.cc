@@ -1,20 +1,27 @@
 // udplsi [{host|@}[:port]]: the UDP link service input of a node (ION's
 // invocation; default @:1113, every interface). Receives datagrams in
-// batches (recvmmsg) and hands each batch to the engine in one
-// transaction. Malformed or unwanted datagrams are dropped by the engine;
-// nothing a peer sends stops it (ION's 1-octet "stop" datagram included):
+// batches (recvmmsg, with UDP GRO so a run of segments from one sender
+// crosses the kernel as one message) on a thread of its own, into a queue
+// (udp::DatagramQueue) from which the main thread hands them to the
+// engine, up to kMaxTransaction segments per transaction: a burst waits in
+// the queue instead of overflowing the socket's receive buffer. Malformed or unwanted datagrams are
+// dropped by the engine; nothing a peer sends stops it (ION's 1-octet "stop" datagram included):
 // SIGTERM does, as node stop sends it.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemons/common/daemon_process.h"
 #include "libltp/api/link_service.h"
 #include "libltp/udp/batch_socket.h"
+#include "libltp/udp/datagram_queue.h"
 #include "libltp/udp/endpoint.h"
 #include "libltp/udp/receive_ring.h"
 #include "tools/cli/cli.h"
@@ -28,28 +35,64 @@ using ltp::daemons::DaemonProcess;
 using namespace std::chrono_literals;
 
 constexpr char kProgram[] = "udplsi";
-constexpr std::size_t kMaxBatch = 64;
+constexpr std::size_t kMaxBatch = 64;  // messages per recvmmsg
+// Room for a burst the engine has not taken yet: ~6000 segments of 1400 octets.
+constexpr std::size_t kQueueOctets = 8 << 20;
+// Segments per engine transaction: bounds how long the heap lock is held
+// (the clients, ltpdeliv and the LSO of this node wait for it).
+constexpr std::size_t kMaxTransaction = 256;
 // The longest a receive waits before the stop flag is looked at again.
 constexpr udp::Nanos kPoll = 100ms;
 
-int serve(DaemonProcess& daemon, udp::BatchSocket& socket) {
+struct ReceiveTotals {
+  std::uint64_t received = 0;
+  std::uint64_t truncated = 0;
+  std::uint64_t overflowed = 0;  // the queue was full
+};
+
+// The receiving thread: socket -> queue, as fast as the kernel hands
+// datagrams over, until a stop is requested or the socket fails.
+void receive(udp::BatchSocket& socket, udp::DatagramQueue& queue, ReceiveTotals& totals,
+             std::optional<std::string>& failure) {
   udp::ReceiveRing ring(kMaxBatch);
   std::vector<std::span<const std::uint8_t>> datagrams;
-  datagrams.reserve(kMaxBatch);
-  std::uint64_t received = 0, truncated = 0, failed_batches = 0;
+  datagrams.reserve(kMaxBatch * udp::kMaxSegmentsPerMessage);
   while (!DaemonProcess::stop_requested()) {
     auto got = socket.recv_batch(ring, kPoll);
-    if (!got) return cli::runtime_failure(kProgram, got.error().message);
-    if (got.value() == 0) continue;
+    if (!got) {
+      failure = got.error().message;
+      return;
+    }
     datagrams.clear();
     for (std::size_t i = 0; i < got.value(); ++i) {
       if (ring.truncated(i)) {
-        ++truncated;  // larger than any UDP datagram: cannot be a segment
+        ++totals.truncated;  // larger than any UDP datagram: cannot be a segment
         continue;
       }
       datagrams.push_back(ring.datagram(i));
     }
-    received += datagrams.size();
+    const std::size_t dropped = datagrams.size() - queue.push(datagrams);
+    if (dropped != 0 && totals.overflowed == 0) {
+      spdlog::warn("the engine is behind: received segments dropped (the peer will resend)");
+    }
+    totals.overflowed += dropped;
+    totals.received += datagrams.size();
+  }
+}
+
+int serve(DaemonProcess& daemon, udp::BatchSocket& socket) {
+  udp::DatagramQueue queue(kQueueOctets);
+  ReceiveTotals totals;
+  std::optional<std::string> receive_failure;
+  std::thread receiving(receive, std::ref(socket), std::ref(queue), std::ref(totals),
+                        std::ref(receive_failure));
+  std::vector<std::span<const std::uint8_t>> datagrams;
+  datagrams.reserve(kMaxTransaction);
+  std::uint64_t failed_batches = 0;
+  while (!DaemonProcess::stop_requested()) {
+    datagrams.clear();
+    const std::size_t n = queue.peek(kMaxTransaction, kPoll, datagrams);
+    if (n == 0) continue;
     if (auto handled = api::handle_inbound(daemon.engine(), datagrams, ltp::node::now_ms());
         !handled) {
       // The batch had no effect (heap full, ...); the peer will resend.
@@ -58,8 +101,12 @@ int serve(DaemonProcess& daemon, udp::BatchSocket& socket) {
       spdlog::info("handling received segments again after {} failed batch(es)", failed_batches);
       failed_batches = 0;
     }
+    queue.pop(n);
   }
-  spdlog::info("udplsi stopping: {} datagrams received ({} truncated)", received, truncated);
+  receiving.join();
+  spdlog::info("udplsi stopping: {} datagrams received ({} truncated, {} dropped: engine behind)",
+               totals.received, totals.truncated, totals.overflowed);
+  if (receive_failure) return cli::runtime_failure(kProgram, *receive_failure);
   return cli::kOk;
 }
 
@@ -79,7 +126,9 @@ int run(int argc, char** argv) {
 
   auto daemon = DaemonProcess::start(kProgram, command_line.args, ltp::node::lsi_role(::getpid()));
   if (!daemon) return cli::runtime_failure(kProgram, daemon.error());
-  auto socket = udp::BatchSocket::bind(local.value());
+  udp::SocketOptions socket_options;
+  socket_options.offload = true;
+  auto socket = udp::BatchSocket::bind(local.value(), socket_options);
   if (!socket) {
     return cli::runtime_failure(kProgram, fmt::format("{}; is another udplsi using it? Pick "
                                                       "another address in the seat's command",

@@ -13,12 +13,19 @@
 // The socket is non-blocking underneath; EINTR is retried everywhere.
 // Buffers are made big (SO_RCVBUF/SO_SNDBUF, SO_*BUFFORCE when privileged)
 // because LTP bursts whole blocks.
+// With offload (SocketOptions::offload), a run of datagrams of one size to
+// one destination goes to the kernel as one message (UDP GSO) and arrives
+// as one (UDP GRO), split again by the ReceiveRing: the kernel's cost per
+// datagram, which bounds a UDP link on loopback, is paid once per run. The
+// datagrams on the wire are the same; a kernel that refuses it gets one
+// message per datagram again.
 #pragma once
 
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -34,6 +41,7 @@ namespace ltp::udp {
 struct SocketOptions {
   int receive_buffer = 8 << 20;  // octets asked for; the kernel may cap it
   int send_buffer = 8 << 20;
+  bool offload = false;  // UDP GSO on send, GRO on receive (see above)
 };
 
 // One datagram to send: its pieces, concatenated on the wire. With a
@@ -77,6 +85,13 @@ class BatchSocket {
   int receive_buffer_size() const;
   int send_buffer_size() const;
   int fd() const { return fd_; }
+  // Whether sends still coalesce runs of datagrams (offload asked for and
+  // not refused by the kernel).
+  bool send_offload() const { return send_offload_; }
+  // Whether send_batch coalesces (default yes, with offload). A sender
+  // that is not paced may turn it off: on loopback a coalesced message
+  // lands in the receiver's buffer all at once (see udplso).
+  void coalesce_sends(bool on) { coalesce_ = on; }
 
   // Receives up to ring.capacity() datagrams. If none is queued, waits up
   // to `wait` (see kWaitForever) for one, or for `waker`; returns 0 when
@@ -89,13 +104,23 @@ class BatchSocket {
   Result<SendReport, Error> send_batch(std::span<const OutgoingDatagram> datagrams);
 
  private:
-  explicit BatchSocket(int fd);
+  BatchSocket(int fd, bool offload);
   // Waits for `events` on the socket or the waker; false if the wait
   // timed out or the waker woke.
   Result<bool, Error> wait_for(short events, Nanos wait, const Waker* waker) const;
 
+  // Fills send_headers_ with messages for datagrams[first...]; their count.
+  std::size_t build_messages(std::span<const OutgoingDatagram> datagrams, std::size_t first);
+
   int fd_ = -1;
-  std::vector<mmsghdr> send_headers_;  // scratch for send_batch, reused
+  bool send_offload_ = false;
+  bool coalesce_ = true;
+  // Scratch for send_batch, reused: one entry per message.
+  std::vector<mmsghdr> send_headers_;
+  std::vector<std::size_t> message_datagrams_;  // datagrams in each message
+  std::vector<std::size_t> message_pieces_;     // a coalesced message's first piece
+  std::vector<std::uint64_t> send_controls_;    // each message's UDP_SEGMENT control
+  std::vector<iovec> send_pieces_;              // the pieces of coalesced runs
 };
 
 }  // namespace ltp::udp
