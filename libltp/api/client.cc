@@ -18,9 +18,9 @@
 namespace ltp::api {
 namespace {
 
-// How long a send blocked on a full window sleeps before retrying: the
-// window semaphore wakes it sooner, but heapmax room can also come from a
-// released delivery, which posts nothing.
+// How long a send blocked on a full window or heap sleeps before retrying:
+// the window semaphore wakes it sooner, but room in the heap can also come
+// from a released delivery, which posts nothing.
 constexpr std::chrono::milliseconds kSendRetry{100};
 
 // The access point interrupt_on_stop_signals() wakes.
@@ -314,7 +314,14 @@ ClientResult<SessionId> Client::send(std::uint64_t client_id, std::uint64_t dest
     switch (why) {
       case engine::EngineError::window_full:
       case engine::EngineError::over_heapmax:
-        break;  // wait below
+      case engine::EngineError::heap_full:
+        break;  // wait below: finished blocks give sessions and room back
+      case engine::EngineError::block_too_large:
+        return failure(error(ClientErrc::bad_argument,
+                             fmt::format("cannot send: a block of {} bytes is more than half the "
+                                         "node's heap; send it in parts, or give the node a larger "
+                                         "heap (ionconfig heapWords) and start it afresh",
+                                         data.size())));
       case engine::EngineError::no_such_span:
         return failure(error(ClientErrc::no_such_span,
                              fmt::format("no span to engine {}: add one with `a span {} ...` in "

@@ -34,9 +34,10 @@ using namespace std::chrono_literals;
 class TestNode {
  public:
   TestNode(std::uint64_t engine_id, const std::vector<std::uint64_t>& spans,
-           std::uint64_t max_export_sessions = 10)
+           std::uint64_t max_export_sessions = 10,
+           std::uint64_t heap_size = std::uint64_t{64} << 20)
       : dir_(ipc::NodeDir::at(temp_.path()).value()) {
-    EXPECT_TRUE(node::ensure_heap(dir_, {.size = std::uint64_t{64} << 20}));
+    EXPECT_TRUE(node::ensure_heap(dir_, {.size = heap_size}));
     {
       auto heap = ipc::Heap::attach(dir_.heap_path()).value();
       auto txn = heap->begin().value();
@@ -62,6 +63,8 @@ class TestNode {
   const ipc::NodeDir& dir() const { return dir_; }
   std::string path() const { return temp_.path().string(); }
   engine::Engine& engine() { return *engine_; }
+
+  std::uint64_t heap_arena() { return node_->heap().header().arena_size; }
 
   std::uint64_t heap_objects() {
     auto txn = node_->heap().begin().value();
@@ -257,6 +260,30 @@ TEST(ClientTest, SendWaitsForTheExportWindow) {
   loopback(n, 1);  // the first session completes: the window opens
   auto sid = second.get();
   ASSERT_TRUE(sid) << sid.error().message;
+}
+
+TEST(ClientTest, SendWaitsForRoomInAFullHeap) {
+  TestNode a(1, {2});
+  TestNode b(2, {1}, 10, std::uint64_t{256} << 20);  // room for all that A sends
+  auto sender = AccessPoint::open(attach(a), 7).value();
+  auto receiver = AccessPoint::open(attach(b), 7).value();
+  // Four blocks fill most of the heap; a fifth has to wait for them.
+  const auto block = pattern(a.heap_arena() * 2 / 9, 3);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(sender->send(2, block));
+  // More than half the heap, with no room now: refused, not left waiting.
+  auto big = sender->send(2, pattern(a.heap_arena() / 2 + 1, 4));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, ClientErrc::bad_argument);
+  EXPECT_NE(big.error().message.find("more than half the node's heap"), std::string::npos);
+  auto fifth = std::async(std::launch::async, [&] { return sender->send(2, block); });
+  EXPECT_EQ(fifth.wait_for(300ms), std::future_status::timeout);
+  exchange(a, 1, b, 2);  // the four are delivered
+  a.age();               // and their grace periods end: the room comes back
+  auto sid = fifth.get();
+  ASSERT_TRUE(sid) << sid.error().message;
+  std::size_t delivered = 0;
+  for (const auto& n : drain(*receiver)) delivered += n.type == NoticeType::red_part;
+  EXPECT_EQ(delivered, 4u);
 }
 
 TEST(ClientTest, SendToAnUnknownSpanSaysWhatToDo) {

@@ -26,6 +26,10 @@ std::string_view to_string(EngineError e) {
       return "LTP's share of the heap (heapmax) is used up";
     case EngineError::no_such_session:
       return "no such session";
+    case EngineError::heap_full:
+      return "the heap has no room for the block until blocks in flight are done";
+    case EngineError::block_too_large:
+      return "the block is more than half the heap";
   }
   return "unknown";
 }
@@ -330,6 +334,16 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
                                                    std::uint64_t destination,
                                                    std::span<const std::uint8_t> sdu,
                                                    std::uint64_t red_length, std::uint64_t now) {
+  // The heap out of room is a reason to wait while blocks in flight can
+  // give room back, as ION's ltp_send does; a block that needs more than
+  // half the heap may never find it, so that is refused at once.
+  const EngineError no_room = sdu.size() > heap_.header().arena_size / 2
+                                  ? EngineError::block_too_large
+                                  : EngineError::heap_full;
+  auto lift_send = [&]<class T>(HeapResult<T> r) -> Result<T, EngineError> {
+    if (!r && r.error() == ipc::HeapError::out_of_space) return failure(no_room);
+    return lift(std::move(r));
+  };
   return transact<codec::SessionId>(
       [&](ipc::Transaction& txn) -> Result<codec::SessionId, EngineError> {
         Ctx c{txn, now};
@@ -337,13 +351,15 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
         const auto span = find_span(c, destination);
         if (!span) return failure(EngineError::no_such_span);
         if (over_heapmax(c, sdu.size())) return failure(EngineError::over_heapmax);
+        // Checked before copying anything: a waiting sender retries often.
+        if (!heap_has_room(sdu.size(), kSendReserve)) return failure(no_room);
         red_length = std::min<std::uint64_t>(red_length, sdu.size());
 
         Addr session = load<db::SpanRecord>(txn, *span).open_block;
         if (session != ipc::kNullAddr &&
             load<db::ExportSession>(txn, session).client_id != client_id) {
           // A block carries one client's data: close the other client's block.
-          BOOST_OUTCOME_TRY(lift(close_block(c, session)));
+          BOOST_OUTCOME_TRY(lift_send(close_block(c, session)));
           session = ipc::kNullAddr;
         }
         if (session == ipc::kNullAddr) {
@@ -351,7 +367,7 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
           if (record.export_count >= record.config.max_export_sessions) {
             return failure(EngineError::window_full);
           }
-          BOOST_OUTCOME_TRY(opened, lift(open_export(c, *span, client_id)));
+          BOOST_OUTCOME_TRY(opened, lift_send(open_export(c, *span, client_id)));
           session = opened;
         }
         db::ExportSession s = load<db::ExportSession>(txn, session);
@@ -364,10 +380,10 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
           s.block_length += sdu.size();
           return txn.put(session, s);
         };
-        BOOST_OUTCOME_TRY(lift(append()));
+        BOOST_OUTCOME_TRY(lift_send(append()));
         const db::SpanConfig config = load<db::SpanRecord>(txn, *span).config;
         if (red_length < sdu.size() || s.block_length >= config.aggregation_size_threshold) {
-          BOOST_OUTCOME_TRY(lift(close_block(c, session)));
+          BOOST_OUTCOME_TRY(lift_send(close_block(c, session)));
         }
         return codec::SessionId{own_engine_id_, s.number};
       });

@@ -52,6 +52,8 @@ enum class EngineError {
   empty_sdu,
   over_heapmax,  // the node's heapmax would be exceeded: wait
   no_such_session,
+  heap_full,        // no room for the block now; blocks in flight will free some: wait
+  block_too_large,  // more than half the heap: waiting may never make room
 };
 std::string_view to_string(EngineError e);
 
@@ -280,6 +282,12 @@ class Engine {
   HeapResult<Addr> copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset, std::uint64_t length);
   HeapResult<Addr> bytes_to_buffer(Ctx& c, std::span<const std::uint8_t> bytes);
   bool over_heapmax(const Ctx& c, std::uint64_t more_bytes) const;
+  // Whether `bytes` more would still leave 1/reserve_fraction of the heap
+  // free. New blocks stop short of the last 16th, so that blocks in flight
+  // always have room to finish (reports, notices, session records).
+  static constexpr std::uint64_t kSendReserve = 16;
+  static constexpr std::uint64_t kCopyReserve = 32;
+  bool heap_has_room(std::uint64_t bytes, std::uint64_t reserve_fraction) const;
 
   ipc::Heap& heap_;
   db::VolatileDb* vdb_;

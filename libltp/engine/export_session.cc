@@ -356,9 +356,13 @@ HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type,
     const std::uint64_t length = lengths.value(txn, n);
     Addr data = ipc::kNullAddr;
     if (type == db::NoticeType::export_cancelled) {
-      // The SDU goes back to the client with the reason.
-      BOOST_OUTCOME_TRY(copy, copy_to_buffer(c, s.block, offset, length));
-      data = copy;
+      // The SDU goes back to the client with the reason when the heap has
+      // room for the copy; a full heap must not stop the cancellation, so
+      // then the notice comes without it.
+      if (heap_has_room(length, kCopyReserve)) {
+        BOOST_OUTCOME_TRY(copy, copy_to_buffer(c, s.block, offset, length));
+        data = copy;
+      }
     }
     BOOST_OUTCOME_TRY(post_notice(
         c, s.client_id, {type, own_engine_id_, s.number, reason, 0, offset, length, data}));

@@ -9,8 +9,12 @@ namespace ltp::engine {
 HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::NoticeRecord& notice) {
   auto& txn = c.txn;
   const auto record = db_.find_client(txn, client);
-  if (!record || load<db::ClientRecord>(txn, *record).pid == 0) {
-    // Nobody to tell (the client is not open): the data goes too.
+  // Data an import accepted waits for the id's next ltp_open (its session
+  // began while the id was open, and the sender has been told it arrived);
+  // export notices for an id nobody holds are dropped, as ION does.
+  const bool accepted_data =
+      notice.type == db::NoticeType::red_part || notice.type == db::NoticeType::green_segment;
+  if (!record || (load<db::ClientRecord>(txn, *record).pid == 0 && !accepted_data)) {
     if (notice.data != ipc::kNullAddr) return db::ChunkedBuffer::open(notice.data).destroy(txn);
     return success();
   }
@@ -39,6 +43,12 @@ HeapResult<Addr> Engine::bytes_to_buffer(Ctx& c, std::span<const std::uint8_t> b
   BOOST_OUTCOME_TRY(copy, db::ChunkedBuffer::create(c.txn, bytes.size()));
   BOOST_OUTCOME_TRY(copy.append(c.txn, bytes));
   return copy.header();
+}
+
+bool Engine::heap_has_room(std::uint64_t bytes, std::uint64_t reserve_fraction) const {
+  const auto& header = heap_.header();
+  return header.alloc.bytes_in_use + bytes + header.arena_size / reserve_fraction <=
+         header.arena_size;
 }
 
 bool Engine::over_heapmax(const Ctx& c, std::uint64_t more_bytes) const {

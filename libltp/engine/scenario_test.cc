@@ -504,6 +504,24 @@ TEST(EngineScenario, SenderCancel) {
   expect_clean(net);
 }
 
+// A restarted receiver, or one between two ltp_opens: the block it began
+// accepting while open is kept for the id's next holder, not dropped after
+// the sender was told it arrived.
+TEST(EngineScenario, ARedPartCompletedWhileItsClientIsClosedWaitsForTheNextOpen) {
+  Lockstep net(base_config());
+  net.set_filter(drop_if(first_eob_checkpoint));
+  const auto sdu = Lockstep::pattern(30000, 18);
+  net.send(kA, sdu);
+  net.at(net.now() + 101, [&] { net.close_client(kB); });
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  EXPECT_TRUE(net.crossings(SegmentType::cancel_from_receiver).empty());
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), 1u);
+  EXPECT_EQ(red[0].data, sdu);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, ReceiverCancel) {
   Lockstep net(base_config());
   net.set_filter(drop_if(first_eob_checkpoint));
@@ -656,6 +674,62 @@ TEST(EngineScenario, HeapFullOnSenderRefusesSend) {
   expect_clean(net);
 }
 
+TEST(EngineScenario, AFullHeapMakesTheSenderWaitAndABlockOverHalfOfItIsRefused) {
+  auto config = base_config();
+  config.heap_bytes = 8 << 20;
+  Lockstep net(config);
+  Engine& a = net.engine(kA);
+  const std::uint64_t arena = a.heap().header().arena_size;
+  // Blocks in flight fill the heap: the next one waits for them (heap_full)
+  // and nothing of it is kept.
+  const auto block = Lockstep::pattern(arena / 3, 2);
+  std::uint64_t accepted = 0;
+  for (;;) {
+    auto sent = a.send(testing::kClient, kB, block, kAllRed, net.now());
+    if (!sent) {
+      EXPECT_EQ(sent.error(), EngineError::heap_full);
+      break;
+    }
+    ++accepted;
+  }
+  EXPECT_GE(accepted, 1u);
+  const std::uint64_t in_use = a.heap().header().alloc.bytes_in_use;
+  EXPECT_EQ(a.send(testing::kClient, kB, block, kAllRed, net.now()).error(),
+            EngineError::heap_full);
+  EXPECT_EQ(a.heap().header().alloc.bytes_in_use, in_use);
+  // One that could never fit beside anything else is refused outright.
+  EXPECT_EQ(
+      a.send(testing::kClient, kB, Lockstep::pattern(arena / 2 + 1, 3), kAllRed, net.now()).error(),
+      EngineError::block_too_large);
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), accepted);
+  // Once those are delivered the heap has room again.
+  ASSERT_TRUE(a.send(testing::kClient, kB, block, kAllRed, net.now()));
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), accepted + 1);
+  expect_clean(net);
+}
+
+TEST(EngineScenario, BlocksCancelledInAFullHeapCloseWithoutTheirDataReturned) {
+  auto config = base_config();
+  config.heap_bytes = 8 << 20;
+  Lockstep net(config);
+  net.close_client(kB);  // every block is refused: cancelled, reason 1
+  Engine& a = net.engine(kA);
+  const std::uint64_t arena = a.heap().header().arena_size;
+  const auto block = Lockstep::pattern(arena / 4, 5);
+  std::size_t accepted = 0;
+  while (a.send(testing::kClient, kB, block, kAllRed, net.now())) ++accepted;
+  ASSERT_GE(accepted, 2u);
+  ASSERT_TRUE(net.run());
+  // No room to copy the blocks back, yet every session ends with a notice.
+  const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
+  ASSERT_EQ(cancelled.size(), accepted);
+  EXPECT_TRUE(cancelled.back().data.empty());
+  EXPECT_EQ(cancelled.back().reason, 1);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, HeapExhaustedOnReceiverAbortsCleanly) {
   auto config = base_config();
   config.span.max_segment_size = 8000;
@@ -683,7 +757,7 @@ TEST(EngineScenario, HeapExhaustedOnSenderRefusesSend) {
   EXPECT_EQ(net.engine(kA)
                 .send(testing::kClient, kB, Lockstep::pattern(3 << 20, 31), kAllRed, net.now())
                 .error(),
-            EngineError::heap);
+            EngineError::block_too_large);
   ASSERT_TRUE(net.run());
   EXPECT_TRUE(net.trace().empty());
   EXPECT_TRUE(net.notices(kA).empty());

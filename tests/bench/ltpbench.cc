@@ -6,6 +6,7 @@
 // ratio. Never part of the test suite: timings are not pass/fail.
 //
 //   ltpbench throughput [--segment-size N] [--block-size N] [--blocks N] [--loss P]
+//                       [--txbps BITS]  (udplso's rate, as an operator sets it)
 //   ltpbench latency [--count N]          1 KB blocks, send -> red part delivered
 //   ltpbench sessions [--blocks N]        N blocks in flight at once
 #include <fmt/format.h>
@@ -43,6 +44,8 @@ struct Options {
   double loss = 0;
   int count = 1000;
   std::uint64_t seed = 1;
+  std::uint64_t txbps = 0;  // udplso's rate; 0 = unpaced
+  double queuing = 1;       // each engine's queuing time, s (ION's default: 1)
   std::filesystem::path bin_dir;
 };
 
@@ -120,12 +123,13 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
   for (int engine : {1, 2}) {
     const int peer = engine == 1 ? 2 : 1;
     auto& node = engine == 1 ? p.one : p.two;
-    const auto error =
-        node.configure(fmt::format("1 {}\n", engine),
-                       fmt::format("1 {0}\na span {1} {0} {0} {2} {3} 1 'udplso 127.0.0.1:{4}'\n"
-                                   "a seat 'udplsi 127.0.0.1:{5}'\n",
-                                   max_sessions, peer, o.segment_size, aggregation, p.relay[engine],
-                                   p.port[engine]));
+    const auto error = node.configure(
+        fmt::format("1 {}\n", engine),
+        fmt::format(
+            "1 {0}\nm ownqtime {7}\na span {1} {0} {0} {2} {3} 1 'udplso 127.0.0.1:{4}{6}' {7}\n"
+            "a seat 'udplsi 127.0.0.1:{5}'\n",
+            max_sessions, peer, o.segment_size, aggregation, p.relay[engine], p.port[engine],
+            o.txbps ? fmt::format(" {}", o.txbps) : "", o.queuing));
     if (!error.empty()) return error;
     if (auto started = node.start(); !started.empty()) return started;
   }
@@ -224,6 +228,8 @@ int throughput(const Options& o, bool sessions_case) {
       {"block_size", o.block_size},
       {"blocks", blocks},
       {"loss_percent", o.loss},
+      {"txbps", o.txbps},
+      {"queuing_s", o.queuing},
       {"seconds", seconds},
       {"ltp_mbit_per_s", mbps},
       {"cancelled", cancelled},
@@ -282,7 +288,12 @@ int run(int argc, char** argv) {
       cxxopts::value<double>()->default_value("0"))("count", "latency: blocks timed",
                                                     cxxopts::value<int>()->default_value("1000"))(
       "seed", "ltpnetem seed", cxxopts::value<std::uint64_t>()->default_value("1"))(
-      "h,help", "show this help");
+      "queuing",
+      "each engine's queuing time in seconds (ownqtime and the span's "
+      "queuing latency; response timers run 2 x this plus the round trip)",
+      cxxopts::value<double>()->default_value("1"))(
+      "txbps", "pace each udplso to this many bits/s (0: unpaced)",
+      cxxopts::value<std::uint64_t>()->default_value("0"))("h,help", "show this help");
   options.parse_positional({"case"});
   options.positional_help("CASE");
   const auto command_line = cli::parse(options, argc, argv);
@@ -297,6 +308,8 @@ int run(int argc, char** argv) {
   o.loss = args["loss"].as<double>();
   o.count = args["count"].as<int>();
   o.seed = args["seed"].as<std::uint64_t>();
+  o.txbps = args["txbps"].as<std::uint64_t>();
+  o.queuing = args["queuing"].as<double>();
   o.bin_dir = ltp::node::default_bin_dir();
   if (o.bin_dir.empty())
     return cli::runtime_failure("ltpbench", "cannot find the daemons next to ltpbench");
