@@ -10,6 +10,11 @@ namespace {
 // sendmmsg batches at high rates.
 constexpr std::uint64_t kBurstsPerSecond = 200;
 
+// The bucket holds a few bursts: time slept past a burst's due time (timer
+// slack, a busy core) is made up by the next grants instead of being lost,
+// which would pace below the rate.
+constexpr std::uint64_t kBurstsHeld = 4;
+
 }  // namespace
 
 Pacer::Pacer(std::uint64_t txbps, std::uint64_t segment_bytes, std::size_t max_batch)
@@ -27,7 +32,7 @@ std::size_t Pacer::grant(std::uint64_t plan_bytes_per_second, udp::Nanos now, ud
     if (rate != 0) {
       const std::uint64_t burst = std::max(segment_bits_, rate / kBurstsPerSecond);
       burst_segments_ = std::clamp<std::size_t>(burst / segment_bits_, 1, max_batch_);
-      bucket_.emplace(rate, burst_segments_ * segment_bits_, now);
+      bucket_.emplace(rate, kBurstsHeld * burst_segments_ * segment_bits_, now);
     }
   }
   if (!bucket_) return max_batch_;
