@@ -129,11 +129,11 @@ bool Transaction::in_arena(Addr addr, std::uint64_t len) const {
   return addr >= h.arena_offset && len <= h.file_size && addr <= h.file_size - len;
 }
 
-Result<void, HeapError> Transaction::preserve(Addr addr, std::uint64_t len) {
+bool Transaction::preserve(Addr addr, std::uint64_t len) {
   TxnState& s = *heap_->txn_;
-  for (const auto& r : s.fresh) {
-    if (addr >= r.begin && addr + len <= r.end) return success();
-  }
+  // Most writes repeat one already covered (a session record, a counter),
+  // so the table is asked first; a fresh object found by the scan below
+  // goes into it too.
   const std::size_t home = mix64(addr) & (TxnState::kLoggedSlots - 1);
   std::size_t victim = home;
   for (int i = 0; i < kLoggedProbes; ++i) {
@@ -142,9 +142,20 @@ Result<void, HeapError> Transaction::preserve(Addr addr, std::uint64_t len) {
       victim = (home + i) & (TxnState::kLoggedSlots - 1);
       break;
     }
-    if (slot.addr == addr && slot.len >= len) return success();
+    if (slot.addr == addr && slot.len >= len) return true;
   }
-  if (!s.log.append(addr, len)) return failure(doom(HeapError::log_full));
+  bool fresh = false;
+  for (const auto& r : s.fresh) {
+    if (addr >= r.begin && addr + len <= r.end) fresh = true;
+  }
+  if (fresh) {
+    s.logged[victim] = TxnState::Logged{addr, len, s.generation};
+    return true;
+  }
+  if (!s.log.append(addr, len)) {
+    doom(HeapError::log_full);
+    return false;
+  }
   if (heap_->durable_) {
     // Power loss: the pre-image (and the count covering it) must be on disk
     // before the in-place write can be. The log header and entries are
@@ -152,27 +163,22 @@ Result<void, HeapError> Transaction::preserve(Addr addr, std::uint64_t len) {
     const Addr begin = heap_->header_->log_offset;
     const Addr end = begin + sizeof(format::LogHeader) + s.log.used();
     if (::msync(heap_->base_ + begin, end - begin, MS_SYNC) != 0) {
-      return failure(doom(HeapError::io_error));
+      doom(HeapError::io_error);
+      return false;
     }
   }
   s.logged[victim] = TxnState::Logged{addr, len, s.generation};
-  return success();
+  return true;
 }
 
 Result<std::byte*, HeapError> Transaction::modify_bytes(Addr addr, std::uint64_t len) {
   if (!open_) return failure(HeapError::not_in_transaction);
   if (!writable(addr, len)) return failure(doom(HeapError::bad_address));
-  BOOST_OUTCOME_TRY(preserve(addr, len));
+  if (!preserve(addr, len)) return failure(*heap_->txn_->doomed);
   TxnState& s = *heap_->txn_;
   s.dirty_lo = std::min(s.dirty_lo, addr);
   s.dirty_hi = std::max(s.dirty_hi, addr + len);
   return heap_->base_ + addr;
-}
-
-Result<void, HeapError> Transaction::write(Addr addr, const void* src, std::uint64_t len) {
-  BOOST_OUTCOME_TRY(dst, modify_bytes(addr, len));
-  std::memcpy(dst, src, len);
-  return success();
 }
 
 void Transaction::write_unlogged(Addr addr, const void* src, std::uint64_t len) {

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -56,8 +57,13 @@ class Transaction {
   // Usable payload bytes of a live object (at least what was asked for).
   Result<std::uint64_t, HeapError> usable_size(Addr object) const;
 
-  // Logged writes.
-  Result<void, HeapError> write(Addr addr, const void* src, std::uint64_t len);
+  // Logged writes. Inline: every put() comes here, and the result then
+  // folds into the caller instead of going through memory.
+  Result<void, HeapError> write(Addr addr, const void* src, std::uint64_t len) {
+    BOOST_OUTCOME_TRY(dst, modify_bytes(addr, len));
+    std::memcpy(dst, src, len);
+    return success();
+  }
   template <class T>
   Result<void, HeapError> put(Addr addr, const T& value) {
     return write(addr, &value, sizeof(T));
@@ -98,7 +104,9 @@ class Transaction {
   friend class Heap;
   Transaction(Heap* heap, bool outermost) : heap_(heap), outermost_(outermost), open_(true) {}
   // Logs the pre-image unless already logged or freshly allocated.
-  Result<void, HeapError> preserve(Addr addr, std::uint64_t len);
+  // False: the transaction is doomed (the reason is its doom). A bool, not
+  // a Result: this runs for every logged write.
+  bool preserve(Addr addr, std::uint64_t len);
   bool writable(Addr addr, std::uint64_t len) const;
   // Marks the transaction doomed (first reason wins); returns `e`.
   HeapError doom(HeapError e);
