@@ -16,7 +16,7 @@ namespace ltp::db {
 
 using ipc::Addr;
 
-inline constexpr std::uint64_t kDbFormatVersion = 1;
+inline constexpr std::uint64_t kDbFormatVersion = 2;
 inline constexpr char kDbRootName[] = "ltpdb";
 inline constexpr std::size_t kLsoCommandBytes = 256;
 inline constexpr std::size_t kCancelReasons = 6;
@@ -27,7 +27,7 @@ struct NodeConfig {
   std::uint64_t heapmax = 0;  // bytes of heap LTP may use; 0 = no limit
   std::uint64_t screening = 0;
   std::uint64_t own_queuing_ms = 1000;  // ownqtime
-  double maxber = 1e-6;  // ION 4.1.3's default
+  double maxber = 1e-6;                 // ION 4.1.3's default
   std::uint64_t maxbacklog = 0;
   // How long a closed session is remembered so late segments cannot
   // reopen it.
@@ -202,6 +202,8 @@ struct CheckpointRecord {
   std::uint64_t length;
   std::uint64_t retransmissions;
   Addr timer;  // 0 while not yet (re)transmitted
+  // 1 while its timer is cut short as a tail probe, 2 once that fired.
+  std::uint64_t probed;
 };
 
 enum class ImportState : std::uint64_t { receiving, cancelling };

@@ -1,7 +1,8 @@
 // VolatileDb: the LTP database's working state that need not survive a
 // node restart — per span: one-way light time, transmit and receive rates,
-// whether the remote engine is transmitting (contact), and the pids of the
-// tasks serving it. Lives in the node's volatile shared-memory segment.
+// whether the remote engine is transmitting (contact), the measured
+// checkpoint round trip, and the pids of the tasks serving it. Lives in the node's volatile
+// shared-memory segment.
 //
 // The contact plan (ionadmin ranges/contacts) and the link service
 // adapters write it; the engine reads it to compute timer deadlines and
@@ -24,6 +25,10 @@ struct VolatileSpan {
   // The contact plan lets us transmit to the span now (LSO holds its
   // segments while 0).
   std::uint32_t local_transmitting = 1;
+  // Smoothed time from a checkpoint's sending to its report (x8, ms), and
+  // whether there is a sample yet (engine/tail_probe.cc).
+  std::uint64_t round_trip_x8_ms = 0;
+  std::uint32_t round_trip_known = 0;
   std::int32_t lso_pid = 0;
   std::int32_t meter_pid = 0;
 };

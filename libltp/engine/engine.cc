@@ -1,7 +1,9 @@
 // Engine entry points and inbound dispatch; the procedures themselves are
 // in export_session.cc, import_session.cc, cancellation.cc, timeline.cc,
-// span_queue.cc and notices.cc.
+// span_queue.cc, tail_probe.cc and notices.cc.
 #include "libltp/engine/engine.h"
+
+#include <algorithm>
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
@@ -267,7 +269,13 @@ Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,
       BOOST_OUTCOME_TRY(control, lift(dequeue_control(c, *span, out)));
       if (control) continue;
       BOOST_OUTCOME_TRY(data, lift(dequeue_data(c, *span, out)));
-      if (!data) break;
+      if (data) continue;
+      // The span has nothing more to send: no later checkpoint will
+      // overtake its newest one if that is lost.
+      if (out.segments_.size() != before) {
+        BOOST_OUTCOME_TRY(lift(probe_tail(c, *span)));
+      }
+      break;
     }
     return out.segments_.size() - before;
   });
@@ -289,10 +297,13 @@ Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine
       const Addr old = load<Addr>(txn, *field);
       if (old == ipc::kNullAddr || load<db::TimerRecord>(txn, old).suspended != 0) continue;
       const db::TimerRecord timer = load<db::TimerRecord>(txn, old);
+      // A running timer's remaining_ms is the interval it was started
+      // with: a tail probe's shorter one is kept.
+      const std::uint64_t interval =
+          std::min(timer.remaining_ms, response_interval(c, *span, segment.gather.total_size));
       BOOST_OUTCOME_TRY(lift(stop_timer(c, old)));
-      BOOST_OUTCOME_TRY(fresh,
-                        lift(start_timer(c, timer.kind, *span, timer.session_number, timer.owner,
-                                         response_interval(c, *span, segment.gather.total_size))));
+      BOOST_OUTCOME_TRY(fresh, lift(start_timer(c, timer.kind, *span, timer.session_number,
+                                                timer.owner, interval)));
       BOOST_OUTCOME_TRY(lift(txn.put(*field, fresh)));
       ++restarted;
     }

@@ -215,6 +215,14 @@ class Engine {
   HeapResult<void> expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues);
   HeapResult<std::uint64_t> next_serial(Ctx& c);
 
+  // tail_probe.cc: a lost last checkpoint costs a few round trips, not a
+  // timer interval. The report answering `answered` (a checkpoint timer)
+  // gives a round-trip sample; while the span's queues are dry (checked on
+  // the last dequeue and on each report), its newest checkpoint timer is
+  // shortened to a probe interval.
+  void sample_round_trip(Ctx& c, Addr answered);
+  HeapResult<void> probe_tail(Ctx& c, Addr span);
+
   // span_queue.cc: the span's outbound queues.
   HeapResult<void> queue_control(Ctx& c, Addr span, const db::ControlRecord& control);
   HeapResult<void> queue_data(Ctx& c, Addr span, Addr session);

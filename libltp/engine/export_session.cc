@@ -109,7 +109,7 @@ HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint6
   const std::uint64_t serial = s.next_checkpoint_serial++;
   BOOST_OUTCOME_TRY(checkpoints.insert(c.txn, serial, addr));
   BOOST_OUTCOME_TRY(c.txn.put(
-      addr, db::CheckpointRecord{serial, report_serial, offset, length, 0, ipc::kNullAddr}));
+      addr, db::CheckpointRecord{serial, report_serial, offset, length, 0, ipc::kNullAddr, 0}));
   return addr;
 }
 
@@ -277,6 +277,7 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   if (const auto cp = checkpoints.find(txn, rs.checkpoint_serial)) {
     const Addr timer = load<db::CheckpointRecord>(txn, *cp).timer;
     overtaken = overtaken_by(c, timer);
+    sample_round_trip(c, timer);
     BOOST_OUTCOME_TRY(stop_timer(c, timer));
     BOOST_OUTCOME_TRY(checkpoints.erase(txn, rs.checkpoint_serial));
     BOOST_OUTCOME_TRY(txn.free(*cp));
@@ -311,7 +312,8 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     BOOST_OUTCOME_TRY(queue_data(c, *span, *session));
   }
   BOOST_OUTCOME_TRY(maybe_complete_export(c, *session));
-  return expire_early(c, *span, overtaken);
+  BOOST_OUTCOME_TRY(expire_early(c, *span, overtaken));
+  return probe_tail(c, *span);
 }
 
 HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {
@@ -331,10 +333,13 @@ HeapResult<void> Engine::checkpoint_expired(Ctx& c, Addr session, Addr checkpoin
   const auto span = find_span(c, s.span_engine);
   db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
-  if (cp.retransmissions >= limits.checkpoint) {
+  if (cp.probed == 1) {
+    cp.probed = 2;  // a tail probe (tail_probe.cc) is not counted against the limit
+  } else if (cp.retransmissions >= limits.checkpoint) {
     return cancel_export_session(c, session, codec::CancelReason::retransmission_limit);
+  } else {
+    ++cp.retransmissions;
   }
-  ++cp.retransmissions;
   BOOST_OUTCOME_TRY(txn.put(checkpoint, cp));
   // Resend the checkpoint segment itself, same serial, ahead of other data.
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));

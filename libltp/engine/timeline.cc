@@ -18,11 +18,14 @@ bool suspendable(db::TimerKind kind) {
          kind == db::TimerKind::cancel_export || kind == db::TimerKind::cancel_import;
 }
 
-// How often the checkpoint or report a response timer waits on was resent.
+// How often the checkpoint or report a response timer waits on was resent
+// (a tail probe's resend included).
 std::uint64_t retransmissions(const ipc::Transaction& txn, const db::TimerRecord& timer) {
-  return timer.kind == db::TimerKind::checkpoint
-             ? load<db::CheckpointRecord>(txn, timer.owner).retransmissions
-             : load<db::ReportRecord>(txn, timer.owner).retransmissions;
+  if (timer.kind != db::TimerKind::checkpoint) {
+    return load<db::ReportRecord>(txn, timer.owner).retransmissions;
+  }
+  const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, timer.owner);
+  return cp.retransmissions + (cp.probed == 2 ? 1 : 0);
 }
 }  // namespace
 

@@ -1,0 +1,77 @@
+// Tail probe: ION's response timers allow the remote engine its whole
+// queuing time (a second by default), so a lost checkpoint waits that long
+// unless a later answer shows it lost (overtaken_by in timeline.cc). The
+// newest checkpoint has no later one to overtake it; when the span's
+// queues run dry behind it, its timer is shortened to a few measured round
+// trips, once per checkpoint. A probe that fires early costs one data
+// segment and one repeated report (the sender acts on a report serial
+// once); it is not counted against the checkpoint's retransmission limit
+// and never resends the block.
+#include <algorithm>
+
+#include "ipc/plist.h"
+#include "libltp/engine/engine.h"
+
+namespace ltp::engine {
+
+namespace {
+// Allowance over twice the smoothed round trip: the clock's millisecond
+// resolution and a receiver scheduled late.
+constexpr std::uint64_t kProbeSlackMs = 10;
+// How far back from the span's newest timer the walk looks for a
+// checkpoint timer (report timers of the other direction sit in between).
+constexpr int kProbeWalk = 64;
+}  // namespace
+
+void Engine::sample_round_trip(Ctx& c, Addr answered) {
+  if (vdb_ == nullptr || answered == ipc::kNullAddr) return;
+  const db::TimerRecord timer = load<db::TimerRecord>(c.txn, answered);
+  // An answer to a resent checkpoint may answer its first copy (Karn).
+  const db::CheckpointRecord cp = load<db::CheckpointRecord>(c.txn, timer.owner);
+  if (timer.suspended != 0 || cp.retransmissions != 0 || cp.probed == 2) return;
+  db::VolatileSpan* v = vdb_->span(timer.span_engine);
+  if (v == nullptr) return;
+  const std::uint64_t started = timer.deadline_ms - timer.remaining_ms;
+  const std::uint64_t sample = c.now > started ? c.now - started : 0;
+  if (v->round_trip_known == 0) {
+    v->round_trip_x8_ms = sample * 8;
+    v->round_trip_known = 1;
+  } else {
+    v->round_trip_x8_ms = v->round_trip_x8_ms - v->round_trip_x8_ms / 8 + sample;
+  }
+}
+
+HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {
+  if (vdb_ == nullptr) return success();
+  auto& txn = c.txn;
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  // Data still queued will carry a later checkpoint (control segments
+  // carry none: an RA queued by the report being handled does not count).
+  if (!ipc::PList::open(txn, record.data_queue).value().empty(txn)) return success();
+  const db::VolatileSpan* v = vdb_->find_span(record.config.engine_id);
+  if (v == nullptr || v->round_trip_known == 0) return success();
+  const std::uint64_t probe = 2 * ((v->round_trip_x8_ms + 7) / 8) + kProbeSlackMs;
+  const auto timers = ipc::PList::open(txn, record.timers).value();
+  int walked = 0;
+  for (Addr node = timers.last(txn); node != ipc::kNullAddr && walked < kProbeWalk;
+       node = timers.prev(txn, node), ++walked) {
+    const Addr addr = timers.value(txn, node);
+    const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
+    if (timer.kind != db::TimerKind::checkpoint) continue;
+    // Suspended, probed once already (a link that is down must not burn
+    // its retransmissions at the probe's pace), or due sooner anyway.
+    if (timer.suspended != 0 || load<db::CheckpointRecord>(txn, timer.owner).probed != 0 ||
+        timer.remaining_ms <= probe) {
+      return success();
+    }
+    BOOST_OUTCOME_TRY(stop_timer(c, addr));
+    BOOST_OUTCOME_TRY(shorter, start_timer(c, db::TimerKind::checkpoint, span, timer.session_number,
+                                           timer.owner, probe));
+    BOOST_OUTCOME_TRY(
+        txn.put(timer.owner + offsetof(db::CheckpointRecord, probed), std::uint64_t{1}));
+    return txn.put(timer.owner + offsetof(db::CheckpointRecord, timer), shorter);
+  }
+  return success();
+}
+
+}  // namespace ltp::engine
