@@ -14,6 +14,8 @@ std::string_view to_string(DbError e) {
       return "the heap refused the change (full, or log full)";
     case DbError::not_initialized:
       return "no LTP database in this heap (run ltpadmin '1')";
+    case DbError::wrong_format:
+      return "the heap's LTP database was made by another version of OpenLTP";
     case DbError::already_exists:
       return "already exists";
     case DbError::no_such_span:
@@ -109,7 +111,7 @@ Result<LtpDb, DbError> LtpDb::open(const ipc::Transaction& txn) {
   auto addr = txn.root(kDbRootName);
   if (!addr) return failure(DbError::not_initialized);
   if (txn.get<DbRoot>(addr.value())->format_version != kDbFormatVersion) {
-    return failure(DbError::not_initialized);
+    return failure(DbError::wrong_format);
   }
   return LtpDb(addr.value());
 }
@@ -250,8 +252,11 @@ Result<void, DbError> LtpDb::open_client(ipc::Transaction& txn, std::uint64_t cl
 
 std::vector<ClientRecord> LtpDb::list_clients(const ipc::Transaction& txn) const {
   std::vector<ClientRecord> clients;
-  ipc::PHashMap::open(txn, root(txn).clients).value().for_each(
-      txn, [&](std::uint64_t, std::uint64_t addr) { clients.push_back(*txn.get<ClientRecord>(addr)); });
+  ipc::PHashMap::open(txn, root(txn).clients)
+      .value()
+      .for_each(txn, [&](std::uint64_t, std::uint64_t addr) {
+        clients.push_back(*txn.get<ClientRecord>(addr));
+      });
   return clients;
 }
 

@@ -23,6 +23,7 @@ namespace ltp::db {
 enum class DbError {
   heap,             // the heap refused (see the log); transaction doomed
   not_initialized,  // no LTP database in this heap
+  wrong_format,     // an LTP database of another OpenLTP version (kDbFormatVersion)
   already_exists,   // database, span, seat or client already there
   no_such_span,
   no_such_seat,

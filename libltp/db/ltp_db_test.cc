@@ -45,5 +45,18 @@ TEST_F(LtpDbTest, SpanSeatAndClientConfiguration) {
   ASSERT_TRUE(again.commit());
 }
 
+// A heap made by another version is refused by name, not taken for an
+// empty one: ltpadmin '1' must not be invited to build a second database.
+TEST_F(LtpDbTest, ADatabaseOfAnotherFormatIsRefused) {
+  auto txn = begin();
+  const auto db = LtpDb::create(txn, 7, NodeConfig{}).value();
+  ASSERT_TRUE(txn.put(db.root_addr() + offsetof(DbRoot, format_version), kDbFormatVersion + 1));
+  ASSERT_TRUE(txn.commit());
+  auto again = begin();
+  EXPECT_EQ(LtpDb::open(again).error(), DbError::wrong_format);
+  EXPECT_EQ(LtpDb::create(again, 7, NodeConfig{}).error(), DbError::already_exists);
+  ASSERT_TRUE(again.commit());
+}
+
 }  // namespace
 }  // namespace ltp::db

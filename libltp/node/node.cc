@@ -50,6 +50,14 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
                                                 ipc::to_string(txn.error()))});
     }
     auto db = db::LtpDb::open(txn.value());
+    if (!db && db.error() == db::DbError::wrong_format) {
+      return failure(NodeError{
+          NodeErrc::wrong_format,
+          fmt::format("the heap in {} was made by another version of OpenLTP (LTP database "
+                      "format {} expected): run the version that made it, or `ionstart --fresh` "
+                      "to start the node over (what is in flight there is lost)",
+                      dir.dir().string(), db::kDbFormatVersion)});
+    }
     if (!db) {
       return failure(NodeError{
           NodeErrc::not_initialized,

@@ -29,6 +29,7 @@ enum class NodeErrc {
   no_heap,          // no sdr.heap in the node directory: run ltpadmin/ionadmin first
   heap,             // the heap could not be attached (see message)
   not_initialized,  // the heap has no LTP database: `1 <sessions>` in ltpadmin
+  wrong_format,     // the heap was made by another version: ionstart --fresh
   not_running,      // no volatile segment: the node is not started
   already_running,  // start: the node's daemons are running
   shm,              // the volatile segment or a semaphore failed

@@ -303,7 +303,8 @@ Result<StopReport, NodeError> stop_node(const ipc::NodeDir& dir, const StopOptio
     if (node) {
       if (auto registry = node.value()->registry()) tasks = registry->list();
     } else if (node.error().code != NodeErrc::no_heap &&
-               node.error().code != NodeErrc::not_initialized) {
+               node.error().code != NodeErrc::not_initialized &&
+               node.error().code != NodeErrc::wrong_format) {
       return failure(node.error());
     }
   }

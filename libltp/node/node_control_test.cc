@@ -11,6 +11,8 @@
 #include "ipc/node_semaphore.h"
 #include "ipc/task_registry.h"
 #include "ipc/volatile_segment.h"
+#include "libltp/db/ltp_db.h"
+#include "libltp/node/node.h"
 #include "libltp/node/testing/test_node.h"
 
 namespace ltp::node {
@@ -82,6 +84,26 @@ TEST(NodeControl, StartWithoutDatabaseSaysWhatToDo) {
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, NodeErrc::no_heap);
   EXPECT_NE(started.error().message.find("ltpadmin"), std::string::npos);
+}
+
+// A heap whose LTP database another version made is refused by name,
+// with the way out (ionstart --fresh), and stop still cleans up.
+TEST(NodeControl, AHeapOfAnotherVersionSaysWhatToDo) {
+  TestNode node;
+  ASSERT_EQ(node.configure("1 1\n", "1 10\n"), "");
+  {
+    auto attached = Node::attach(node.dir(), {.require_running = false});
+    ASSERT_TRUE(attached);
+    auto txn = attached.value()->heap().begin().value();
+    const auto root = db::LtpDb::open(txn).value().root_addr();
+    ASSERT_TRUE(txn.put(root + offsetof(db::DbRoot, format_version), db::kDbFormatVersion + 1));
+    ASSERT_TRUE(txn.commit());
+  }
+  auto started = start_node(node.dir());
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, NodeErrc::wrong_format);
+  EXPECT_NE(started.error().message.find("--fresh"), std::string::npos) << started.error().message;
+  EXPECT_TRUE(stop_node(node.dir()));
 }
 
 TEST(NodeControl, AMissingLinkServiceFailsTheStartAndLeavesNothing) {

@@ -89,6 +89,9 @@ class Starter {
       return fail(fmt::format("the node in {} is already started; stop it first with `ionstop`",
                               dir_.dir().string()));
     }
+    if (!node && node.error().code == ltp::node::NodeErrc::wrong_format && !fresh) {
+      return fail(node.error().message);
+    }
     const std::optional<std::string> unfinished =
         node ? std::nullopt : std::optional(node.error().message);
     if (node) node.value().reset();
