@@ -297,10 +297,12 @@ Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine
       const Addr old = load<Addr>(txn, *field);
       if (old == ipc::kNullAddr || load<db::TimerRecord>(txn, old).suspended != 0) continue;
       const db::TimerRecord timer = load<db::TimerRecord>(txn, old);
-      // A running timer's remaining_ms is the interval it was started
-      // with: a tail probe's shorter one is kept.
-      const std::uint64_t interval =
-          std::min(timer.remaining_ms, response_interval(c, *span, segment.gather.total_size));
+      // A tail probe's shorter interval (remaining_ms of a running timer:
+      // the interval it was started with) is kept.
+      const bool probing = timer.kind == db::TimerKind::checkpoint &&
+                           load<db::CheckpointRecord>(txn, timer.owner).probed == 1;
+      const std::uint64_t full = response_interval(c, *span, segment.gather.total_size);
+      const std::uint64_t interval = probing ? std::min(timer.remaining_ms, full) : full;
       BOOST_OUTCOME_TRY(lift(stop_timer(c, old)));
       BOOST_OUTCOME_TRY(fresh, lift(start_timer(c, timer.kind, *span, timer.session_number,
                                                 timer.owner, interval)));
