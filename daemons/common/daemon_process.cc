@@ -36,6 +36,11 @@ void DaemonProcess::add_common_options(cxxopts::Options& options) {
 
 bool DaemonProcess::stop_requested() { return g_stop.load(std::memory_order_relaxed); }
 
+bool DaemonProcess::should_stop() {
+  if (started_ && started_->is_ended()) g_stop.store(true);
+  return stop_requested();
+}
+
 Result<std::unique_ptr<DaemonProcess>, std::string> DaemonProcess::start(
     const std::string& program, const cxxopts::ParseResult& args, const std::string& role) {
   install_stop_handlers();
@@ -73,6 +78,7 @@ DaemonProcess::~DaemonProcess() {
 void DaemonProcess::announce_started() {
   if (auto started = ipc::NodeSemaphore::open(node_->dir(), node::kStartedSemaphore)) {
     started.value().post();
+    started_ = std::move(started).value();
   }
   spdlog::info("{} serving node {} (engine {})", role_, node_->dir().dir().string(),
                node_->own_engine_id());

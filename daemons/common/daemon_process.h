@@ -14,6 +14,7 @@
 
 #include <cxxopts.hpp>
 
+#include "ipc/node_semaphore.h"
 #include "ipc/result.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/node.h"
@@ -41,6 +42,11 @@ class DaemonProcess {
   // Set by SIGTERM, SIGINT or SIGHUP (handlers installed by start()); the
   // signal also interrupts a blocking system call (no SA_RESTART).
   static bool stop_requested();
+  // stop_requested(), or the node was stopped (its semaphores ended): for
+  // a daemon that sleeps on none of them (udplsi), so that a stop which
+  // could not signal it (no registry: a heap of another version) still
+  // ends it. Sets the stop flag for the daemon's other threads.
+  bool should_stop();
 
  private:
   DaemonProcess() = default;
@@ -48,6 +54,7 @@ class DaemonProcess {
   std::unique_ptr<engine::Engine> engine_;
   std::string role_;
   bool registered_ = false;
+  std::optional<ipc::NodeSemaphore> started_;  // kept from announce_started()
 };
 
 }  // namespace ltp::daemons

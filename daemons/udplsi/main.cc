@@ -4,9 +4,11 @@
 // crosses the kernel as one message) on a thread of its own, into a queue
 // (udp::DatagramQueue) from which the main thread hands them to the
 // engine, up to kMaxTransaction segments per transaction: a burst waits in
-// the queue instead of overflowing the socket's receive buffer. Malformed or unwanted datagrams are
-// dropped by the engine; nothing a peer sends stops it (ION's 1-octet "stop" datagram included):
-// SIGTERM does, as node stop sends it.
+// the queue instead of overflowing the socket's receive buffer. Malformed
+// or unwanted datagrams are dropped by the engine; nothing a peer sends
+// stops it (ION's 1-octet "stop" datagram included): SIGTERM does, as node
+// stop sends it, and so does the node's semaphores ending (looked at every
+// kPoll), in case the stop could not find its pid.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -89,7 +91,7 @@ int serve(DaemonProcess& daemon, udp::BatchSocket& socket) {
   std::vector<std::span<const std::uint8_t>> datagrams;
   datagrams.reserve(kMaxTransaction);
   std::uint64_t failed_batches = 0;
-  while (!DaemonProcess::stop_requested()) {
+  while (!daemon.should_stop()) {
     datagrams.clear();
     const std::size_t n = queue.peek(kMaxTransaction, kPoll, datagrams);
     if (n == 0) continue;

@@ -283,5 +283,17 @@ TEST(UdpDaemons, SpanStoppedEndsUdplso) {
   EXPECT_EQ(lso.wait_exit(kDeadline), 0);
 }
 
+// A node stop that cannot signal udplsi (it found no registry) still ends
+// the node's semaphores; udplsi sleeps on none, so it looks for that.
+TEST(UdpDaemons, NodeSemaphoresEndedStopUdplsi) {
+  auto node = LinkTestNode::make(1, {});
+  ASSERT_TRUE(node);
+  auto started = ipc::NodeSemaphore::open(node->dir(), node::kStartedSemaphore).value();
+  Child lsi({UDPLSI_PATH, address(node::testing::free_udp_port())}, node->dir());
+  ASSERT_EQ(started.timed_wait(kDeadline), ipc::WaitResult::acquired);
+  started.end();
+  EXPECT_EQ(lsi.wait_exit(kDeadline), 0);
+}
+
 }  // namespace
 }  // namespace ltp::api
