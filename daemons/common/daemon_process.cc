@@ -19,11 +19,7 @@ std::atomic<bool> g_stop{false};
 void on_stop_signal(int) { g_stop.store(true); }
 
 void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: a blocked recv/poll returns EINTR
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &action, nullptr);
+  cli::on_signals({SIGTERM, SIGINT, SIGHUP}, on_stop_signal);  // a blocked recv/poll returns EINTR
   std::signal(SIGPIPE, SIG_IGN);
 }
 

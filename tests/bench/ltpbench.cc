@@ -9,6 +9,7 @@
 //                       [--txbps BITS]  (udplso's rate, as an operator sets it)
 //   ltpbench latency [--count N]          1 KB blocks, send -> red part delivered
 //   ltpbench sessions [--blocks N]        N blocks in flight at once
+// Ctrl-C stops the case and removes what it started.
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -151,6 +153,12 @@ Ends open_ends(Pair& p) {
   return e;
 }
 
+// Ctrl-C or SIGTERM: the case stops waiting and returns, so the nodes, the
+// relay and their directories go as after a normal run.
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted.store(true); }
+
 // Waits until `n` blocks are accounted for: notices of `type` seen here
 // plus blocks cancelled (`*cancelled`, counted by whichever thread reads
 // the sender's notices), so a cancelled block does not stall the case
@@ -160,7 +168,7 @@ bool await(ltp::api::AccessPoint& ap, NoticeType type, int n, std::chrono::secon
   const auto deadline = Clock::now() + limit;
   int seen = 0;
   const auto accounted = [&] { return seen + (cancelled ? cancelled->load() : 0); };
-  while (accounted() < n && Clock::now() < deadline) {
+  while (accounted() < n && Clock::now() < deadline && !g_interrupted.load()) {
     auto notice = ap.next_notice(std::chrono::milliseconds(200));
     if (!notice) return false;
     if (notice.value().type == type) ++seen;
@@ -216,7 +224,7 @@ int throughput(const Options& o, bool sessions_case) {
   std::thread outcomes([&] {
     await(*ends.sender, NoticeType::export_complete, blocks, std::chrono::seconds(600), &cancelled);
   });
-  for (int i = 0; i < blocks; ++i) {
+  for (int i = 0; i < blocks && !g_interrupted.load(); ++i) {
     if (auto sid = ends.sender->send(2, block); !sid) {
       std::fprintf(stderr, "ltpbench: send: %s\n", sid.error().message.c_str());
       break;
@@ -225,6 +233,7 @@ int throughput(const Options& o, bool sessions_case) {
   receiver.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   outcomes.join();
+  if (g_interrupted.load()) return cli::runtime_failure("ltpbench", "interrupted");
   const double bytes = static_cast<double>(o.block_size) * (blocks - cancelled.load());
   const double mbps = bytes * 8 / seconds / 1e6;
   nlohmann::json line{
@@ -260,7 +269,7 @@ int latency(const Options& o) {
     return cli::runtime_failure("ltpbench", "cannot open clients");
   std::vector<std::byte> block(1024, std::byte{0x33});
   std::vector<double> micros;
-  for (int i = 0; i < o.count; ++i) {
+  for (int i = 0; i < o.count && !g_interrupted.load(); ++i) {
     const auto start = Clock::now();
     if (!ends.sender->send(2, block)) break;
     if (!await(*ends.receiver, NoticeType::red_part, 1, std::chrono::seconds(10))) break;
@@ -271,6 +280,7 @@ int latency(const Options& o) {
       if (!n || n.value().type == NoticeType::none) break;
     }
   }
+  if (g_interrupted.load()) return cli::runtime_failure("ltpbench", "interrupted");
   if (micros.empty()) return cli::runtime_failure("ltpbench", "no block was delivered");
   std::sort(micros.begin(), micros.end());
   auto at = [&](double q) { return micros[static_cast<std::size_t>(q * (micros.size() - 1))]; };
@@ -326,4 +336,7 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return run(argc, argv); }
+int main(int argc, char** argv) {
+  cli::on_signals({SIGINT, SIGTERM}, on_interrupt);
+  return run(argc, argv);
+}

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -56,6 +57,13 @@ ParsedCommandLine parse(cxxopts::Options& options, int argc, char** argv,
 int usage_error(std::string_view program, std::string_view message) {
   fmt::print(stderr, "{}: {}\nTry '{} --help' for usage.\n", program, message, program);
   return kUsageError;
+}
+
+void on_signals(std::initializer_list<int> signals, void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  for (int sig : signals) ::sigaction(sig, &action, nullptr);
 }
 
 int runtime_failure(std::string_view program, std::string_view message) {

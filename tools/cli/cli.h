@@ -8,6 +8,7 @@
 
 #include <cxxopts.hpp>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,5 +47,10 @@ Result<ipc::NodeDir, std::string> node_dir(const cxxopts::ParseResult& args);
 int usage_error(std::string_view program, std::string_view message);
 // "PROGRAM: MESSAGE" on stderr; returns kRuntimeFailure.
 int runtime_failure(std::string_view program, std::string_view message);
+
+// Calls `handler` on each of `signals`, without SA_RESTART, so that the
+// signal also interrupts a blocking system call (the caller's loop then
+// looks at the flag its handler set).
+void on_signals(std::initializer_list<int> signals, void (*handler)(int));
 
 }  // namespace ltp::cli
