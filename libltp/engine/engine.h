@@ -311,5 +311,9 @@ template <class T>
 T load(const ipc::Transaction& txn, Addr addr) {
   return *txn.get<T>(addr);
 }
+// How often the checkpoint or report a response timer waits on was resent,
+// a tail probe's resend included (timeline.cc). An answer to a segment
+// resent may answer its first copy, so it is no timing or loss evidence.
+std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& timer);
 
 }  // namespace ltp::engine

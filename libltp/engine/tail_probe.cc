@@ -7,8 +7,6 @@
 // segment and one repeated report (the sender acts on a report serial
 // once); it is not counted against the checkpoint's retransmission limit
 // and never resends the block.
-#include <algorithm>
-
 #include "ipc/plist.h"
 #include "libltp/engine/engine.h"
 
@@ -26,9 +24,7 @@ constexpr int kProbeWalk = 64;
 void Engine::sample_round_trip(Ctx& c, Addr answered) {
   if (vdb_ == nullptr || answered == ipc::kNullAddr) return;
   const db::TimerRecord timer = load<db::TimerRecord>(c.txn, answered);
-  // An answer to a resent checkpoint may answer its first copy (Karn).
-  const db::CheckpointRecord cp = load<db::CheckpointRecord>(c.txn, timer.owner);
-  if (timer.suspended != 0 || cp.retransmissions != 0 || cp.probed == 2) return;
+  if (timer.suspended != 0 || times_resent(c.txn, timer) != 0) return;  // Karn
   db::VolatileSpan* v = vdb_->span(timer.span_engine);
   if (v == nullptr) return;
   const std::uint64_t started = timer.deadline_ms - timer.remaining_ms;

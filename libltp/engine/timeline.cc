@@ -18,16 +18,15 @@ bool suspendable(db::TimerKind kind) {
          kind == db::TimerKind::cancel_export || kind == db::TimerKind::cancel_import;
 }
 
-// How often the checkpoint or report a response timer waits on was resent
-// (a tail probe's resend included).
-std::uint64_t retransmissions(const ipc::Transaction& txn, const db::TimerRecord& timer) {
+}  // namespace
+
+std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& timer) {
   if (timer.kind != db::TimerKind::checkpoint) {
     return load<db::ReportRecord>(txn, timer.owner).retransmissions;
   }
   const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, timer.owner);
   return cp.retransmissions + (cp.probed == 2 ? 1 : 0);
 }
-}  // namespace
 
 HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
   // First serial of a session: random below 2^14 like ION, never 0.
@@ -193,14 +192,14 @@ std::vector<TimerCue> Engine::overtaken_by(Ctx& c, Addr answered) {
   if (answered == ipc::kNullAddr) return cues;
   auto& txn = c.txn;
   const db::TimerRecord timer = load<db::TimerRecord>(txn, answered);
-  if (timer.suspended != 0 || retransmissions(txn, timer) != 0) return cues;
+  if (timer.suspended != 0 || times_resent(txn, timer) != 0) return cues;
   const auto span = find_span(c, timer.span_engine);
   const auto list = ipc::PList::open(txn, load<db::SpanRecord>(txn, *span).timers).value();
   for (Addr node = list.prev(txn, timer.span_list_node); node != ipc::kNullAddr;
        node = list.prev(txn, node)) {
     const db::TimerRecord older = load<db::TimerRecord>(txn, list.value(txn, node));
     if (older.kind != timer.kind) continue;
-    if (older.suspended != 0 || retransmissions(txn, older) != 0) break;
+    if (older.suspended != 0 || times_resent(txn, older) != 0) break;
     const std::uint64_t serial = older.kind == db::TimerKind::checkpoint
                                      ? load<db::CheckpointRecord>(txn, older.owner).serial
                                      : load<db::ReportRecord>(txn, older.owner).serial;
