@@ -144,10 +144,9 @@ bool Transaction::preserve(Addr addr, std::uint64_t len) {
     }
     if (slot.addr == addr && slot.len >= len) return true;
   }
-  bool fresh = false;
-  for (const auto& r : s.fresh) {
-    if (addr >= r.begin && addr + len <= r.end) fresh = true;
-  }
+  const bool fresh = std::any_of(s.fresh.begin(), s.fresh.end(), [&](const auto& r) {
+    return addr >= r.begin && addr + len <= r.end;
+  });
   if (fresh) {
     s.logged[victim] = TxnState::Logged{addr, len, s.generation};
     return true;

@@ -195,6 +195,13 @@ struct RangeRecord {
   std::uint64_t report_serial;      // the report this retransmission answers
 };
 
+// A checkpoint's tail probe (engine/tail_probe.cc): at most one each.
+enum class ProbeState : std::uint64_t {
+  none,   // its timer runs the full interval
+  armed,  // its timer is cut short to the probe interval
+  fired,  // the probe resent it (not counted in `retransmissions`)
+};
+
 struct CheckpointRecord {
   std::uint64_t serial;
   std::uint64_t report_serial;
@@ -202,8 +209,7 @@ struct CheckpointRecord {
   std::uint64_t length;
   std::uint64_t retransmissions;
   Addr timer;  // 0 while not yet (re)transmitted
-  // 1 while its timer is cut short as a tail probe, 2 once that fired.
-  std::uint64_t probed;
+  ProbeState probe;
 };
 
 enum class ImportState : std::uint64_t { receiving, cancelling };

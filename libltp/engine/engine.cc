@@ -299,8 +299,9 @@ Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine
       const db::TimerRecord timer = load<db::TimerRecord>(txn, old);
       // A tail probe's shorter interval (remaining_ms of a running timer:
       // the interval it was started with) is kept.
-      const bool probing = timer.kind == db::TimerKind::checkpoint &&
-                           load<db::CheckpointRecord>(txn, timer.owner).probed == 1;
+      const bool probing =
+          timer.kind == db::TimerKind::checkpoint &&
+          load<db::CheckpointRecord>(txn, timer.owner).probe == db::ProbeState::armed;
       const std::uint64_t full = response_interval(c, *span, segment.gather.total_size);
       const std::uint64_t interval = probing ? std::min(timer.remaining_ms, full) : full;
       BOOST_OUTCOME_TRY(lift(stop_timer(c, old)));

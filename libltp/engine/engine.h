@@ -217,9 +217,9 @@ class Engine {
 
   // tail_probe.cc: a lost last checkpoint costs a few round trips, not a
   // timer interval. The report answering `answered` (a checkpoint timer)
-  // gives a round-trip sample; while the span's queues are dry (checked on
-  // the last dequeue and on each report), its newest checkpoint timer is
-  // shortened to a probe interval.
+  // gives a round-trip sample; while the span's data queue is empty
+  // (checked after the dequeue that emptied it and after each report), its
+  // newest checkpoint timer is shortened to a probe interval.
   void sample_round_trip(Ctx& c, Addr answered);
   HeapResult<void> probe_tail(Ctx& c, Addr span);
 

@@ -108,8 +108,8 @@ HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint6
   BOOST_OUTCOME_TRY(addr, c.txn.alloc(sizeof(db::CheckpointRecord)));
   const std::uint64_t serial = s.next_checkpoint_serial++;
   BOOST_OUTCOME_TRY(checkpoints.insert(c.txn, serial, addr));
-  BOOST_OUTCOME_TRY(c.txn.put(
-      addr, db::CheckpointRecord{serial, report_serial, offset, length, 0, ipc::kNullAddr, 0}));
+  BOOST_OUTCOME_TRY(c.txn.put(addr, db::CheckpointRecord{serial, report_serial, offset, length, 0,
+                                                         ipc::kNullAddr, db::ProbeState::none}));
   return addr;
 }
 
@@ -333,8 +333,8 @@ HeapResult<void> Engine::checkpoint_expired(Ctx& c, Addr session, Addr checkpoin
   const auto span = find_span(c, s.span_engine);
   db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
-  if (cp.probed == 1) {
-    cp.probed = 2;  // a tail probe (tail_probe.cc) is not counted against the limit
+  if (cp.probe == db::ProbeState::armed) {
+    cp.probe = db::ProbeState::fired;  // not counted against the limit
   } else if (cp.retransmissions >= limits.checkpoint) {
     return cancel_export_session(c, session, codec::CancelReason::retransmission_limit);
   } else {

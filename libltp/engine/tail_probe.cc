@@ -56,7 +56,8 @@ HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {
     if (timer.kind != db::TimerKind::checkpoint) continue;
     // Suspended, probed once already (a link that is down must not burn
     // its retransmissions at the probe's pace), or due sooner anyway.
-    if (timer.suspended != 0 || load<db::CheckpointRecord>(txn, timer.owner).probed != 0 ||
+    if (timer.suspended != 0 ||
+        load<db::CheckpointRecord>(txn, timer.owner).probe != db::ProbeState::none ||
         timer.remaining_ms <= probe) {
       return success();
     }
@@ -64,7 +65,7 @@ HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {
     BOOST_OUTCOME_TRY(shorter, start_timer(c, db::TimerKind::checkpoint, span, timer.session_number,
                                            timer.owner, probe));
     BOOST_OUTCOME_TRY(
-        txn.put(timer.owner + offsetof(db::CheckpointRecord, probed), std::uint64_t{1}));
+        txn.put(timer.owner + offsetof(db::CheckpointRecord, probe), db::ProbeState::armed));
     return txn.put(timer.owner + offsetof(db::CheckpointRecord, timer), shorter);
   }
   return success();

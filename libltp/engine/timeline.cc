@@ -25,7 +25,7 @@ std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& t
     return load<db::ReportRecord>(txn, timer.owner).retransmissions;
   }
   const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, timer.owner);
-  return cp.retransmissions + (cp.probed == 2 ? 1 : 0);
+  return cp.retransmissions + (cp.probe == db::ProbeState::fired ? 1 : 0);
 }
 
 HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
