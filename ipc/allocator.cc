@@ -150,13 +150,9 @@ Result<Addr, HeapError> carve_tail(Transaction& txn, std::uint64_t need) {
   const std::uint64_t size = block_size(txn, block);
   const std::uint64_t rest = size - need;
   if (size < need || rest <= kMaxSmallBlock) return kNullAddr;
-  const TreapKey shrunk{rest, block};
-  if (const Addr pred = treap::predecessor(txn, root, TreapKey{size, block});
-      pred != kNullAddr && !(txn.get<TreapNode>(pred)->key < shrunk)) {
-    return kNullAddr;
-  }
+  BOOST_OUTCOME_TRY(shrunk, treap::rekey_in_place(txn, root, node, TreapKey{rest, block}));
+  if (!shrunk) return kNullAddr;
   BOOST_OUTCOME_TRY(set_tags(txn, block, rest, 0));
-  BOOST_OUTCOME_TRY(txn.put(node + offsetof(TreapNode, key), shrunk));
   const Addr carved = block + rest;
   BOOST_OUTCOME_TRY(set_tags(txn, carved, need, kInUseBit));
   BOOST_OUTCOME_TRY(add(txn, kBytesInUse, static_cast<std::int64_t>(need)));

@@ -146,9 +146,23 @@ TEST_F(ContainersTest, OrderedMapMatchesModel) {
         ASSERT_TRUE(r);
         model[key] = i;
       }
-    } else {
+    } else if (rng() % 2 == 0) {
       auto r = map.erase(txn, key);
       EXPECT_EQ(r.has_value(), model.erase(key) == 1);
+    } else {
+      // Rekey: sometimes to a neighbouring key (in place), sometimes far.
+      const OrderedKey to = rng() % 2 == 0 ? OrderedKey{key.hi, key.lo + 1}
+                                           : OrderedKey{rng() % 50, rng() % 200};
+      auto r = map.rekey(txn, key, to, i);
+      if (!model.count(key)) {
+        EXPECT_EQ(r.error(), HeapError::not_found);
+      } else if (to != key && model.count(to)) {
+        EXPECT_EQ(r.error(), HeapError::duplicate_key);
+      } else {
+        ASSERT_TRUE(r);
+        model.erase(key);
+        model[to] = i;
+      }
     }
     if (i % 1000 == 0) {
       ASSERT_TRUE(txn.commit());

@@ -80,6 +80,21 @@ Result<std::uint64_t, HeapError> POrderedMap::erase(Transaction& txn, OrderedKey
   return value;
 }
 
+Result<void, HeapError> POrderedMap::rekey(Transaction& txn, OrderedKey from, OrderedKey to,
+                                          std::uint64_t value) {
+  const Addr n = treap::find(txn, root(txn), from);
+  if (n == kNullAddr) return failure(HeapError::not_found);
+  if (from != to) {
+    BOOST_OUTCOME_TRY(moved, treap::rekey_in_place(txn, root(txn), n, to));
+    if (!moved) {
+      if (treap::find(txn, root(txn), to) != kNullAddr) return failure(HeapError::duplicate_key);
+      BOOST_OUTCOME_TRY(erase(txn, from));
+      return insert(txn, to, value);
+    }
+  }
+  return txn.put(value_slot(n), value);
+}
+
 std::optional<POrderedMap::Entry> POrderedMap::first(const Transaction& txn) const {
   return entry_at(txn, treap::first(txn, root(txn)));
 }

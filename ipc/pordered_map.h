@@ -40,6 +40,10 @@ class POrderedMap {
   Result<void, HeapError> insert(Transaction& txn, OrderedKey key, std::uint64_t value);
   Result<void, HeapError> assign(Transaction& txn, OrderedKey key, std::uint64_t value);
   Result<std::uint64_t, HeapError> erase(Transaction& txn, OrderedKey key);
+  // Moves the entry at `from` to `to` with `value`: in place when no other
+  // key lies between them (no allocation), else by erase and insert.
+  Result<void, HeapError> rekey(Transaction& txn, OrderedKey from, OrderedKey to,
+                                std::uint64_t value);
 
   std::optional<Entry> first(const Transaction& txn) const;
   std::optional<Entry> last(const Transaction& txn) const;

@@ -140,6 +140,20 @@ Addr predecessor(const Transaction& txn, Addr root, TreapKey key) {
   return best;
 }
 
+Result<bool, HeapError> rekey_in_place(Transaction& txn, Addr root, Addr node, TreapKey to) {
+  const TreapKey from = at(txn, node).key;
+  if (const Addr pred = predecessor(txn, root, from);
+      pred != kNullAddr && !(at(txn, pred).key < to)) {
+    return false;
+  }
+  if (const Addr succ = upper_bound(txn, root, from);
+      succ != kNullAddr && !(to < at(txn, succ).key)) {
+    return false;
+  }
+  BOOST_OUTCOME_TRY(txn.put(node + offsetof(TreapNode, key), to));
+  return true;
+}
+
 Addr first(const Transaction& txn, Addr root) {
   Addr cur = root;
   while (cur != kNullAddr && at(txn, cur).left != kNullAddr) cur = at(txn, cur).left;

@@ -40,6 +40,12 @@ Result<void, HeapError> insert(Transaction& txn, Addr root_slot, Addr node);
 // Unlinks the node with `key`; returns its address, or not_found.
 Result<Addr, HeapError> erase(Transaction& txn, Addr root_slot, TreapKey key);
 
+// Gives `node` the key `to` in place (one logged write, no rotation) when
+// `to` keeps the node's in-order position, as when a range's end or a free
+// block's size moves without passing a neighbour; false, changing nothing,
+// when it would not (the caller then erases and inserts).
+Result<bool, HeapError> rekey_in_place(Transaction& txn, Addr root, Addr node, TreapKey to);
+
 Addr find(const Transaction& txn, Addr root, TreapKey key);
 Addr lower_bound(const Transaction& txn, Addr root, TreapKey key);  // first >= key
 Addr upper_bound(const Transaction& txn, Addr root, TreapKey key);  // first > key

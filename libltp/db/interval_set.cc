@@ -20,15 +20,21 @@ ipc::POrderedMap IntervalSet::map(const ipc::Transaction& txn) const {
 Result<void, ipc::HeapError> IntervalSet::insert(ipc::Transaction& txn, ByteRange range) {
   if (range.start >= range.end) return success();
   auto m = map(txn);
-  // Every range with end >= start and start <= end touches the new one.
-  for (auto e = m.lower_bound(txn, key(range.start)); e && e->value <= range.end;
-       e = m.lower_bound(txn, key(range.start))) {
-    if (e->value <= range.start && e->key.lo >= range.end) return success();  // already in
-    range.start = std::min(range.start, e->value);
+  // The first range with end >= start is the lowest that can touch the new
+  // one; if it does, it absorbs the new range and every later one it now
+  // touches, and moves to its new end in place: segments arriving in order
+  // extend one range without allocating.
+  const auto first = m.lower_bound(txn, key(range.start));
+  if (!first || first->value > range.end) return m.insert(txn, key(range.end), range.start);
+  if (first->value <= range.start && first->key.lo >= range.end) return success();  // already in
+  range.start = std::min(range.start, first->value);
+  range.end = std::max(range.end, first->key.lo);
+  for (auto e = m.upper_bound(txn, first->key); e && e->value <= range.end;
+       e = m.upper_bound(txn, first->key)) {
     range.end = std::max(range.end, e->key.lo);
     BOOST_OUTCOME_TRY(m.erase(txn, e->key));
   }
-  return m.insert(txn, key(range.end), range.start);
+  return m.rekey(txn, first->key, key(range.end), range.start);
 }
 
 bool IntervalSet::covers(const ipc::Transaction& txn, ByteRange range) const {

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "ipc/heap_check.h"
 #include "ipc/testing/heap_fixture.h"
 
 namespace ltp::db {
@@ -35,6 +36,23 @@ TEST_F(IntervalSetTest, MergesTouchingAndOverlappingRanges) {
   EXPECT_EQ(gaps, (std::vector<ByteRange>{{0, 5}, {40, 50}, {60, 70}}));
   EXPECT_EQ(set.max_end(txn), 60u);
   ASSERT_TRUE(set.destroy(txn));
+  ASSERT_TRUE(txn.commit());
+}
+
+TEST_F(IntervalSetTest, InOrderRangesExtendOneEntryWithoutAllocating) {
+  auto txn = begin();
+  auto set = IntervalSet::create(txn).value();
+  ASSERT_TRUE(set.insert(txn, {0, 1400}));
+  ASSERT_TRUE(set.insert(txn, {5000, 6000}));
+  const std::uint64_t in_use = ipc::heap_stats(txn).bytes_in_use;
+  for (std::uint64_t at = 1400; at < 4200; at += 1400) {
+    ASSERT_TRUE(set.insert(txn, {at, at + 1400}));
+  }
+  EXPECT_EQ(ipc::heap_stats(txn).bytes_in_use, in_use);
+  EXPECT_EQ(ranges(txn, set), (std::vector<ByteRange>{{0, 4200}, {5000, 6000}}));
+  ASSERT_TRUE(set.insert(txn, {4200, 5000}));  // bridges the two
+  EXPECT_EQ(ranges(txn, set), (std::vector<ByteRange>{{0, 6000}}));
+  for (const auto& p : ipc::check_heap(txn)) ADD_FAILURE() << p;
   ASSERT_TRUE(txn.commit());
 }
 
