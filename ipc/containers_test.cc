@@ -151,8 +151,8 @@ TEST_F(ContainersTest, OrderedMapMatchesModel) {
       EXPECT_EQ(r.has_value(), model.erase(key) == 1);
     } else {
       // Rekey: sometimes to a neighbouring key (in place), sometimes far.
-      const OrderedKey to = rng() % 2 == 0 ? OrderedKey{key.hi, key.lo + 1}
-                                           : OrderedKey{rng() % 50, rng() % 200};
+      const OrderedKey to =
+          rng() % 2 == 0 ? OrderedKey{key.hi, key.lo + 1} : OrderedKey{rng() % 50, rng() % 200};
       auto r = map.rekey(txn, key, to, i);
       if (!model.count(key)) {
         EXPECT_EQ(r.error(), HeapError::not_found);

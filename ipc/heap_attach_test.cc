@@ -1,7 +1,8 @@
 // Attach-time validation and permissions: missing, truncated, garbage,
 // wrong-version and resized heap files are refused with a clear error and
 // never mapped as valid; files are created 0600 (0660 on request) whatever
-// the umask.
+// the umask; the file's blocks are reserved at create, and a prefaulting
+// attach maps every page.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <cstddef>
 #include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 
 #include "ipc/heap.h"
 #include "ipc/testing/temp_dir.h"
@@ -34,6 +37,42 @@ class HeapAttachTest : public ::testing::Test {
   }
   testing::TempDir dir_;
 };
+
+// Resident KiB of this process's mapping that starts at `base` (smaps).
+std::uint64_t resident_kib(const void* base) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto start = reinterpret_cast<std::uintptr_t>(base);
+  bool ours = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t from = 0;
+    if (std::istringstream(line) >> std::hex >> from && line.find('-') != std::string::npos &&
+        line.find(':') > line.find('-')) {
+      ours = from == start;
+    } else if (ours && line.starts_with("Rss:")) {
+      return std::stoull(line.substr(4));
+    }
+  }
+  return 0;
+}
+
+TEST_F(HeapAttachTest, CreateReservesTheFileAndPrefaultMapsEveryPage) {
+  constexpr std::uint64_t kSize = 8 << 20;
+  ASSERT_TRUE(Heap::create(path(), {.size = kSize, .log_size = 64 << 10}));
+  struct stat st {};
+  ASSERT_EQ(::stat(path().c_str(), &st), 0);
+  EXPECT_GE(static_cast<std::uint64_t>(st.st_blocks) * 512, kSize);  // not sparse
+
+  auto plain = Heap::attach(path()).value();
+  auto prefaulted = Heap::attach(path(), {.prefault = true}).value();
+  const auto base_of = [](Heap& heap) {
+    auto txn = heap.begin().value();
+    const void* base = txn.bytes(0, 1).data();
+    EXPECT_TRUE(txn.commit());
+    return base;
+  };
+  EXPECT_LT(resident_kib(base_of(*plain)), kSize / 1024 / 2);
+  EXPECT_GE(resident_kib(base_of(*prefaulted)), kSize / 1024);
+}
 
 TEST_F(HeapAttachTest, MissingHeapSaysHowToCreateOne) {
   EXPECT_EQ(attach_error(), HeapError::heap_missing);

@@ -81,7 +81,7 @@ Result<std::uint64_t, HeapError> POrderedMap::erase(Transaction& txn, OrderedKey
 }
 
 Result<void, HeapError> POrderedMap::rekey(Transaction& txn, OrderedKey from, OrderedKey to,
-                                          std::uint64_t value) {
+                                           std::uint64_t value) {
   const Addr n = treap::find(txn, root(txn), from);
   if (n == kNullAddr) return failure(HeapError::not_found);
   if (from != to) {

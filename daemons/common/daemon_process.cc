@@ -38,14 +38,15 @@ bool DaemonProcess::should_stop() {
 }
 
 Result<std::unique_ptr<DaemonProcess>, std::string> DaemonProcess::start(
-    const std::string& program, const cxxopts::ParseResult& args, const std::string& role) {
+    const std::string& program, const cxxopts::ParseResult& args, const std::string& role,
+    const node::AttachOptions& attach) {
   install_stop_handlers();
   auto dir = cli::node_dir(args);
   if (!dir) return failure(dir.error());
   ipc::setup_process_log(dir.value(), program);
   std::unique_ptr<DaemonProcess> self(new DaemonProcess());
   self->role_ = role;
-  auto node = node::Node::attach(dir.value());
+  auto node = node::Node::attach(dir.value(), attach);
   if (!node) return failure(node.error().message);
   self->node_ = std::move(node).value();
   auto engine = self->node_->make_engine();

@@ -27,9 +27,11 @@ class DaemonProcess {
   static void add_common_options(cxxopts::Options& options);
 
   // Exit status and message on failure (cli::kRuntimeFailure, ready to print).
-  static Result<std::unique_ptr<DaemonProcess>, std::string> start(const std::string& program,
-                                                                   const cxxopts::ParseResult& args,
-                                                                   const std::string& role);
+  // The link services, which move every block through the heap, attach with
+  // `attach.prefault`.
+  static Result<std::unique_ptr<DaemonProcess>, std::string> start(
+      const std::string& program, const cxxopts::ParseResult& args, const std::string& role,
+      const node::AttachOptions& attach = {});
   ~DaemonProcess();
 
   node::Node& node() { return *node_; }

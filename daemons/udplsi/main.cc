@@ -126,7 +126,8 @@ int run(int argc, char** argv) {
   auto local = udp::resolve_endpoint(address, udp::AtSign::any_address);
   if (!local) return cli::usage_error(kProgram, local.error().message);
 
-  auto daemon = DaemonProcess::start(kProgram, command_line.args, ltp::node::lsi_role(::getpid()));
+  auto daemon = DaemonProcess::start(kProgram, command_line.args, ltp::node::lsi_role(::getpid()),
+                                     {.prefault = true});
   if (!daemon) return cli::runtime_failure(kProgram, daemon.error());
   udp::SocketOptions socket_options;
   socket_options.offload = true;

@@ -201,8 +201,8 @@ int run(int argc, char** argv) {
   auto remote = udp::resolve_endpoint(args.value().remote, udp::AtSign::local_host);
   if (!remote) return cli::usage_error(kProgram, remote.error().message);
 
-  auto daemon =
-      DaemonProcess::start(kProgram, command_line.args, ltp::node::lso_role(args.value().engine));
+  auto daemon = DaemonProcess::start(kProgram, command_line.args,
+                                     ltp::node::lso_role(args.value().engine), {.prefault = true});
   if (!daemon) return cli::runtime_failure(kProgram, daemon.error());
   auto link = api::SpanLink::open(daemon.value()->node(), args.value().engine);
   if (!link) return cli::runtime_failure(kProgram, link.error().message);

@@ -201,7 +201,9 @@ ClientResult<std::shared_ptr<Client>> Client::attach(const std::optional<std::st
               fmt::format("node directory {}: {}; pass --node or set LTP_NODE_DIR",
                           node_dir.value_or("(current directory)"), ipc::to_string(dir.error()))));
   }
-  auto node = node::Node::attach(dir.value());
+  // ltp_send copies whole blocks into the heap: their pages are mapped
+  // now, not faulted in one by one while the transaction holds the lock.
+  auto node = node::Node::attach(dir.value(), {.prefault = true});
   if (!node) return failure(from_node(node.error()));
   auto engine = node.value()->make_engine();
   if (!engine) return failure(from_node(engine.error()));

@@ -28,7 +28,7 @@ Result<std::unique_ptr<node::Node>, LinkError> attach_node(
                                              "LTP_NODE_DIR",
                                              ipc::to_string(dir.error()))));
   }
-  auto node = node::Node::attach(dir.value());
+  auto node = node::Node::attach(dir.value(), {.prefault = true});
   if (!node) return failure(error(LinkErrc::no_node, node.error().message));
   return std::move(node).value();
 }

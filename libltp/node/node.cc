@@ -35,7 +35,7 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
                               "(command `1`) or `ionstart`, or pass --node / set LTP_NODE_DIR",
                               dir.dir().string())});
   }
-  auto heap = ipc::Heap::attach(heap_path);
+  auto heap = ipc::Heap::attach(heap_path, {.prefault = options.prefault});
   if (!heap) {
     return failure(
         NodeError{NodeErrc::heap, fmt::format("cannot attach the heap {}: {}", heap_path.string(),

@@ -51,6 +51,9 @@ std::uint64_t now_ms();
 struct AttachOptions {
   // Refuse unless the node is started (the volatile segment exists).
   bool require_running = true;
+  // Map the heap's pages writable now (ipc::HeapAttachOptions::prefault):
+  // for the processes that move bulk data through it.
+  bool prefault = false;
 };
 
 class Node {

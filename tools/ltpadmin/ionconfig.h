@@ -15,7 +15,7 @@
 
 namespace ltp::admin_tool {
 
-// Our default heap (a sparse file) unless heapWords asks for more.
+// Our default heap unless heapWords asks for more.
 Result<ipc::HeapCreateOptions, std::string> heap_options_from_ionconfig(
     const std::filesystem::path& file);
 
