@@ -74,6 +74,10 @@ struct Capture {
   std::set<int> types;  // segment types the README says are in it
 };
 
+// ctest lists a parameter by what PrintTo says: the capture's name, not
+// its bytes (which hold pointers and change from build to build).
+void PrintTo(const Capture& capture, std::ostream* os) { *os << capture.file; }
+
 class IonCapture : public ::testing::TestWithParam<Capture> {
  protected:
   std::string path() const { return captures_dir() + "/" + GetParam().file; }
