@@ -180,7 +180,6 @@ Result<std::unique_ptr<Heap>, HeapError> Heap::attach(const std::filesystem::pat
   }
   heap->base_ = static_cast<std::byte*>(heap->region_->get_address());
   heap->size_ = probe.file_size;
-  if (options.prefault) prefault_pages(heap->base_, heap->size_);
   heap->header_ = reinterpret_cast<format::HeapHeader*>(heap->base_);
   // Re-validate the mapped copy: the file may have changed since pread.
   BOOST_OUTCOME_TRY(validate_header(*heap->header_, file_bytes));
@@ -194,10 +193,18 @@ Result<std::unique_ptr<Heap>, HeapError> Heap::attach(const std::filesystem::pat
   // Taking the lock once runs recovery if a process died mid-transaction.
   BOOST_OUTCOME_TRY(txn, heap->begin());
   BOOST_OUTCOME_TRY(txn.commit());
+  if (options.prefault) {
+    heap->prefault_ = std::thread(prefault_pages, heap->base_, heap->size_);
+  }
   return heap;
 }
 
+void Heap::finish_prefault() {
+  if (prefault_.joinable()) prefault_.join();
+}
+
 Heap::~Heap() {
+  finish_prefault();  // before the mapping goes
   txn_.reset();
   region_.reset();
   if (fd_ >= 0) ::close(fd_);

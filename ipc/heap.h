@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "ipc/heap_error.h"
 #include "ipc/heap_format.h"
@@ -39,11 +40,13 @@ struct HeapAttachOptions {
   // transactions survive power loss, not only process death. Costly; see
   // docs/design.md.
   bool durable = false;
-  // Map every page of the heap writable in this process now
-  // (MADV_POPULATE_WRITE), so the first write to a page later does not
-  // fault inside a transaction, with the heap lock held: for processes that
-  // move bulk data (clients, link services). Costs about 70 ms per 256 MiB
-  // at attach; ignored where the kernel lacks it (before Linux 5.14).
+  // Map every page of the heap writable in this process
+  // (MADV_POPULATE_WRITE), so a later first write to a page does not fault
+  // inside a transaction, with the heap lock held: for processes that move
+  // bulk data (clients, link services). Done by a thread of its own, so
+  // attach does not wait for it (about 15 ms per 256 MiB, up to a second
+  // the first time after create); ignored where the kernel lacks it
+  // (before Linux 5.14).
   bool prefault = false;
 };
 
@@ -68,6 +71,9 @@ class Heap {
   bool durable() const { return durable_; }
   // Pre-image entries restored because a previous lock holder died.
   std::uint64_t recovered_entries() const { return recovered_entries_; }
+  // Waits until the pages asked for by HeapAttachOptions::prefault are
+  // mapped (at once if none were).
+  void finish_prefault();
 
  private:
   friend class Transaction;
@@ -83,6 +89,7 @@ class Heap {
   bool durable_ = false;
   std::uint64_t recovered_entries_ = 0;
   std::unique_ptr<TxnState> txn_;
+  std::thread prefault_;
 };
 
 }  // namespace ltp::ipc

@@ -70,6 +70,7 @@ TEST_F(HeapAttachTest, CreateReservesTheFileAndPrefaultMapsEveryPage) {
     EXPECT_TRUE(txn.commit());
     return base;
   };
+  prefaulted->finish_prefault();
   EXPECT_LT(resident_kib(base_of(*plain)), kSize / 1024 / 2);
   EXPECT_GE(resident_kib(base_of(*prefaulted)), kSize / 1024);
 }

@@ -54,9 +54,12 @@ Nanos time_until(std::optional<Nanos> due, Nanos now) {
 
 ltp::Result<RelayDirection, Error> open_direction(std::string name, const Endpoint& listen,
                                                   const Endpoint& forward) {
-  BOOST_OUTCOME_TRY(listen_socket, BatchSocket::bind(listen));
+  // UDP GRO in, GSO out: the relay stands for a link, and on loopback it
+  // would otherwise cost the kernel as much as the LTP traffic it carries.
+  const ltp::udp::SocketOptions offload{.offload = true};
+  BOOST_OUTCOME_TRY(listen_socket, BatchSocket::bind(listen, offload));
   BOOST_OUTCOME_TRY(bound, listen_socket.local_endpoint());
-  BOOST_OUTCOME_TRY(send_socket, BatchSocket::open(forward.family()));
+  BOOST_OUTCOME_TRY(send_socket, BatchSocket::open(forward.family(), offload));
   return RelayDirection{std::move(name), bound, forward, std::move(listen_socket),
                         std::move(send_socket)};
 }
