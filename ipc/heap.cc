@@ -9,6 +9,7 @@
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <ctime>
@@ -59,9 +60,15 @@ Result<void, HeapError> validate_header(const format::HeapHeader& h, std::uint64
 #endif
 
 void prefault_pages(std::byte* base, std::uint64_t size) {
+  const auto start = std::chrono::steady_clock::now();
   if (::madvise(base, size, MADV_POPULATE_WRITE) != 0) {
     spdlog::debug("heap pages not prefaulted: {}", std::strerror(errno));
+    return;
   }
+  spdlog::debug("heap pages mapped: {} MiB in {} ms", size >> 20,
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count());
 }
 
 }  // namespace

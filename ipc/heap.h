@@ -44,9 +44,9 @@ struct HeapAttachOptions {
   // (MADV_POPULATE_WRITE), so a later first write to a page does not fault
   // inside a transaction, with the heap lock held: for processes that move
   // bulk data (clients, link services). Done by a thread of its own, so
-  // attach does not wait for it (about 15 ms per 256 MiB, up to a second
-  // the first time after create); ignored where the kernel lacks it
-  // (before Linux 5.14).
+  // attach does not wait for it (about 15 ms per 256 MiB, up to a few
+  // seconds the first time after create; finish_prefault() waits);
+  // ignored where the kernel lacks it (before Linux 5.14).
   bool prefault = false;
 };
 

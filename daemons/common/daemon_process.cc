@@ -8,7 +8,6 @@
 
 #include "ipc/node_semaphore.h"
 #include "ipc/process_log.h"
-#include "libltp/node/semaphore_names.h"
 #include "tools/cli/cli.h"
 
 namespace ltp::daemons {
@@ -73,10 +72,7 @@ DaemonProcess::~DaemonProcess() {
 }
 
 void DaemonProcess::announce_started() {
-  if (auto started = ipc::NodeSemaphore::open(node_->dir(), node::kStartedSemaphore)) {
-    started.value().post();
-    started_ = std::move(started).value();
-  }
+  started_ = node_->announce_started();
   spdlog::info("{} serving node {} (engine {})", role_, node_->dir().dir().string(),
                node_->own_engine_id());
 }

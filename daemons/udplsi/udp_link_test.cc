@@ -11,8 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -293,6 +296,39 @@ TEST(UdpDaemons, NodeSemaphoresEndedStopUdplsi) {
   ASSERT_EQ(started.timed_wait(kDeadline), ipc::WaitResult::acquired);
   started.end();
   EXPECT_EQ(lsi.wait_exit(kDeadline), 0);
+}
+
+// Resident KiB of `pid`'s mapping of `file` (0 if it has none).
+std::uint64_t mapped_kib(pid_t pid, const std::filesystem::path& file) {
+  std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
+  bool ours = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.find('-') < line.find(' ') && line.find(' ') != std::string::npos &&
+        std::isxdigit(static_cast<unsigned char>(line[0]))) {
+      ours = line.ends_with(file.string());  // a mapping's first line
+    } else if (ours && line.starts_with("Rss:")) {
+      return std::stoull(line.substr(4));
+    }
+  }
+  return 0;
+}
+
+// Node start returns when every link service has announced: by then their
+// whole heap must be mapped, or the first transfer faults under the heap
+// lock and races the mapping for the CPU.
+TEST(UdpDaemons, LinkServicesAnnounceOnlyOnceTheHeapIsMapped) {
+  auto node = LinkTestNode::make(1, {"a span 2 20 20 1400 100000 1 'udplso 127.0.0.1:9'"});
+  ASSERT_TRUE(node);
+  const auto heap = node->dir().heap_path();
+  const auto heap_kib = std::filesystem::file_size(heap) / 1024;
+  auto started = ipc::NodeSemaphore::open(node->dir(), node::kStartedSemaphore).value();
+  Child lso({UDPLSO_PATH, "127.0.0.1:9", "2"}, node->dir());
+  Child lsi({UDPLSI_PATH, address(node::testing::free_udp_port())}, node->dir());
+  for (int up = 0; up < 2; ++up) {
+    ASSERT_EQ(started.timed_wait(kDeadline), ipc::WaitResult::acquired);
+  }
+  EXPECT_GE(mapped_kib(lso.pid(), heap), heap_kib);
+  EXPECT_GE(mapped_kib(lsi.pid(), heap), heap_kib);
 }
 
 }  // namespace

@@ -33,11 +33,7 @@ Result<std::unique_ptr<node::Node>, LinkError> attach_node(
   return std::move(node).value();
 }
 
-void announce_started(node::Node& node) {
-  if (auto started = ipc::NodeSemaphore::open(node.dir(), node::kStartedSemaphore)) {
-    started.value().post();
-  }
-}
+void announce_started(node::Node& node) { (void)node.announce_started(); }
 
 Result<Registration, LinkError> Registration::take(node::Node& node, const std::string& role) {
   auto registry = node.registry();

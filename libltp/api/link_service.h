@@ -57,9 +57,10 @@ struct LinkError {
 Result<std::unique_ptr<node::Node>, LinkError> attach_node(
     const std::optional<std::string>& node_dir);
 
-// Posts the node's "started" semaphore. Node start spawns each span's LSO
-// and each seat's LSI and waits until every one has posted it: call once
-// the link service is ready to serve.
+// Posts the node's "started" semaphore (Node::announce_started: after the
+// heap's pages are mapped). Node start spawns each span's LSO and each
+// seat's LSI and waits until every one has posted it: call once the link
+// service is ready to serve.
 void announce_started(node::Node& node);
 
 // A role held in the node's task registry (node stop signals its holder)

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "libltp/db/ltp_db.h"
+#include "libltp/node/semaphore_names.h"
 
 namespace ltp::node {
 
@@ -101,6 +102,14 @@ Result<std::unique_ptr<engine::Engine>, NodeError> Node::make_engine() {
         fmt::format("cannot start the LTP engine: {}", engine::to_string(engine.error()))});
   }
   return std::move(engine).value();
+}
+
+std::optional<ipc::NodeSemaphore> Node::announce_started() {
+  heap_->finish_prefault();
+  auto started = ipc::NodeSemaphore::open(dir_, kStartedSemaphore);
+  if (!started) return std::nullopt;
+  started.value().post();
+  return std::move(started).value();
 }
 
 bool Node::engine_started() {

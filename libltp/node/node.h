@@ -75,6 +75,12 @@ class Node {
   Result<std::unique_ptr<engine::Engine>, NodeError> make_engine();
   // True while the node's ltpclock runs (ION's ltp_engine_is_started).
   bool engine_started();
+  // Tells node start this process serves: waits until the heap's pages
+  // asked for by AttachOptions::prefault are mapped (a link service that
+  // took traffic earlier would race its own prefault for the two cores and
+  // fault under the heap lock), then posts the node's "started" semaphore,
+  // returned for is_ended() tests. Nullopt if the node has no semaphore.
+  std::optional<ipc::NodeSemaphore> announce_started();
 
  private:
   Node(ipc::NodeDir dir) : dir_(std::move(dir)), signals_(dir_) {}
