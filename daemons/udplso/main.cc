@@ -66,6 +66,9 @@ class Sender {
          ltp::udplso::Pacer pacer)
       : daemon_(daemon), link_(link), socket_(socket), pacer_(std::move(pacer)) {
     datagrams_.reserve(kMaxBatch);
+    // One batch, sent whole before the next dequeue: blocks are freed as
+    // soon as their sessions close and the batch moves on.
+    batch_.set_exclusive(true);
   }
 
   // Until the span's semaphore ends or a stop is requested; the exit status.

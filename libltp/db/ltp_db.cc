@@ -61,6 +61,7 @@ Result<Addr, ipc::HeapError> create_span_record(ipc::Transaction& txn, const Spa
   BOOST_OUTCOME_TRY(control, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(data, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(timers, ipc::PList::create(txn));
+  BOOST_OUTCOME_TRY(releases, ipc::PList::create(txn));
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(SpanRecord)));
   SpanRecord span{};
   span.config = config;
@@ -69,6 +70,7 @@ Result<Addr, ipc::HeapError> create_span_record(ipc::Transaction& txn, const Spa
   span.control_queue = control.header();
   span.data_queue = data.header();
   span.timers = timers.header();
+  span.releases = releases.header();
   BOOST_OUTCOME_TRY(txn.put(addr, span));
   return addr;
 }
@@ -146,12 +148,14 @@ Result<void, DbError> LtpDb::delete_span(ipc::Transaction& txn, std::uint64_t en
   const SpanRecord span = *txn.get<SpanRecord>(*addr);
   if (span.export_count != 0 || span.import_count != 0) return failure(DbError::span_busy);
   auto destroy = [&]() -> Result<void, ipc::HeapError> {
-    // Closed-session memory holds timers on the timeline; wait for it to age out.
+    // Closed-session memory and blocks awaiting release hold timers on the
+    // timeline; wait for them to age out.
     if (ipc::PHashMap::open(txn, span.closed_imports).value().size(txn) != 0 ||
-        ipc::PList::open(txn, span.control_queue).value().size(txn) != 0) {
+        ipc::PList::open(txn, span.control_queue).value().size(txn) != 0 ||
+        ipc::PList::open(txn, span.releases).value().size(txn) != 0) {
       return failure(ipc::HeapError::duplicate_key);
     }
-    for (Addr list : {span.control_queue, span.data_queue, span.timers}) {
+    for (Addr list : {span.control_queue, span.data_queue, span.timers, span.releases}) {
       BOOST_OUTCOME_TRY(l, ipc::PList::open(txn, list));
       BOOST_OUTCOME_TRY(l.destroy(txn));
     }

@@ -16,7 +16,7 @@ namespace ltp::db {
 
 using ipc::Addr;
 
-inline constexpr std::uint64_t kDbFormatVersion = 2;
+inline constexpr std::uint64_t kDbFormatVersion = 3;
 inline constexpr char kDbRootName[] = "ltpdb";
 inline constexpr std::size_t kLsoCommandBytes = 256;
 inline constexpr std::size_t kCancelReasons = 6;
@@ -96,10 +96,17 @@ struct SpanRecord {
   Addr control_queue;              // PList of ControlRecord
   Addr data_queue;                 // PList of ExportSession with ranges to send
   Addr timers;                     // PList of suspendable TimerRecord (CP, RS, CS, CR)
+  Addr releases;                   // PList of release_block TimerRecord, in close order
   Addr open_block;                 // ExportSession still aggregating, or 0
   std::uint64_t export_count = 0;  // open, including open_block
   std::uint64_t import_count = 0;
   std::uint64_t suspended = 0;  // timers suspended: remote not transmitting
+  // Engine::dequeue calls on this span so far: the link's epoch, which
+  // dates each closed block against what the link may still be sending.
+  std::uint64_t dequeues = 0;
+  // 1 once a batch not marked exclusive dequeued from this span: the
+  // epoch then proves nothing, and blocks wait out the payload grace.
+  std::uint64_t shared_dequeues = 0;
 };
 
 // Node-wide counters for what cannot be charged to a span.
@@ -290,7 +297,8 @@ struct TimerRecord {
   std::uint64_t sequence;
   std::uint64_t suspended;  // 1: off the timeline, `remaining_ms` left
   std::uint64_t remaining_ms;
-  Addr span_list_node;  // node in SpanRecord::timers, 0 if not suspendable
+  Addr span_list_node;           // node in the span's list for its kind (timers, releases), or 0
+  std::uint64_t link_epoch = 0;  // release_block: the span's dequeues when the block closed
 };
 
 }  // namespace ltp::db

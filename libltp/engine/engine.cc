@@ -262,6 +262,7 @@ Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,
     const auto span = find_span(c, span_engine);
     if (!span) return failure(EngineError::no_such_span);
     const std::size_t before = out.segments_.size();
+    BOOST_OUTCOME_TRY(lift(release_sent_blocks(c, *span, out.exclusive_ && before == 0)));
     // Room for one more segment wholly in scratch (a report, or payloads
     // detached from a closing session).
     const std::size_t room = 2 * load<db::SpanRecord>(txn, *span).config.max_segment_size + 1024;

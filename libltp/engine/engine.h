@@ -72,8 +72,9 @@ struct Notice {
 
 // Segments handed to the link: headers encoded into the batch's scratch,
 // payloads pointing into the mapped heap (scatter/gather, no copy). A
-// closed session's block outlives it by NodeConfig::payload_grace_ms, so
-// the link must send what it dequeued within that time.
+// closed session's block outlives it by NodeConfig::payload_grace_ms (or
+// until the link's next dequeue into an exclusive batch), so the link must
+// send what it dequeued within that time.
 // Which response timer a dequeued segment started (checkpoint, report,
 // cancel), so segments_sent() can restart it when the link actually sends.
 struct TimerCue {
@@ -99,6 +100,14 @@ class OutboundBatch {
     segments_.clear();
     used_ = 0;
   }
+  // For a link that dequeues each span into this one batch only and sends
+  // all of it before the next dequeue into it, which starts cleared (as
+  // udplso does): that dequeue then proves the earlier segments left, and
+  // closed sessions' blocks are freed at once instead of after the payload
+  // grace. A link with several batches per span (threads) must not set it;
+  // any dequeue through a batch without it turns the early release off for
+  // that span.
+  void set_exclusive(bool exclusive) { exclusive_ = exclusive; }
 
  private:
   friend class Engine;
@@ -106,6 +115,7 @@ class OutboundBatch {
   std::vector<std::uint8_t> scratch_;
   std::size_t used_ = 0;
   std::vector<OutboundSegment> segments_;
+  bool exclusive_ = false;
 };
 
 // Which timers on_timers() fires. A node's ltpclock fires all but the
@@ -204,6 +214,9 @@ class Engine {
   HeapResult<Addr> start_timer(Ctx& c, db::TimerKind kind, Addr span, std::uint64_t number,
                                Addr owner, std::uint64_t interval_ms);
   HeapResult<void> stop_timer(Ctx& c, Addr timer);
+  // Starts a dequeue's epoch on `span`; frees the blocks the link can no
+  // longer be sending if `batch_proves_sent` (OutboundBatch::set_exclusive).
+  HeapResult<void> release_sent_blocks(Ctx& c, Addr span, bool batch_proves_sent);
   std::uint64_t response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes) const;
   HeapResult<void> suspend_timers(Ctx& c, Addr span);
   HeapResult<void> resume_timers(Ctx& c, Addr span);

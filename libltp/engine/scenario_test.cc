@@ -178,6 +178,44 @@ TEST(EngineScenario, ASenderWhoseClientIdIsNotOpenStillSends) {
   expect_clean(net);
 }
 
+// A closed session's block outlives it only until the link's next dequeue
+// into its exclusive batch (as udplso's), not the whole payload grace; a
+// dequeue through any other batch turns that off for the span. Each test
+// sends one block with a 10-minute grace and returns the simulated time
+// until nothing was left (the closed-session memory ages out in 10 s).
+LockstepConfig long_grace(bool exclusive) {
+  auto c = base_config();
+  c.node.payload_grace_ms = 600'000;
+  c.exclusive_batches = exclusive;
+  return c;
+}
+
+std::uint64_t run_one_block(Lockstep& net) {
+  const std::uint64_t start = net.now();
+  net.send(kA, Lockstep::pattern(5000, 1));
+  EXPECT_TRUE(net.run());
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+  return net.now() - start;
+}
+
+TEST(EngineScenario, ABlockIsFreedAtTheLinksNextDequeueNotAfterThePayloadGrace) {
+  Lockstep net(long_grace(true));
+  EXPECT_LT(run_one_block(net), 60'000u);
+}
+
+TEST(EngineScenario, WithoutAnExclusiveBatchABlockWaitsOutThePayloadGrace) {
+  Lockstep net(long_grace(false));
+  EXPECT_GE(run_one_block(net), 600'000u);
+}
+
+TEST(EngineScenario, ASecondBatchOnTheSpanTurnsTheEarlyReleaseOff) {
+  Lockstep net(long_grace(true));
+  OutboundBatch another;
+  ASSERT_TRUE(net.engine(kA).dequeue(kB, 64, net.now(), another));  // finds nothing
+  EXPECT_GE(run_one_block(net), 600'000u);
+}
+
 TEST(EngineScenario, AllGreen) {
   Lockstep net(base_config());
   const auto sdu = Lockstep::pattern(3500, 3);

@@ -2,7 +2,9 @@
 // sequence) -> TimerRecord, so the clock finds the next one in O(log n).
 // Timers waiting for the remote engine (CP, RS, CS, CR) are also listed on
 // their span so a contact's end can suspend them and its start resume
-// them, shifted by the outage (RFC 5326 6.5, 6.6).
+// them, shifted by the outage (RFC 5326 6.5, 6.6). Timers that free a
+// closed session's block are listed on their span in close order, so the
+// link's next dequeue can free them early (release_sent_blocks).
 #include <algorithm>
 
 #include "ipc/phash_map.h"
@@ -16,6 +18,13 @@ namespace {
 bool suspendable(db::TimerKind kind) {
   return kind == db::TimerKind::checkpoint || kind == db::TimerKind::report ||
          kind == db::TimerKind::cancel_export || kind == db::TimerKind::cancel_import;
+}
+
+// The span's list a timer of `kind` is kept on, or null.
+Addr span_list(const db::SpanRecord& record, db::TimerKind kind) {
+  if (suspendable(kind)) return record.timers;
+  if (kind == db::TimerKind::release_block) return record.releases;
+  return ipc::kNullAddr;
 }
 
 }  // namespace
@@ -61,15 +70,16 @@ HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std:
                         r.next_timer_sequence,
                         0,
                         interval_ms,
-                        ipc::kNullAddr};
+                        ipc::kNullAddr,
+                        record.dequeues};
   BOOST_OUTCOME_TRY(txn.put(db_.root_addr() + offsetof(db::DbRoot, next_timer_sequence),
                             r.next_timer_sequence + 1));
-  if (suspendable(kind)) {
-    BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, record.timers));
+  if (const Addr header = span_list(record, kind); header != ipc::kNullAddr) {
+    BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, header));
     BOOST_OUTCOME_TRY(node, list.push_back(txn, addr));
     timer.span_list_node = node;
-    timer.suspended = record.suspended;
   }
+  if (suspendable(kind)) timer.suspended = record.suspended;
   if (timer.suspended == 0) {
     BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, r.timeline));
     BOOST_OUTCOME_TRY(timeline.insert(txn, {timer.deadline_ms, timer.sequence}, addr));
@@ -90,10 +100,38 @@ HeapResult<void> Engine::stop_timer(Ctx& c, Addr addr) {
   }
   if (timer.span_list_node != ipc::kNullAddr) {
     const auto span = find_span(c, timer.span_engine);
-    BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, load<db::SpanRecord>(txn, *span).timers));
+    BOOST_OUTCOME_TRY(
+        list, ipc::PList::open(txn, span_list(load<db::SpanRecord>(txn, *span), timer.kind)));
     BOOST_OUTCOME_TRY(list.erase(txn, timer.span_list_node));
   }
   return txn.free(addr);
+}
+
+// A link that dequeues a span into one batch only (OutboundBatch::
+// set_exclusive) sends all of it before it dequeues into it again, so when
+// such a dequeue starts with the batch empty, every segment of the span's
+// earlier dequeues has left: a block whose session closed before this
+// dequeue (its link_epoch below the new epoch) is no longer read by
+// anyone and is freed now rather than at the end of the payload grace.
+HeapResult<void> Engine::release_sent_blocks(Ctx& c, Addr span, bool batch_proves_sent) {
+  auto& txn = c.txn;
+  const db::SpanRecord record = load<db::SpanRecord>(txn, span);
+  const std::uint64_t epoch = record.dequeues + 1;
+  BOOST_OUTCOME_TRY(txn.put(span + offsetof(db::SpanRecord, dequeues), epoch));
+  if (!batch_proves_sent) {
+    if (record.shared_dequeues != 0) return success();
+    return txn.put(span + offsetof(db::SpanRecord, shared_dequeues), std::uint64_t{1});
+  }
+  if (record.shared_dequeues != 0) return success();
+  BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, record.releases));
+  for (Addr node = list.first(txn); node != ipc::kNullAddr; node = list.first(txn)) {
+    const Addr addr = list.value(txn, node);
+    const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
+    if (timer.link_epoch >= epoch) break;
+    BOOST_OUTCOME_TRY(stop_timer(c, addr));
+    BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(timer.owner).destroy(txn));
+  }
+  return success();
 }
 
 HeapResult<void> Engine::suspend_timers(Ctx& c, Addr span) {

@@ -60,6 +60,7 @@ Lockstep::Side::~Side() {
 
 void Lockstep::setup(Side& s, std::uint64_t id) {
   s.id = id;
+  s.batch.set_exclusive(config_.exclusive_batches);
   s.node.emplace(ipc::NodeDir::at(s.dir.path()).value());
   const std::uint64_t heap_bytes = id == kB && config_.receiver_heap_bytes != 0
                                        ? config_.receiver_heap_bytes
@@ -318,6 +319,7 @@ std::vector<std::string> Lockstep::leftovers(std::uint64_t id) {
     check(ipc::PList::open(txn, record.control_queue).value().size(txn), "control queue");
     check(ipc::PList::open(txn, record.data_queue).value().size(txn), "data queue");
     check(ipc::PList::open(txn, record.timers).value().size(txn), "span timers");
+    check(ipc::PList::open(txn, record.releases).value().size(txn), "blocks awaiting release");
     check(record.open_block, "open block");
     check(record.export_count, "export count");
     check(record.import_count, "import count");

@@ -76,6 +76,9 @@ struct LockstepConfig {
   std::uint64_t nodes = 2;  // engines 1..nodes, each with a span to every other
   std::uint64_t heap_bytes = std::uint64_t{64} << 20;
   std::uint64_t receiver_heap_bytes = 0;  // B's heap if not 0
+  // Each side's batch is exclusive (OutboundBatch::set_exclusive), as
+  // udplso's is: closed blocks are freed at the next dequeue.
+  bool exclusive_batches = true;
   // Per-side adjustments before the database is created (id is kA or kB).
   std::function<void(std::uint64_t id, db::NodeConfig&, db::SpanConfig&)> tweak;
 };
