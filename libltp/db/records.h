@@ -104,9 +104,6 @@ struct SpanRecord {
   // Engine::dequeue calls on this span so far: the link's epoch, which
   // dates each closed block against what the link may still be sending.
   std::uint64_t dequeues = 0;
-  // 1 once a batch not marked exclusive dequeued from this span: the
-  // epoch then proves nothing, and blocks wait out the payload grace.
-  std::uint64_t shared_dequeues = 0;
 };
 
 // Node-wide counters for what cannot be charged to a span.

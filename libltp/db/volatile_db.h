@@ -31,6 +31,10 @@ struct VolatileSpan {
   std::uint32_t round_trip_known = 0;
   std::int32_t lso_pid = 0;
   std::int32_t meter_pid = 0;
+  // 1 once a batch not marked exclusive dequeued from this span since the
+  // node started: the dequeue epoch then proves nothing, and closed blocks
+  // wait out the payload grace (Engine::release_sent_blocks).
+  std::uint32_t shared_dequeues = 0;
 };
 
 // The object stored in the segment (plain data, so every process maps the

@@ -216,6 +216,15 @@ TEST(EngineScenario, ASecondBatchOnTheSpanTurnsTheEarlyReleaseOff) {
   EXPECT_GE(run_one_block(net), 600'000u);
 }
 
+// No batch of an earlier run holds anything after a restart.
+TEST(EngineScenario, ARestartForgetsTheSecondBatch) {
+  Lockstep net(long_grace(true));
+  OutboundBatch another;
+  ASSERT_TRUE(net.engine(kA).dequeue(kB, 64, net.now(), another));
+  net.restart(kA);
+  EXPECT_LT(run_one_block(net), 60'000u);
+}
+
 TEST(EngineScenario, AllGreen) {
   Lockstep net(base_config());
   const auto sdu = Lockstep::pattern(3500, 3);

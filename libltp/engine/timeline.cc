@@ -113,16 +113,17 @@ HeapResult<void> Engine::stop_timer(Ctx& c, Addr addr) {
 // earlier dequeues has left: a block whose session closed before this
 // dequeue (its link_epoch below the new epoch) is no longer read by
 // anyone and is freed now rather than at the end of the payload grace.
+// Which batches a span has is a fact of the running node (the volatile
+// segment's): at a restart no batch of the last run holds anything.
 HeapResult<void> Engine::release_sent_blocks(Ctx& c, Addr span, bool batch_proves_sent) {
   auto& txn = c.txn;
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
   const std::uint64_t epoch = record.dequeues + 1;
   BOOST_OUTCOME_TRY(txn.put(span + offsetof(db::SpanRecord, dequeues), epoch));
-  if (!batch_proves_sent) {
-    if (record.shared_dequeues != 0) return success();
-    return txn.put(span + offsetof(db::SpanRecord, shared_dequeues), std::uint64_t{1});
-  }
-  if (record.shared_dequeues != 0) return success();
+  db::VolatileSpan* v = vdb_ == nullptr ? nullptr : vdb_->span(record.config.engine_id);
+  if (v == nullptr) return success();  // nowhere to track batches: keep the grace
+  if (!batch_proves_sent) v->shared_dequeues = 1;
+  if (v->shared_dequeues != 0) return success();
   BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, record.releases));
   for (Addr node = list.first(txn); node != ipc::kNullAddr; node = list.first(txn)) {
     const Addr addr = list.value(txn, node);
