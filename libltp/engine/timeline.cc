@@ -71,7 +71,7 @@ HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std:
                         0,
                         interval_ms,
                         ipc::kNullAddr,
-                        record.dequeues};
+                        kind == db::TimerKind::release_block ? record.dequeues : 0};
   BOOST_OUTCOME_TRY(txn.put(db_.root_addr() + offsetof(db::DbRoot, next_timer_sequence),
                             r.next_timer_sequence + 1));
   if (const Addr header = span_list(record, kind); header != ipc::kNullAddr) {
@@ -129,8 +129,8 @@ HeapResult<void> Engine::release_sent_blocks(Ctx& c, Addr span, bool batch_prove
     const Addr addr = list.value(txn, node);
     const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
     if (timer.link_epoch >= epoch) break;
-    BOOST_OUTCOME_TRY(stop_timer(c, addr));
-    BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(timer.owner).destroy(txn));
+    BOOST_OUTCOME_TRY(stop_timer(c, addr));   // takes it off the list
+    BOOST_OUTCOME_TRY(fire_timer(c, timer));  // what its deadline would have done
   }
   return success();
 }
