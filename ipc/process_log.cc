@@ -1,11 +1,12 @@
 #include "ipc/process_log.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <vector>
+
+#include "ipc/line_append_sink.h"
 
 namespace ltp::ipc {
 
@@ -15,8 +16,7 @@ void setup_process_log(const NodeDir& node, const std::string& program,
   std::string file_problem;
   if (options.to_file) {
     try {
-      sinks.push_back(
-          std::make_shared<spdlog::sinks::basic_file_sink_mt>(node.log_path().string(), false));
+      sinks.push_back(std::make_shared<LineAppendSink>(node.log_path().string()));
     } catch (const spdlog::spdlog_ex& e) {
       file_problem = e.what();
     }
@@ -27,7 +27,6 @@ void setup_process_log(const NodeDir& node, const std::string& program,
   auto logger = std::make_shared<spdlog::logger>(program, sinks.begin(), sinks.end());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e [%n:%P] %l: %v");
   logger->set_level(options.level);
-  logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
   if (!file_problem.empty()) {
     spdlog::warn("cannot open node log {} ({}); logging to stderr only", node.log_path().string(),

@@ -3,7 +3,8 @@
 // setup_process_log() installs the default spdlog logger: it appends to the
 // node's log file (NodeDir::log_path) and also writes to stderr when stderr
 // is a terminal, with the program name in every line so the shared log
-// shows who said what.
+// shows who said what. Each line reaches the file whole, at once
+// (LineAppendSink), so a killed process loses none of what it logged.
 #pragma once
 
 #include <spdlog/common.h>

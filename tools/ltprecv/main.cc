@@ -69,7 +69,9 @@ class Output {
     ok = std::fflush(file) == 0 && ok;
     if (!dir_.empty()) ok = std::fclose(file) == 0 && ok;
     if (!ok) return fmt::format("cannot write {}: {}", path, std::strerror(errno));
-    spdlog::info("block {}:{} ({} bytes) written to {}", block.session.engine, block.session.number,
+    // Session numbers are what a blind attacker lacks: debug level only.
+    spdlog::debug("block {}:{} written", block.session.engine, block.session.number);
+    spdlog::info("a block from engine {} ({} bytes) written to {}", block.session.engine,
                  block.data.size(), path);
     return {};
   }
@@ -129,7 +131,8 @@ int run(int argc, char** argv) {
         ++received;
         break;
       case api::NoticeType::import_cancelled:
-        spdlog::warn("reception of block {}:{} cancelled: {}", n.session.engine, n.session.number,
+        spdlog::debug("block {}:{} cancelled", n.session.engine, n.session.number);
+        spdlog::warn("reception of a block from engine {} cancelled: {}", n.session.engine,
                      api::reason_text(n.reason));
         break;
       default:  // green segments and our own exports' notices: not ours to write
