@@ -93,7 +93,6 @@ Result<LtpDb, DbError> LtpDb::create(ipc::Transaction& txn, std::uint64_t own_en
     root.format_version = kDbFormatVersion;
     root.own_engine_id = own_engine_id;
     root.config = config;
-    root.next_session_number = 1;
     root.next_timer_sequence = 1;
     root.spans = spans.header();
     root.clients = clients.header();

@@ -118,7 +118,7 @@ struct DbRoot {
   std::uint64_t own_engine_id;
   NodeConfig config;
   NodeStats stats;
-  std::uint64_t next_session_number;
+  std::uint64_t unused_session_counter;  // format 1-3 counted sessions here; now random
   std::uint64_t next_timer_sequence;
   Addr spans;            // PHashMap engine id -> SpanRecord
   Addr clients;          // PHashMap client service id -> ClientRecord

@@ -35,6 +35,9 @@ struct VolatileSpan {
   // node started: the dequeue epoch then proves nothing, and closed blocks
   // wait out the payload grace (Engine::release_sent_blocks).
   std::uint32_t shared_dequeues = 0;
+  // Import sessions that gave their slot to a newcomer since the node
+  // started (engine/import_slots.cc): a count that grows means a flood.
+  std::uint64_t imports_yielded = 0;
 };
 
 // The object stored in the segment (plain data, so every process maps the

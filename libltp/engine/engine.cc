@@ -65,7 +65,7 @@ Engine::Engine(ipc::Heap& heap, db::VolatileDb* vdb, EngineSignals& signals, db:
       signals_(signals),
       db_(db),
       own_engine_id_(own),
-      rng_(options.serial_seed != 0 ? options.serial_seed : std::random_device{}()) {}
+      random_(options.serial_seed) {}
 
 template <class T, class F>
 Result<T, EngineError> Engine::transact(F&& body) {
@@ -352,9 +352,8 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
   // The heap out of room is a reason to wait while blocks in flight can
   // give room back, as ION's ltp_send does; a block that needs more than
   // half the heap may never find it, so that is refused at once.
-  const EngineError no_room = sdu.size() > heap_.header().arena_size / 2
-                                  ? EngineError::block_too_large
-                                  : EngineError::heap_full;
+  const EngineError no_room =
+      sdu.size() > max_block_bytes() ? EngineError::block_too_large : EngineError::heap_full;
   auto lift_send = [&]<class T>(HeapResult<T> r) -> Result<T, EngineError> {
     if (!r && r.error() == ipc::HeapError::out_of_space) return failure(no_room);
     return lift(std::move(r));

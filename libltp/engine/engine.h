@@ -6,7 +6,7 @@
 // constructs an Engine over the same heap and calls one entry point; each
 // call is one transaction (one per inbound batch), so all session state
 // lives in the heap (db/records.h) and the volatile segment, none in here
-// but the serial-number generator. Time is injected (`now`, milliseconds
+// but the random source of session and serial numbers. Time is injected (`now`, milliseconds
 // on the node's clock); wake-ups go out through EngineSignals after commit.
 //
 // Entry points: handle_inbound (one datagram or a batch), on_timers,
@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <random>
 #include <set>
 #include <span>
 #include <vector>
@@ -35,6 +34,7 @@
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/records.h"
 #include "libltp/db/volatile_db.h"
+#include "libltp/engine/random_source.h"
 #include "libltp/engine/signals.h"
 
 namespace ltp::engine {
@@ -124,7 +124,8 @@ class OutboundBatch {
 enum class TimerScope { all, except_aggregation };
 
 struct EngineOptions {
-  std::uint64_t serial_seed = 0;  // 0: random
+  // Seeds session numbers and serials for repeatable tests; 0: a CSPRNG.
+  std::uint64_t serial_seed = 0;
 };
 
 class Engine {
@@ -182,6 +183,8 @@ class Engine {
   Result<db::SpanStats, EngineError> stats(std::uint64_t span_engine);
   db::NodeStats node_stats();
   std::uint64_t own_engine_id() const { return own_engine_id_; }
+  // The largest block send() takes: half the heap (more may never fit).
+  std::uint64_t max_block_bytes() const { return heap_.header().arena_size / 2; }
   db::LtpDb& db() { return db_; }
   ipc::Heap& heap() { return heap_; }
 
@@ -227,6 +230,9 @@ class Engine {
   std::vector<TimerCue> overtaken_by(Ctx& c, Addr answered);
   HeapResult<void> expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues);
   HeapResult<std::uint64_t> next_serial(Ctx& c);
+  // A session number drawn at random below 2^32 (CCSDS), neither open nor
+  // remembered as closed here.
+  std::uint64_t new_session_number(Ctx& c);
 
   // tail_probe.cc: a lost last checkpoint costs a few round trips, not a
   // timer interval. The report answering `answered` (a checkpoint timer)
@@ -285,6 +291,15 @@ class Engine {
   HeapResult<void> stale_import_check(Ctx& c, Addr session);
   HeapResult<void> maybe_close_import(Ctx& c, Addr session);
   HeapResult<void> close_import(Ctx& c, Addr session);
+  // Frees the session and its slot without remembering it as closed.
+  HeapResult<void> free_import(Ctx& c, Addr span, Addr session);
+
+  // import_slots.cc: with every import slot of `span` taken, frees the one
+  // held by the session with the least progress (no checkpoint yet, fewest
+  // red bytes, heard from longest ago), if it has fewer bytes than a
+  // newcomer bringing `newcomer_bytes` or has been silent for a response
+  // interval. True if a slot is free now.
+  HeapResult<bool> yield_import_slot(Ctx& c, Addr span, std::uint64_t newcomer_bytes);
   // Empties the session's report list (timers stopped, claims freed).
   HeapResult<void> drop_reports(Ctx& c, db::ImportSession& s);
 
@@ -315,7 +330,7 @@ class Engine {
   EngineSignals& signals_;
   db::LtpDb db_;
   std::uint64_t own_engine_id_;
-  std::mt19937_64 rng_;
+  RandomSource random_;
   Wakeups wakeups_;
 };
 

@@ -48,7 +48,7 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ExportSession)));
   db::SpanRecord record = load<db::SpanRecord>(txn, span);
   db::ExportSession s{};
-  s.number = r.next_session_number;
+  s.number = new_session_number(c);
   s.span_engine = record.config.engine_id;
   s.client_id = client;
   s.state = db::ExportState::aggregating;
@@ -63,8 +63,6 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
                                        record.config.aggregation_time_limit_ms));
   s.timer = timer;
   BOOST_OUTCOME_TRY(txn.put(addr, s));
-  BOOST_OUTCOME_TRY(
-      txn.put(db_.root_addr() + offsetof(db::DbRoot, next_session_number), s.number + 1));
   BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, r.export_sessions));
   BOOST_OUTCOME_TRY(sessions.insert(txn, s.number, addr));
   record = load<db::SpanRecord>(txn, span);
@@ -76,6 +74,16 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
       c, client,
       {db::NoticeType::export_start, own_engine_id_, s.number, 0, 0, 0, 0, ipc::kNullAddr}));
   return addr;
+}
+
+std::uint64_t Engine::new_session_number(Ctx& c) {
+  const db::DbRoot r = root(c);
+  const auto open = ipc::PHashMap::open(c.txn, r.export_sessions).value();
+  const auto closed = ipc::PHashMap::open(c.txn, r.closed_exports).value();
+  for (;;) {
+    const std::uint64_t number = random_.between(1, UINT32_MAX);
+    if (!open.find(c.txn, number) && !closed.find(c.txn, number)) return number;
+  }
 }
 
 HeapResult<void> Engine::close_block(Ctx& c, Addr session) {

@@ -6,6 +6,7 @@
 // nonsense actually hit).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -22,8 +23,11 @@ using testing::Lockstep;
 constexpr auto kA = Lockstep::kA;
 constexpr auto kB = Lockstep::kB;
 
-// A random valid segment re-aimed at `to`'s sessions with the peer.
-std::vector<std::uint8_t> hostile_segment(std::mt19937_64& rng, std::uint64_t to) {
+// A random valid segment re-aimed at `to`'s sessions with the peer: mostly
+// at the numbers of sessions sent (`sent`: originator -> numbers).
+std::vector<std::uint8_t> hostile_segment(
+    std::mt19937_64& rng, std::uint64_t to,
+    const std::map<std::uint64_t, std::vector<std::uint64_t>>& sent) {
   codec::testing::FieldLimits limits;
   limits.value_bits = 14;
   limits.serial_bits = 14;
@@ -37,13 +41,26 @@ std::vector<std::uint8_t> hostile_segment(std::mt19937_64& rng, std::uint64_t to
                                       type == codec::SegmentType::cancel_from_receiver ||
                                       type == codec::SegmentType::cancel_ack_to_sender;
   segment.header.session.originator = about_receivers_export ? to : Lockstep::peer(to);
-  segment.header.session.number = 1 + rng() % 6;
+  const auto& numbers = sent.at(segment.header.session.originator);
+  segment.header.session.number =
+      rng() % 4 == 0 || numbers.empty() ? 1 + rng() % 6 : numbers[rng() % numbers.size()];
   if (auto* data = std::get_if<codec::DataSegment>(&segment.body)) {
     data->client_service_id = rng() % 8 == 0 ? 2 : testing::kClient;
   }
   std::vector<std::uint8_t> bytes(codec::encoded_size(segment));
   if (!codec::encode(segment, bytes)) return {};
   return bytes;
+}
+
+testing::LockstepConfig base_config_for_flood() {
+  testing::LockstepConfig config;
+  config.node.own_queuing_ms = 20;
+  config.span.max_segment_size = 1000;
+  config.span.aggregation_size_threshold = 1;
+  config.span.queuing_latency_ms = 20;
+  config.span.max_import_sessions = 10;
+  config.owlt_ms = 10;
+  return config;
 }
 
 void hostile_run(std::uint64_t seed) {
@@ -62,16 +79,18 @@ void hostile_run(std::uint64_t seed) {
   config.owlt_ms = 30;
   Lockstep net(config);
   std::map<std::pair<std::uint64_t, std::uint64_t>, int> sdus;  // (sender, session) -> SDUs
+  std::map<std::uint64_t, std::vector<std::uint64_t>> sent{{kA, {}}, {kB, {}}};
   for (int i = 0; i < 4; ++i) {
     const std::uint64_t from = i % 2 == 0 ? kA : kB;
     const auto sid = net.send(from, Lockstep::pattern(500 + rng() % 6000, seed + i),
                               rng() % 3 == 0 ? 300 : kAllRed);
     ASSERT_NE(sid.number, 0u);
     ++sdus[{from, sid.number}];
+    sent[from].push_back(sid.number);
   }
   for (int i = 0; i < 300; ++i) {
     const std::uint64_t to = rng() % 2 == 0 ? kA : kB;
-    auto bytes = hostile_segment(rng, to);
+    auto bytes = hostile_segment(rng, to, sent);
     if (!bytes.empty()) net.inject(to, std::move(bytes), rng() % 2000);
   }
   ASSERT_TRUE(net.run()) << "seed " << seed;
@@ -106,6 +125,52 @@ void hostile_run(std::uint64_t seed) {
 TEST(EngineHostile, WellFormedNonsenseNeverCrashesOrLeaks) {
   for (std::uint64_t seed = 1; seed <= 60 && !::testing::Test::HasFailure(); ++seed)
     hostile_run(seed);
+}
+
+// A one-octet red segment of a session `number` that A never opened.
+std::vector<std::uint8_t> forged_session_opener(std::uint64_t number) {
+  static const std::uint8_t octet = 0x5a;
+  codec::Segment segment;
+  segment.header.type = codec::SegmentType::red_data;
+  segment.header.session = {kA, number};
+  segment.body = codec::DataSegment{testing::kClient, 0, std::nullopt, {&octet, 1}};
+  std::vector<std::uint8_t> bytes(codec::encoded_size(segment));
+  EXPECT_TRUE(codec::encode(segment, bytes));
+  return bytes;
+}
+
+// 150 forged one-segment sessions fill B's 10 import slots before A's real
+// blocks arrive (and more keep coming while they do): the real blocks are
+// delivered as fast as without the flood, none is cancelled, and the
+// forged sessions yield their slots instead of holding them for the
+// stale-import time (60 s).
+TEST(EngineHostile, AFloodOfOneSegmentSessionsCannotHoldTheImportSlots) {
+  auto config = base_config_for_flood();
+  Lockstep net(config);
+  const std::uint64_t start = net.now();
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 150; ++i) {
+    net.inject(kB, forged_session_opener(1 + rng() % UINT32_MAX), i < 100 ? 0 : 10 * i);
+  }
+  std::vector<std::vector<std::uint8_t>> blocks;
+  for (int i = 0; i < 5; ++i) {
+    blocks.push_back(Lockstep::pattern(20000, 300 + i));
+    net.at(start + 5, [&net, &blocks, i] { net.send(kA, blocks[i]); });
+  }
+  net.run(start + 5000);  // the forged sessions still holding slots wait out their stale timers
+  const auto red = net.notices(kB, NoticeType::red_part);
+  ASSERT_EQ(red.size(), blocks.size());
+  for (const auto& n : red) {
+    EXPECT_NE(std::find(blocks.begin(), blocks.end(), n.data), blocks.end());
+    EXPECT_LT(n.at, start + 1000) << "a real block waited for a slot";
+  }
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), blocks.size());
+  EXPECT_TRUE(net.notices(kA, NoticeType::export_cancelled).empty());
+  // The real blocks took their slots from forged sessions, and forged
+  // sessions silent for a response interval gave theirs to later ones.
+  EXPECT_GE(net.vspan(kB).imports_yielded, 50u);
+  ASSERT_TRUE(net.run());
+  for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
 }  // namespace

@@ -75,8 +75,12 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
   auto session = ipc::PHashMap::open(txn, record.import_sessions).value().find(txn, number);
   if (!session) {
     const bool client_open = db_.client_is_open(txn, data.client_service_id);
-    if ((!red && !client_open) || record.import_count >= record.config.max_import_sessions ||
-        over_heapmax(c, data.length())) {
+    bool slot_free = record.import_count < record.config.max_import_sessions;
+    if (!slot_free && red) {
+      BOOST_OUTCOME_TRY(yielded, yield_import_slot(c, span, data.length()));
+      slot_free = yielded;
+    }
+    if ((!red && !client_open) || !slot_free || over_heapmax(c, data.length())) {
       BOOST_OUTCOME_TRY(stats, span_stats(c, span));
       ++(client_open || red ? stats->segments_dropped_limit : stats->segments_dropped_invalid);
       return success();
@@ -355,9 +359,15 @@ HeapResult<void> Engine::drop_reports(Ctx& c, db::ImportSession& s) {
 }
 
 HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
+  const db::ImportSession s = load<db::ImportSession>(c.txn, session);
+  const auto span = find_span(c, s.originator);
+  BOOST_OUTCOME_TRY(free_import(c, *span, session));
+  return remember_closed_import(c, *span, s.number);
+}
+
+HeapResult<void> Engine::free_import(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
   db::ImportSession s = load<db::ImportSession>(txn, session);
-  const auto span = find_span(c, s.originator);
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));
   BOOST_OUTCOME_TRY(drop_reports(c, s));
   BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
@@ -368,13 +378,12 @@ HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
   if (s.buffer != ipc::kNullAddr) {
     BOOST_OUTCOME_TRY(db::ChunkedBuffer::open(s.buffer).destroy(txn));
   }
-  db::SpanRecord record = load<db::SpanRecord>(txn, *span);
+  db::SpanRecord record = load<db::SpanRecord>(txn, span);
   BOOST_OUTCOME_TRY(sessions, ipc::PHashMap::open(txn, record.import_sessions));
   BOOST_OUTCOME_TRY(sessions.erase(txn, s.number));
   BOOST_OUTCOME_TRY(
-      txn.put(*span + offsetof(db::SpanRecord, import_count), record.import_count - 1));
-  BOOST_OUTCOME_TRY(txn.free(session));
-  return remember_closed_import(c, *span, s.number);
+      txn.put(span + offsetof(db::SpanRecord, import_count), record.import_count - 1));
+  return txn.free(session);
 }
 
 }  // namespace ltp::engine

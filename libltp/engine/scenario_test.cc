@@ -2,6 +2,7 @@
 // lock-step (testing/lockstep.h).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "libltp/codec/encode.h"
@@ -41,7 +42,8 @@ TEST(EngineScenario, AllRed) {
   Lockstep net(base_config());
   const auto sdu = Lockstep::pattern(5000, 1);
   const auto sid = net.send(kA, sdu);
-  ASSERT_EQ(sid.number, 1u);
+  ASSERT_NE(sid.number, 0u);
+  ASSERT_LE(sid.number, UINT32_MAX);  // CCSDS: session numbers below 2^32
   ASSERT_TRUE(net.run());
   const auto red = net.notices(kB, NoticeType::red_part);
   ASSERT_EQ(red.size(), 1u);
@@ -676,16 +678,16 @@ TEST(EngineScenario, ImportSessionTableFull) {
     if (id == kB) span.max_import_sessions = 1;
   };
   Lockstep net(config);
-  std::vector<std::vector<std::uint8_t>> sdus;
+  std::map<std::uint64_t, std::vector<std::uint8_t>> sdus;  // session number -> SDU
   for (int i = 0; i < 3; ++i) {
-    sdus.push_back(Lockstep::pattern(2500, 30 + i));
-    net.send(kA, sdus.back());
+    const auto sdu = Lockstep::pattern(2500, 30 + i);
+    sdus[net.send(kA, sdu).number] = sdu;
   }
   ASSERT_TRUE(net.run());
   EXPECT_GT(net.engine(kB).stats(kA).value().segments_dropped_limit, 0u);
   const auto red = net.notices(kB, NoticeType::red_part);
   ASSERT_EQ(red.size(), 3u);  // later sessions get in once the first closes
-  for (const auto& n : red) EXPECT_EQ(n.data, sdus[n.session.number - 1]);
+  for (const auto& n : red) EXPECT_EQ(n.data, sdus[n.session.number]);
   EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 3u);
   expect_clean(net);
 }
@@ -944,14 +946,15 @@ TEST(EngineScenario, NodesRestartMidTransfer) {
 }
 
 TEST(EngineScenario, BothDirectionsAtOnce) {
-  Lockstep net(base_config());
+  auto config = base_config();
+  config.same_seed_on_every_node = true;
+  Lockstep net(config);
   net.set_filter(
       drop_if([](const Crossing& c) { return codec::is_data(c.type) && c.index_of_type == 3; }));
   const auto ab = Lockstep::pattern(9000, 33), ba = Lockstep::pattern(7000, 34);
   const auto one = net.send(kA, ab);
   const auto two = net.send(kB, ba);
-  EXPECT_EQ(one.number, 1u);
-  EXPECT_EQ(two.number, 1u);  // same number, different originators
+  EXPECT_EQ(one.number, two.number);  // same number, different originators
   ASSERT_TRUE(net.run());
   ASSERT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
   EXPECT_EQ(net.notices(kB, NoticeType::red_part)[0].data, ab);
@@ -965,21 +968,23 @@ TEST(EngineScenario, BothDirectionsAtOnce) {
 TEST(EngineScenario, ThreeEnginesKeepSpansApart) {
   auto config = base_config();
   config.nodes = 3;
+  config.same_seed_on_every_node = true;
   Lockstep net(config);
   constexpr auto kC = Lockstep::kC;
-  // Session 1 of A and session 1 of C both arrive at B; A also sends to C.
+  // A and C draw the same first session number; both sessions arrive at
+  // B. A also sends to C.
   net.set_filter(
       drop_if([](const Crossing& c) { return codec::is_data(c.type) && c.index_of_type == 2; }));
   const auto a_to_b = Lockstep::pattern(6000, 35), c_to_b = Lockstep::pattern(5000, 36),
              a_to_c = Lockstep::pattern(4000, 37);
-  EXPECT_EQ(net.send_to(kA, kB, a_to_b).number, 1u);
-  EXPECT_EQ(net.send_to(kC, kB, c_to_b).number, 1u);
-  EXPECT_EQ(net.send_to(kA, kC, a_to_c).number, 2u);
+  const std::uint64_t first = net.send_to(kA, kB, a_to_b).number;
+  EXPECT_EQ(net.send_to(kC, kB, c_to_b).number, first);
+  EXPECT_NE(net.send_to(kA, kC, a_to_c).number, first);
   ASSERT_TRUE(net.run());
   const auto at_b = net.notices(kB, NoticeType::red_part);
   ASSERT_EQ(at_b.size(), 2u);
   for (const auto& n : at_b) {
-    EXPECT_EQ(n.session.number, 1u);
+    EXPECT_EQ(n.session.number, first);
     EXPECT_EQ(n.data, n.session.originator == kA ? a_to_b : c_to_b);
   }
   const auto at_c = net.notices(kC, NoticeType::red_part);
@@ -998,17 +1003,22 @@ TEST(EngineScenario, AggregationBySizeTimeAndGreen) {
   config.span.aggregation_time_limit_ms = 500;
   Lockstep net(config);
   std::vector<std::uint8_t> block;
+  std::set<std::uint64_t> numbers;
   for (int i = 0; i < 3; ++i) {
     const auto sdu = Lockstep::pattern(3000, 40 + i);
     block.insert(block.end(), sdu.begin(), sdu.end());
-    EXPECT_EQ(net.send(kA, sdu).number, 1u);  // one block, closed at 9000 >= 8000
+    numbers.insert(net.send(kA, sdu).number);  // one block, closed at 9000 >= 8000
   }
+  EXPECT_EQ(numbers.size(), 1u);
   const auto lone = Lockstep::pattern(1000, 50);
-  EXPECT_EQ(net.send(kA, lone).number, 2u);  // closed by the time limit
+  numbers.insert(net.send(kA, lone).number);  // a block of its own, closed by the time limit
+  EXPECT_EQ(numbers.size(), 2u);
   ASSERT_TRUE(net.run());
   const auto green = Lockstep::pattern(1000, 51);
-  EXPECT_EQ(net.send(kA, lone).number, 3u);
-  EXPECT_EQ(net.send(kA, green, 500).number, 3u);  // green closes the block
+  const std::uint64_t third = net.send(kA, lone).number;
+  EXPECT_EQ(net.send(kA, green, 500).number, third);  // green closes the block
+  numbers.insert(third);
+  EXPECT_EQ(numbers.size(), 3u);
   ASSERT_TRUE(net.run());
   const auto red = net.notices(kB, NoticeType::red_part);
   ASSERT_EQ(red.size(), 3u);

@@ -39,7 +39,7 @@ std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& t
 
 HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
   // First serial of a session: random below 2^14 like ION, never 0.
-  return 1 + rng_() % 16383;
+  return random_.between(1, 16383);
 }
 
 std::uint64_t Engine::response_interval(const Ctx& c, Addr span,

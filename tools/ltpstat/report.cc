@@ -86,6 +86,7 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link) {
         {"owlt_ms", link->owlt_ms},
         {"lso_pid", link->lso_pid},
         {"meter_pid", link->meter_pid},
+        {"imports_yielded", link->imports_yielded},
     };
   } else {
     span["link"] = nullptr;  // stopped: the link state lives with the running node

@@ -79,6 +79,10 @@ void span_counters(std::string& out, const json& s) {
   out += fmt::format("  dropped   closed session {}, over limits {}, invalid {}\n",
                      n("segments_dropped_closed"), n("segments_dropped_limit"),
                      n("segments_dropped_invalid"));
+  if (!s["link"].is_null()) {
+    out += fmt::format("  imports   slots yielded to newcomers since start {}\n",
+                       s["link"]["imports_yielded"].get<std::uint64_t>());
+  }
 }
 
 }  // namespace

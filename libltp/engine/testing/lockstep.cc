@@ -104,8 +104,8 @@ void Lockstep::attach(Side& s) {
     v->owlt_ms = config_.owlt_ms;
     v->transmit_rate = config_.transmit_rate;
   }
-  auto engine =
-      Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = config_.seed * 2 + s.id + now_});
+  const std::uint64_t seed = config_.seed * 2 + now_ + (config_.same_seed_on_every_node ? 0 : s.id);
+  auto engine = Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = seed});
   if (!engine) fail("engine attach");
   s.engine = std::move(engine).value();
 }

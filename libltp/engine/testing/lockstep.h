@@ -79,6 +79,9 @@ struct LockstepConfig {
   // Each side's batch is exclusive (OutboundBatch::set_exclusive), as
   // udplso's is: closed blocks are freed at the next dequeue.
   bool exclusive_batches = true;
+  // Every engine draws the same session numbers and serials (tests of
+  // sessions of different originators that share a number).
+  bool same_seed_on_every_node = false;
   // Per-side adjustments before the database is created (id is kA or kB).
   std::function<void(std::uint64_t id, db::NodeConfig&, db::SpanConfig&)> tweak;
 };
