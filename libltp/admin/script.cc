@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "libltp/admin/line_reader.h"
+
 namespace ltp::admin {
 
 std::string Diagnostic::to_string() const { return fmt::format("{}:{}: {}", file, line, message); }
@@ -25,8 +27,14 @@ Result<std::vector<LineOutcome>, Diagnostic> run_script(std::string_view file, s
                                                         const LineExecutor& execute) {
   std::vector<LineOutcome> outcomes;
   std::string text;
-  for (std::size_t number = 1; std::getline(in, text); ++number) {
-    BOOST_OUTCOME_TRY(outcome, run_line(file, number, text, execute));
+  LineReader reader(in);
+  for (;;) {
+    const auto read = reader.next(text);
+    if (read == LineReader::Read::end) break;
+    if (read == LineReader::Read::too_long) {
+      return failure(Diagnostic{std::string(file), reader.number(), too_long_message()});
+    }
+    BOOST_OUTCOME_TRY(outcome, run_line(file, reader.number(), text, execute));
     if (!outcome.action && outcome.text.empty()) continue;
     const bool quit = outcome.action && std::holds_alternative<Quit>(*outcome.action);
     outcomes.push_back(std::move(outcome));

@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "libltp/admin/line_reader.h"
+
 namespace ltp::ionstart {
 namespace {
 
@@ -41,6 +43,12 @@ std::optional<Marker> marker(const std::string& line) {
 
 Result<ConfigSections, std::string> split_sections(std::string_view file, std::string_view text,
                                                    std::string_view tag) {
+  std::istringstream in{std::string(text)};
+  return split_sections(file, in, tag);
+}
+
+Result<ConfigSections, std::string> split_sections(std::string_view file, std::istream& in,
+                                                   std::string_view tag) {
   ConfigSections out;
   std::map<std::string, std::size_t> begun;  // program -> line of its begin marker
   std::optional<std::string> current;
@@ -62,11 +70,14 @@ Result<ConfigSections, std::string> split_sections(std::string_view file, std::s
     lines.clear();
   };
 
-  std::istringstream in{std::string(text)};
   std::string line;
   std::size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
+  admin::LineReader reader(in);
+  for (;;) {
+    const auto read = reader.next(line);
+    if (read == admin::LineReader::Read::end) break;
+    number = reader.number();
+    if (read == admin::LineReader::Read::too_long) return fail(number, admin::too_long_message());
     const auto m = marker(line);
     if (!m) {
       if (current) lines.push_back({number, line});

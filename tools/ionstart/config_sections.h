@@ -8,6 +8,7 @@
 // the lines' numbers in the whole file so errors point into it.
 #pragma once
 
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,10 @@ struct ConfigSections {
   std::vector<std::string> warnings;
 };
 
-// `file` names the file in messages (`FILE:LINE: reason`).
+// `file` names the file in messages (`FILE:LINE: reason`). Lines are read
+// one at a time, with admin::LineReader's bound.
+Result<ConfigSections, std::string> split_sections(std::string_view file, std::istream& in,
+                                                   std::string_view tag);
 Result<ConfigSections, std::string> split_sections(std::string_view file, std::string_view text,
                                                    std::string_view tag);
 

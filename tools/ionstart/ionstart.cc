@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "ipc/node_dir.h"
@@ -40,23 +39,15 @@ std::string help_text(cxxopts::Options& options) {
          "  ionstart -I hosts.rc -t host2\n";
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class Starter {
  public:
   Starter(std::string program, ltp::ipc::NodeDir dir)
       : program_(std::move(program)), dir_(std::move(dir)) {}
 
   int run_config(const std::string& path, const std::string& tag) {
-    const auto text = read_file(path);
-    if (!text) return fail(fmt::format("cannot read {}: check the file name", path));
-    auto sections = ltp::ionstart::split_sections(path, *text, tag);
+    std::ifstream in(path);
+    if (!in) return fail(fmt::format("cannot read {}: check the file name", path));
+    auto sections = ltp::ionstart::split_sections(path, in, tag);
     if (!sections) return fail(sections.error());
     for (const auto& warning : sections.value().warnings) {
       fmt::print(stderr, "{}: warning: {}\n", program_, warning);

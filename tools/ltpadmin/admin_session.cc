@@ -8,6 +8,7 @@
 
 #include "libltp/admin/ionrc_admin.h"
 #include "libltp/admin/ionrc_commands.h"
+#include "libltp/admin/line_reader.h"
 #include "libltp/admin/ltprc_admin.h"
 #include "libltp/admin/ltprc_commands.h"
 #include "libltp/node/node.h"
@@ -107,25 +108,44 @@ int AdminSession::run_file(const std::filesystem::path& path) {
     return cli::runtime_failure(program_,
                                 fmt::format("cannot open {}: check the file name", path.string()));
   }
-  std::vector<NumberedLine> lines;
+  const std::string file = path.string();
+  admin::LineReader reader(in);
   std::string text;
-  for (std::size_t number = 1; std::getline(in, text); ++number) lines.push_back({number, text});
-  return run_lines(path.string(), lines);
+  for (;;) {
+    const auto read = reader.next(text);
+    if (read == admin::LineReader::Read::end) return cli::kOk;
+    auto next = read == admin::LineReader::Read::too_long
+                    ? Result<Next, admin::Diagnostic>(failure(
+                          admin::Diagnostic{file, reader.number(), admin::too_long_message()}))
+                    : run_line(file, reader.number(), text);
+    if (!next) {
+      fmt::print(stderr, "{}\n", next.error().to_string());
+      return cli::kRuntimeFailure;
+    }
+    if (next.value() == Next::quit) return cli::kOk;
+  }
 }
 
 int AdminSession::run_interactive(std::istream& in, bool prompt) {
   bool failed = false;
   std::string text;
-  for (std::size_t number = 1;; ++number) {
+  admin::LineReader reader(in);
+  for (;;) {
     if (prompt) {
       std::fputs(": ", stdout);
       std::fflush(stdout);
     }
-    if (!std::getline(in, text)) {
+    const auto read = reader.next(text);
+    if (read == admin::LineReader::Read::too_long) {
+      fmt::print(stderr, "stdin:{}: {}\n", reader.number(), admin::too_long_message());
+      failed = true;
+      break;
+    }
+    if (read == admin::LineReader::Read::end) {
       if (prompt) std::fputc('\n', stdout);  // end the prompt line after ^D
       break;
     }
-    auto next = run_line("stdin", number, text);
+    auto next = run_line("stdin", reader.number(), text);
     if (!next) {
       failed = true;
       // At a terminal the line is the one just typed: the reason is enough.

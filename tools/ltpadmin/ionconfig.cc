@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "libltp/admin/line_reader.h"
 #include "libltp/admin/values.h"
 
 namespace ltp::admin_tool {
@@ -18,7 +19,14 @@ Result<ipc::HeapCreateOptions, std::string> heap_options_from_ionconfig(
   }
   ipc::HeapCreateOptions options;
   std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
+  admin::LineReader reader(in);
+  for (;;) {
+    const auto read = reader.next(line);
+    if (read == admin::LineReader::Read::end) break;
+    const std::size_t number = reader.number();
+    if (read == admin::LineReader::Read::too_long) {
+      return failure(fmt::format("{}:{}: {}", file.string(), number, admin::too_long_message()));
+    }
     std::istringstream words(line);
     std::string keyword, value;
     if (!(words >> keyword) || keyword.starts_with('#') || keyword != "heapWords") continue;
