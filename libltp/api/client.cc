@@ -212,6 +212,7 @@ ClientResult<std::shared_ptr<Client>> Client::attach(const std::optional<std::st
 
 bool Client::engine_started() { return node_->engine_started(); }
 std::uint64_t Client::own_engine_id() const { return node_->own_engine_id(); }
+std::uint64_t Client::max_block_bytes() const { return engine_->max_block_bytes(); }
 const ipc::NodeDir& Client::dir() const { return node_->dir(); }
 
 // ---- AccessPoint

@@ -148,6 +148,8 @@ class Client : public std::enable_shared_from_this<Client> {
   // True while the node's ltpclock runs (ION's ltp_engine_is_started).
   bool engine_started();
   std::uint64_t own_engine_id() const;
+  // The largest block send() accepts (half the node's heap).
+  std::uint64_t max_block_bytes() const;
   const ipc::NodeDir& dir() const;
 
   // ltp_send without claiming `client_id` (ION's ltp_send needs no

@@ -149,7 +149,7 @@ TEST_F(ToolsTransfer, GreenTailIsSentButNotWritten) {
 }
 
 // An LTP block holds at least one byte: ltpsend refuses an empty input
-// before it touches the node, and says so.
+// before any session opens, and says so.
 TEST_F(ToolsTransfer, EmptyInputIsRefused) {
   start();
   const auto empty = scratch() / "empty";
@@ -163,6 +163,17 @@ TEST_F(ToolsTransfer, EmptyInputIsRefused) {
   }
   EXPECT_EQ(counter(span_counters(stat(1), 2), "segments_sent"), 0u);
   EXPECT_EQ(counter(span_counters(stat(2), 1), "segments_received"), 0u);
+}
+
+// A file larger than the node takes in one block (half its heap) is
+// refused after reading no more than that: an endless device ends too.
+TEST_F(ToolsTransfer, AnInputLargerThanABlockIsRefusedWithoutReadingItWhole) {
+  start();
+  auto ltpsend = launch("ltpsend", 1, {"2", "1", "/dev/zero"});
+  EXPECT_EQ(ltpsend->wait(30s), 1);
+  EXPECT_THAT(ltpsend->err(), HasSubstr("is larger than the"));
+  EXPECT_THAT(ltpsend->err(), HasSubstr("half its heap"));
+  EXPECT_EQ(counter(span_counters(stat(1), 2), "segments_sent"), 0u);
 }
 
 // ION's benchmark pair: ltpcounter stops once it has the bytes ltpdriver

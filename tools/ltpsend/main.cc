@@ -29,13 +29,17 @@ namespace cli = ltp::cli;
 using namespace std::chrono_literals;
 constexpr std::string_view kProgram = "ltpsend";
 
-std::optional<std::vector<std::byte>> read_input(const std::string& path) {
+// At most `limit` + 1 bytes: one more than the node takes says "too large"
+// without reading a huge file (or an endless device) whole.
+std::optional<std::vector<std::byte>> read_input(const std::string& path, std::uint64_t limit) {
   std::vector<std::byte> bytes;
   std::FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (in == nullptr) return std::nullopt;
   std::byte buffer[1 << 16];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;) {
-    bytes.insert(bytes.end(), buffer, buffer + n);
+  for (std::size_t n;
+       bytes.size() <= limit && (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;) {
+    bytes.insert(bytes.end(), buffer,
+                 buffer + std::min<std::uint64_t>(n, limit + 1 - bytes.size()));
   }
   const bool failed = std::ferror(in) != 0;
   if (in != stdin) std::fclose(in);
@@ -129,22 +133,28 @@ int run(int argc, char** argv) {
   const std::string path = args.count("file") ? args["file"].as<std::string>() : "-";
 
   const std::string input = path == "-" ? "standard input" : path;
-  auto data = read_input(path);
+  auto client = api::Client::attach(cli::node_option(args));
+  if (!client) return cli::runtime_failure(kProgram, client.error().message);
+  ltp::ipc::setup_process_log(client.value()->dir(), std::string(kProgram),
+                              {.level = spdlog::level::warn});
+  const std::uint64_t max_block = client.value()->max_block_bytes();
+  auto data = read_input(path, max_block);
   if (!data) return cli::runtime_failure(kProgram, fmt::format("cannot read {}", input));
   // An LTP block holds at least one byte (RFC 5326), so there is nothing
-  // to send; refused before the node is touched.
+  // to send; refused before any session is opened.
   if (data->empty()) {
     return cli::runtime_failure(
         kProgram,
         fmt::format("{} is empty: an LTP block holds at least one byte, nothing was sent", input));
   }
+  if (data->size() > max_block) {
+    return cli::runtime_failure(
+        kProgram, fmt::format("{} is larger than the {} bytes this node takes in one block (half "
+                              "its heap): split it, or give the node a larger heap (heapWords)",
+                              input, max_block));
+  }
   const std::uint64_t green =
       std::min<std::uint64_t>(args["green"].as<std::uint64_t>(), data->size());
-
-  auto client = api::Client::attach(cli::node_option(args));
-  if (!client) return cli::runtime_failure(kProgram, client.error().message);
-  ltp::ipc::setup_process_log(client.value()->dir(), std::string(kProgram),
-                              {.level = spdlog::level::warn});
   auto ap = api::AccessPoint::open(client.value(), client_id);
   if (!ap) return cli::runtime_failure(kProgram, ap.error().message);
   api::interrupt_on_stop_signals(*ap.value());
