@@ -125,12 +125,17 @@ std::string_view reason_text(std::uint8_t reason) {
 
 // ---- BlockData
 
-BlockData::BlockData(std::shared_ptr<Client> client, ipc::Addr handle, std::uint64_t size,
-                     std::vector<std::span<const std::byte>> chunks)
-    : client_(std::move(client)), handle_(handle), size_(size), chunks_(std::move(chunks)) {}
+BlockData::BlockData(std::shared_ptr<Client> client, std::uint64_t client_id, ipc::Addr handle,
+                     std::uint64_t size, std::vector<std::span<const std::byte>> chunks)
+    : client_(std::move(client)),
+      client_id_(client_id),
+      handle_(handle),
+      size_(size),
+      chunks_(std::move(chunks)) {}
 
 BlockData::BlockData(BlockData&& other) noexcept
     : client_(std::move(other.client_)),
+      client_id_(other.client_id_),
       handle_(std::exchange(other.handle_, ipc::kNullAddr)),
       size_(std::exchange(other.size_, 0)),
       chunks_(std::move(other.chunks_)) {
@@ -141,6 +146,7 @@ BlockData& BlockData::operator=(BlockData&& other) noexcept {
   if (this != &other) {
     (void)release();
     client_ = std::move(other.client_);
+    client_id_ = other.client_id_;
     handle_ = std::exchange(other.handle_, ipc::kNullAddr);
     size_ = std::exchange(other.size_, 0);
     chunks_ = std::move(other.chunks_);
@@ -182,7 +188,11 @@ ClientResult<void> BlockData::release() {
   chunks_.clear();
   auto client = std::move(client_);
   std::lock_guard lock(client->engine_mutex_);
-  if (!client->engine_->release_data(handle)) return failure(heap_error("cannot release data"));
+  auto& held = client->held_[client_id_];
+  if (held > 0) --held;
+  if (!client->engine_->release_data(client_id_, handle)) {
+    return failure(heap_error("cannot release data"));
+  }
   return success();
 }
 
@@ -385,9 +395,11 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
     std::optional<engine::Notice> taken;
     {
       std::lock_guard lock(client_->engine_mutex_);
-      auto next = client_->engine_->next_notice(client_id_);
+      auto& held = client_->held_[client_id_];
+      auto next = client_->engine_->next_notice(client_id_, held);
       if (!next) return failure(heap_error("cannot take a notice"));
       taken = next.value();
+      if (taken && taken->data != ipc::kNullAddr) ++held;
     }
     if (taken) {
       Notice notice{static_cast<NoticeType>(taken->type),
@@ -403,8 +415,9 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
         // handed to a client until it is released.
         auto txn = client_->node_->heap().begin();
         if (!txn) {
+          // Not handed over after all: it stays first in line for the next call.
           std::lock_guard lock(client_->engine_mutex_);
-          (void)client_->engine_->release_data(taken->data);
+          --client_->held_[client_id_];
           return failure(heap_error("cannot read a notice's data"));
         }
         const auto buffer = db::ChunkedBuffer::open(taken->data);
@@ -417,7 +430,7 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
           done += run.size();
         }
         (void)txn.value().commit();
-        notice.data = BlockData(client_, taken->data, size, std::move(chunks));
+        notice.data = BlockData(client_, client_id_, taken->data, size, std::move(chunks));
       }
       return notice;
     }

@@ -28,6 +28,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ipc/heap_format.h"
@@ -94,7 +95,9 @@ class Client;
 
 // The bytes a notice carries, read in place in the node's heap: the client
 // owns them until release() (or destruction) gives them back to the node.
-// Move-only.
+// Until then the notice stays the client id's: if this process dies first,
+// the next holder of the id is handed the same block again, whole. So
+// release only once the bytes are safe (written out, copied). Move-only.
 class BlockData {
  public:
   BlockData() = default;
@@ -118,9 +121,10 @@ class BlockData {
 
  private:
   friend class AccessPoint;
-  BlockData(std::shared_ptr<Client> client, ipc::Addr handle, std::uint64_t size,
-            std::vector<std::span<const std::byte>> chunks);
+  BlockData(std::shared_ptr<Client> client, std::uint64_t client_id, ipc::Addr handle,
+            std::uint64_t size, std::vector<std::span<const std::byte>> chunks);
   std::shared_ptr<Client> client_;
+  std::uint64_t client_id_ = 0;
   ipc::Addr handle_ = ipc::kNullAddr;
   std::uint64_t size_ = 0;
   std::vector<std::span<const std::byte>> chunks_;
@@ -168,6 +172,9 @@ class Client : public std::enable_shared_from_this<Client> {
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<engine::Engine> engine_;
   std::mutex engine_mutex_;
+  // Per client id, the data notices this process was handed and has not
+  // released (engine::Engine::next_notice's `held`); under engine_mutex_.
+  std::unordered_map<std::uint64_t, std::uint64_t> held_;
 };
 
 // A claimed client service id: sends and takes notices as that client.

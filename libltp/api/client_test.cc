@@ -414,6 +414,86 @@ TEST(ClientTest, IdHeldByALiveProcessIsRefusedAndTakenOverWhenItDies) {
   EXPECT_NE(find(drain(*taken.value()), NoticeType::red_part), nullptr);
 }
 
+// A receiver killed after it was handed a block and before it released it
+// (say, while writing it out) loses nothing: the block stays the id's, the
+// next holder is handed it again, whole, and once released nothing of it is
+// left in the heap.
+TEST(ClientTest, ABlockItsReaderDiedWithIsHandedToTheNextHolderWhole) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t reader = ::fork();
+  if (reader == 0) {
+    ::close(pipe_fds[0]);
+    auto child = Client::attach(n.path());
+    if (!child) ::_exit(1);
+    auto ap = AccessPoint::open(child.value(), 7);
+    if (!ap) ::_exit(2);
+    (void)!::write(pipe_fds[1], "o", 1);
+    for (;;) {
+      auto notice = ap.value()->next_notice();
+      if (notice && notice.value().type == NoticeType::red_part) {
+        (void)!::write(pipe_fds[1], "g", 1);  // holds the data, never releases it
+        ::pause();
+      }
+    }
+  }
+  ::close(pipe_fds[1]);
+  char got = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
+  const auto before = n.heap_objects();  // id 7's record made
+  const auto sent = pattern(200'000, 9);
+  ASSERT_TRUE(client->send(7, 1, sent));
+  loopback(n, 1);
+  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
+  EXPECT_EQ(got, 'g');
+  ::close(pipe_fds[0]);
+  ASSERT_EQ(::kill(reader, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(reader, &status, 0), reader);
+
+  auto next = AccessPoint::open(client, 7);
+  ASSERT_TRUE(next) << next.error().message;
+  auto notices = drain(*next.value());
+  const Notice* red = find(notices, NoticeType::red_part);
+  ASSERT_NE(red, nullptr) << "the block died with its reader";
+  EXPECT_EQ(red->data.to_vector(), sent);
+  EXPECT_EQ(std::count_if(notices.begin(), notices.end(),
+                          [](const Notice& x) { return x.type == NoticeType::red_part; }),
+            1);
+  notices.clear();  // released: now it is gone for good
+  EXPECT_EQ(find(drain(*next.value()), NoticeType::red_part), nullptr);
+  next.value()->close();
+  n.age();
+  EXPECT_EQ(n.heap_objects(), before);
+}
+
+// Taking a notice's data and releasing it in any order: each block is
+// handed out once while this process holds the id.
+TEST(ClientTest, HeldBlocksAreHandedOutOnceAndReleasedInAnyOrder) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  auto ap = AccessPoint::open(client, 1).value();
+  for (unsigned i = 0; i < 3; ++i) {
+    ASSERT_TRUE(ap->send(1, pattern(1000 + i, i)));
+    ASSERT_TRUE(ap->flush(1));
+  }
+  loopback(n, 1);
+  auto notices = drain(*ap);
+  std::vector<BlockData> blocks;
+  for (auto& x : notices) {
+    if (x.type == NoticeType::red_part) blocks.push_back(std::move(x.data));
+  }
+  ASSERT_EQ(blocks.size(), 3u);
+  for (unsigned i = 0; i < 3; ++i) EXPECT_EQ(blocks[i].to_vector(), pattern(1000 + i, i));
+  EXPECT_TRUE(blocks[1].release());
+  EXPECT_TRUE(drain(*ap).empty());
+  EXPECT_TRUE(blocks[0].release());
+  EXPECT_TRUE(blocks[2].release());
+  EXPECT_TRUE(drain(*ap).empty());
+}
+
 // ION's ltpclo sends as client 1 while ltpcli holds it: the sender needs no
 // ltp_open and the notices go to the holder.
 TEST(ClientTest, SendNeedsNoOpenIdAndItsNoticesGoToTheHolder) {

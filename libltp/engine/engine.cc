@@ -437,16 +437,25 @@ Result<void, EngineError> Engine::cancel_import(std::uint64_t originator,
   });
 }
 
-Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id) {
+Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id,
+                                                               std::uint64_t held) {
   return transact<std::optional<Notice>>(
       [&](ipc::Transaction& txn) -> Result<std::optional<Notice>, EngineError> {
         const auto client = db_.find_client(txn, client_id);
         if (!client) return std::optional<Notice>{};
         auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
-        if (notices.empty(txn)) return std::optional<Notice>{};
-        BOOST_OUTCOME_TRY(addr, lift(notices.pop_front(txn)));
+        Addr node = notices.first(txn);
+        for (std::uint64_t i = 0; i < held && node != ipc::kNullAddr; ++i) {
+          node = notices.next(txn, node);
+        }
+        if (node == ipc::kNullAddr) return std::optional<Notice>{};
+        const Addr addr = notices.value(txn, node);
         const auto n = load<db::NoticeRecord>(txn, addr);
-        BOOST_OUTCOME_TRY(lift(txn.free(addr)));
+        // Data stays queued, held, until the client releases it.
+        if (n.data == ipc::kNullAddr) {
+          BOOST_OUTCOME_TRY(lift(notices.erase(txn, node)));
+          BOOST_OUTCOME_TRY(lift(txn.free(addr)));
+        }
         return std::optional<Notice>(Notice{n.type,
                                             {n.originator, n.session_number},
                                             static_cast<std::uint8_t>(n.reason),
@@ -465,10 +474,21 @@ std::vector<std::uint8_t> Engine::read_data(Addr data) {
   return bytes;
 }
 
-Result<void, EngineError> Engine::release_data(Addr data) {
+Result<void, EngineError> Engine::release_data(std::uint64_t client_id, Addr data) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     if (data == ipc::kNullAddr) return success();
-    return lift(db::ChunkedBuffer::open(data).destroy(txn));
+    const auto client = db_.find_client(txn, client_id);
+    if (!client) return failure(EngineError::no_such_session);
+    auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
+    // Held notices lead the queue, so this ends within a few steps.
+    for (Addr node = notices.first(txn); node != ipc::kNullAddr; node = notices.next(txn, node)) {
+      const Addr addr = notices.value(txn, node);
+      if (load<db::NoticeRecord>(txn, addr).data != data) continue;
+      BOOST_OUTCOME_TRY(lift(notices.erase(txn, node)));
+      BOOST_OUTCOME_TRY(lift(txn.free(addr)));
+      return lift(db::ChunkedBuffer::open(data).destroy(txn));
+    }
+    return failure(EngineError::no_such_session);  // not handed out, or released already
   });
 }
 

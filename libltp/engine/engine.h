@@ -176,9 +176,19 @@ class Engine {
   Result<void, EngineError> cancel_import(std::uint64_t originator, std::uint64_t session_number,
                                           std::uint64_t now);
 
-  Result<std::optional<Notice>, EngineError> next_notice(std::uint64_t client_id);
+  // Delivery is a two-step hand-over. next_notice() returns the client's
+  // next notice past the first `held` ones (those with data that this
+  // holder was handed and has not released): a notice without data leaves
+  // the queue at once; one with data stays at its head, held, until
+  // release_data() — so a client that dies while it writes a block out
+  // leaves it to the next holder of the id, whole.
+  Result<std::optional<Notice>, EngineError> next_notice(std::uint64_t client_id,
+                                                         std::uint64_t held = 0);
   std::vector<std::uint8_t> read_data(Addr data);
-  Result<void, EngineError> release_data(Addr data);
+  // Ends a hand-over: the notice carrying `data` leaves the client's queue
+  // and the buffer is freed. no_such_session if no notice of the client
+  // carries it (released already).
+  Result<void, EngineError> release_data(std::uint64_t client_id, Addr data);
 
   Result<db::SpanStats, EngineError> stats(std::uint64_t span_engine);
   db::NodeStats node_stats();

@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
       while (auto notice = e->next_notice(testing::kClient)) {
         if (!notice.value()) break;
         if (notice.value()->data != ltp::ipc::kNullAddr)
-          (void)e->release_data(notice.value()->data);
+          (void)e->release_data(testing::kClient, notice.value()->data);
       }
     }
   }

@@ -53,22 +53,33 @@ class Output {
   }
 
   // Writes the block straight from the heap; returns "" or what failed.
+  // In a directory it goes to a hidden .part name first and is renamed
+  // whole, so a block file that exists is complete even if we are killed
+  // mid-write (the node then hands the block to the next ltprecv again).
   std::string write(const api::Notice& block) {
     std::FILE* file = file_;
-    std::string path = "standard output";
+    std::string path = "standard output", part;
     if (!dir_.empty()) {
-      path = (dir_ / fmt::format("block-{}-{}.bin", block.session.engine, block.session.number))
-                 .string();
-      file = std::fopen(path.c_str(), "wb");
-      if (file == nullptr) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
+      const auto name = fmt::format("block-{}-{}.bin", block.session.engine, block.session.number);
+      path = (dir_ / name).string();
+      part = (dir_ / ("." + name + ".part")).string();
+      file = std::fopen(part.c_str(), "wb");
+      if (file == nullptr) return fmt::format("cannot create {}: {}", part, std::strerror(errno));
     }
     bool ok = true;
     for (const auto& chunk : block.data.chunks()) {
       ok = ok && std::fwrite(chunk.data(), 1, chunk.size(), file) == chunk.size();
     }
     ok = std::fflush(file) == 0 && ok;
-    if (!dir_.empty()) ok = std::fclose(file) == 0 && ok;
-    if (!ok) return fmt::format("cannot write {}: {}", path, std::strerror(errno));
+    if (!dir_.empty()) {
+      ok = std::fclose(file) == 0 && ok;
+      ok = ok && std::rename(part.c_str(), path.c_str()) == 0;
+    }
+    if (!ok) {
+      const std::string reason = std::strerror(errno);
+      if (!part.empty()) std::remove(part.c_str());
+      return fmt::format("cannot write {}: {}", path, reason);
+    }
     // Session numbers are what a blind attacker lacks: debug level only.
     spdlog::debug("block {}:{} written", block.session.engine, block.session.number);
     spdlog::info("a block from engine {} ({} bytes) written to {}", block.session.engine,

@@ -85,7 +85,7 @@ std::optional<LinkTestNode::TakenNotice> LinkTestNode::wait_notice(
       TakenNotice taken{*next.value(), {}};
       if (taken.notice.data != ipc::kNullAddr) {
         taken.data = engine_->read_data(taken.notice.data);
-        (void)engine_->release_data(taken.notice.data);
+        (void)engine_->release_data(client, taken.notice.data);
       }
       return taken;
     }

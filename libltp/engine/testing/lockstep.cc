@@ -215,7 +215,7 @@ void Lockstep::collect_notices(Side& s) {
                     now_};
     if (notice.data != ipc::kNullAddr) {
       seen.data = s.engine->read_data(notice.data);
-      (void)s.engine->release_data(notice.data);
+      (void)s.engine->release_data(kClient, notice.data);
     }
     s.notices.push_back(std::move(seen));
   }
