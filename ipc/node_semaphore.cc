@@ -12,6 +12,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "ipc/shm_trust.h"
+
 namespace ltp::ipc {
 namespace {
 
@@ -66,6 +68,9 @@ std::string_view to_string(SemError e) {
              "permissions";
     case SemError::not_initialized:
       return "semaphore is still being created; retry";
+    case SemError::foreign:
+      return "semaphore belongs to another user, or every user may open it: have its owner or "
+             "root remove it from /dev/shm";
   }
   return "unknown semaphore error";
 }
@@ -112,6 +117,7 @@ Result<NodeSemaphore, SemError> NodeSemaphore::open(const NodeDir& node, std::st
   const std::string full = object_name(node, name);
   try {
     bip::shared_memory_object shm(bip::open_only, full.c_str(), bip::read_write);
+    if (!shm_trusted(shm.get_mapping_handle().handle)) return failure(SemError::foreign);
     bip::offset_t size = 0;
     if (!shm.get_size(size) || static_cast<std::size_t>(size) < sizeof(Block)) {
       return failure(SemError::not_initialized);
@@ -125,6 +131,7 @@ Result<NodeSemaphore, SemError> NodeSemaphore::open(const NodeDir& node, std::st
     return NodeSemaphore(std::move(mapping));
   } catch (const bip::interprocess_exception& e) {
     if (e.get_error_code() == bip::not_found_error) return failure(SemError::missing);
+    if (e.get_error_code() == bip::security_error) return failure(SemError::foreign);
     spdlog::error("cannot open semaphore {}: {}", full, e.what());
     return failure(SemError::io_error);
   }

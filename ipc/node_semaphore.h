@@ -32,6 +32,7 @@ enum class SemError {
   bad_name,         // name empty, too long, or not [A-Za-z0-9_.:-]
   io_error,         // shm_open/ftruncate/mmap/sem_init failed
   not_initialized,  // open(): the creator has not finished creating it
+  foreign,          // open(): another user owns it, or every user may open it
 };
 
 std::string_view to_string(SemError e);

@@ -1,9 +1,19 @@
 #include "ipc/volatile_segment.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <boost/interprocess/permissions.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
+
+#include "ipc/shm_trust.h"
 
 namespace ltp::ipc {
 namespace {
@@ -19,6 +29,46 @@ struct VolatileHeader {
   pid_t creator;
 };
 
+// Boost's managed segment begins with a word its creator sets to 2
+// ("initialized") last; Boost's own open spins while it reads 0 or 1, for
+// ever if the creator died. No segment of ours is smaller than this.
+constexpr std::uint32_t kBoostInitialized = 2;
+constexpr off_t kSmallestSegment = 64 << 10;
+constexpr auto kCreatorGrace = std::chrono::seconds(1);
+
+// What open() may hand to Boost: ours, big enough, and finished by its
+// creator (waiting up to kCreatorGrace for one at work).
+Result<void, ShmError> vet(const std::string& shm_name) {
+  const int fd = ::shm_open(("/" + shm_name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) {
+    if (errno == ENOENT) return failure(ShmError::missing);
+    return failure(errno == EACCES ? ShmError::foreign : ShmError::io_error);
+  }
+  struct stat st {};
+  Result<void, ShmError> verdict = success();
+  if (!shm_trusted(fd)) {
+    verdict = failure(ShmError::foreign);
+  } else if (::fstat(fd, &st) != 0 || st.st_size < kSmallestSegment) {
+    verdict = failure(ShmError::corrupt);
+  } else if (void* p = ::mmap(nullptr, sizeof(std::uint32_t), PROT_READ, MAP_SHARED, fd, 0);
+             p == MAP_FAILED) {
+    verdict = failure(ShmError::io_error);
+  } else {
+    std::atomic_ref<std::uint32_t> state(*static_cast<std::uint32_t*>(p));
+    const auto deadline = std::chrono::steady_clock::now() + kCreatorGrace;
+    while (state.load(std::memory_order_acquire) != kBoostInitialized &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (state.load(std::memory_order_acquire) != kBoostInitialized) {
+      verdict = failure(ShmError::corrupt);
+    }
+    ::munmap(p, sizeof(std::uint32_t));
+  }
+  ::close(fd);
+  return verdict;
+}
+
 }  // namespace
 
 std::string_view to_string(ShmError e) {
@@ -33,7 +83,11 @@ std::string_view to_string(ShmError e) {
       return "volatile segment belongs to a different heap (left by an earlier node or "
              "another node); restart the node to rebuild it";
     case ShmError::corrupt:
-      return "volatile segment has no valid header; restart the node to rebuild it";
+      return "volatile segment has no valid header (left by a crash?); restart the node to "
+             "rebuild it";
+    case ShmError::foreign:
+      return "volatile segment belongs to another user, or every user may open it: have its "
+             "owner or root remove it, then start the node";
   }
   return "unknown shared-memory error";
 }
@@ -58,6 +112,8 @@ Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::create(
     return std::unique_ptr<VolatileSegment>(new VolatileSegment(std::move(segment), heap_identity));
   } catch (const bip::interprocess_exception& e) {
     spdlog::error("cannot create volatile segment {}: {}", shm_name, e.what());
+    // Still there after remove(): not ours to remove.
+    if (e.get_error_code() == bip::already_exists_error) return failure(ShmError::foreign);
     return failure(ShmError::io_error);
   }
 }
@@ -65,11 +121,13 @@ Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::create(
 Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::open(
     const NodeDir& node, std::uint64_t heap_identity) {
   const std::string shm_name = name(node);
+  BOOST_OUTCOME_TRY(vet(shm_name));
   bip::managed_shared_memory segment;
   try {
     segment = bip::managed_shared_memory(bip::open_only, shm_name.c_str());
   } catch (const bip::interprocess_exception& e) {
     if (e.get_error_code() == bip::not_found_error) return failure(ShmError::missing);
+    if (e.get_error_code() == bip::security_error) return failure(ShmError::foreign);
     spdlog::error("cannot open volatile segment {}: {}", shm_name, e.what());
     return failure(ShmError::io_error);
   }

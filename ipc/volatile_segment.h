@@ -8,6 +8,10 @@
 // never pair one node's heap with another node's (or an older) segment.
 // remove() at node stop. A Boost.Interprocess managed segment: allocate
 // named objects with segment().find_or_construct<T>(name).
+//
+// open() never waits without a bound on what it finds in /dev/shm: an
+// object another user made (shm_trust.h), or one too small or never
+// finished by its creator (a crash), is refused within a second.
 #pragma once
 
 #include <sys/types.h>
@@ -27,7 +31,8 @@ enum class ShmError {
   missing,     // no segment: the node is not running
   io_error,    // shm_open/ftruncate/mmap failed
   wrong_heap,  // segment stamped for another heap (stale or foreign)
-  corrupt,     // segment exists but has no valid header
+  corrupt,     // segment exists but has no valid header (a crash during creation)
+  foreign,     // another user owns it, or every user may open it: not ours to use
 };
 
 std::string_view to_string(ShmError e);

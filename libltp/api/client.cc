@@ -292,10 +292,11 @@ ClientResult<std::unique_ptr<AccessPoint>> AccessPoint::open(std::shared_ptr<Cli
     sem = ipc::NodeSemaphore::open(node.dir(), name);
   if (!sem) {
     close_record(node, client_id);
-    return unregister(error(ClientErrc::not_running,
-                            fmt::format("cannot create the client's semaphore: {}; restart the "
-                                        "node",
-                                        ipc::to_string(sem.error()))));
+    return unregister(error(
+        ClientErrc::not_running,
+        fmt::format("cannot create the client's semaphore /dev/shm/{}: {}{}",
+                    ipc::NodeSemaphore::object_name(node.dir(), name), ipc::to_string(sem.error()),
+                    sem.error() == ipc::SemError::foreign ? "" : "; restart the node")));
   }
   node.signals().post(node::kDeliverySemaphore);
   return std::unique_ptr<AccessPoint>(

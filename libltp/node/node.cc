@@ -79,10 +79,12 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
           fmt::format("the node in {} is not started: start it with `ltpadmin s` or `ionstart`",
                       dir.dir().string())});
     }
-    return failure(
-        NodeError{NodeErrc::shm, fmt::format("cannot open the node's shared memory: {}; restart "
-                                             "the node (`ionstop` then `ionstart`)",
-                                             ipc::to_string(segment.error()))});
+    return failure(NodeError{
+        NodeErrc::shm, fmt::format("cannot open the node's shared memory /dev/shm/{}: {}{}",
+                                   ipc::VolatileSegment::name(dir), ipc::to_string(segment.error()),
+                                   segment.error() == ipc::ShmError::foreign
+                                       ? ""
+                                       : "; restart the node (`ionstop` then `ionstart`)")});
   }
   return node;
 }

@@ -195,8 +195,10 @@ Result<void, NodeError> prepare_volatile(const ipc::NodeDir& dir) {
   if (!heap) return failure(error(NodeErrc::heap, "cannot attach the heap"));
   auto segment = ipc::VolatileSegment::create(dir, heap.value()->identity());
   if (!segment) {
-    return failure(error(NodeErrc::shm, fmt::format("cannot create the node's shared memory: {}",
-                                                    ipc::to_string(segment.error()))));
+    return failure(
+        error(NodeErrc::shm,
+              fmt::format("cannot create the node's shared memory /dev/shm/{}: {}",
+                          ipc::VolatileSegment::name(dir), ipc::to_string(segment.error()))));
   }
   heap.value().reset();
   auto running = Node::attach(dir);

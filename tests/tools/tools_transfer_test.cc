@@ -7,14 +7,18 @@
 // Synchronises on events: a tool's exit (ltprecv --count, ltpsend waiting
 // for its session's outcome), ltpnetem's ready pipe, a client id appearing
 // in the node's database. Each case prints how long it took.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "ipc/volatile_segment.h"
 #include "tests/tools/relayed_nodes.h"
 
 namespace ltp::tools_test {
@@ -174,6 +178,31 @@ TEST_F(ToolsTransfer, AnInputLargerThanABlockIsRefusedWithoutReadingItWhole) {
   EXPECT_THAT(ltpsend->err(), HasSubstr("is larger than the"));
   EXPECT_THAT(ltpsend->err(), HasSubstr("half its heap"));
   EXPECT_EQ(counter(span_counters(stat(1), 2), "segments_sent"), 0u);
+}
+
+// A volatile segment a crash left half-made (empty, or a 48-byte stub) on
+// a stopped node: ltpstat and ionstop answer at once instead of waiting for
+// its creator for ever, and the next start replaces it.
+TEST_F(ToolsTransfer, ToolsAnswerBesideAHalfMadeSegment) {
+  start();
+  ASSERT_EQ(node(1).stop(), "");
+  const std::string object = "/" + ipc::VolatileSegment::name(node(1).dir());
+  for (const off_t size : {off_t{0}, off_t{48}}) {
+    SCOPED_TRACE(size);
+    const int fd = ::shm_open(object.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, size), 0);
+    ::close(fd);
+    auto ltpstat = launch("ltpstat", 1, {"--json"});
+    EXPECT_EQ(ltpstat->wait(20s), 0) << ltpstat->err();
+    auto ionstop = launch("ionstop", 1, {});
+    EXPECT_EQ(ionstop->wait(20s), 0) << ionstop->err();
+    ::shm_unlink(object.c_str());
+  }
+  const int fd = ::shm_open(object.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  ASSERT_EQ(node(1).start(), "");
 }
 
 // ION's benchmark pair: ltpcounter stops once it has the bytes ltpdriver
