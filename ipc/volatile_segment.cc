@@ -23,12 +23,6 @@ namespace bip = boost::interprocess;
 constexpr char kHeaderName[] = "openltp.volatile-header";
 constexpr std::uint64_t kMagic = 0x4f4c545056534547;  // "OLTPVSEG"
 
-struct VolatileHeader {
-  std::uint64_t magic;
-  std::uint64_t heap_identity;
-  pid_t creator;
-};
-
 // Boost's managed segment begins with a word its creator sets to 2
 // ("initialized") last; Boost's own open spins while it reads 0 or 1, for
 // ever if the creator died. No segment of ours is smaller than this.
@@ -71,6 +65,17 @@ Result<void, ShmError> vet(const std::string& shm_name) {
 
 }  // namespace
 
+struct VolatileSegment::Header {
+  std::uint64_t magic;
+  std::uint64_t heap_identity;
+  pid_t creator;
+  std::uint32_t retired;  // set once, by remove(); read with atomic_ref
+};
+
+bool VolatileSegment::retired() const {
+  return std::atomic_ref<std::uint32_t>(header_->retired).load(std::memory_order_acquire) != 0;
+}
+
 std::string_view to_string(ShmError e) {
   switch (e) {
     case ShmError::missing:
@@ -95,7 +100,13 @@ std::string_view to_string(ShmError e) {
 std::string VolatileSegment::name(const NodeDir& node) { return node.ipc_name("vol"); }
 
 bool VolatileSegment::remove(const NodeDir& node) {
-  return bip::shared_memory_object::remove(name(node).c_str());
+  const std::string shm_name = name(node);
+  if (auto segment = open_vetted(shm_name)) {
+    if (auto* header = segment.value().find<Header>(kHeaderName).first) {
+      std::atomic_ref<std::uint32_t>(header->retired).store(1, std::memory_order_release);
+    }
+  }
+  return bip::shared_memory_object::remove(shm_name.c_str());
 }
 
 Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::create(
@@ -107,9 +118,11 @@ Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::create(
     // narrow the mode.
     bip::managed_shared_memory segment(bip::create_only, shm_name.c_str(), options.size, nullptr,
                                        bip::permissions(options.group_access ? 0660 : 0600));
-    segment.construct<VolatileHeader>(kHeaderName)(
-        VolatileHeader{kMagic, heap_identity, ::getpid()});
-    return std::unique_ptr<VolatileSegment>(new VolatileSegment(std::move(segment), heap_identity));
+    auto* header =
+        segment.construct<Header>(kHeaderName)(Header{kMagic, heap_identity, ::getpid(), 0});
+    std::unique_ptr<VolatileSegment> created(new VolatileSegment(std::move(segment), header));
+    created->heap_identity_ = heap_identity;
+    return created;
   } catch (const bip::interprocess_exception& e) {
     spdlog::error("cannot create volatile segment {}: {}", shm_name, e.what());
     // Still there after remove(): not ours to remove.
@@ -118,23 +131,28 @@ Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::create(
   }
 }
 
-Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::open(
-    const NodeDir& node, std::uint64_t heap_identity) {
-  const std::string shm_name = name(node);
+Result<bip::managed_shared_memory, ShmError> VolatileSegment::open_vetted(
+    const std::string& shm_name) {
   BOOST_OUTCOME_TRY(vet(shm_name));
-  bip::managed_shared_memory segment;
   try {
-    segment = bip::managed_shared_memory(bip::open_only, shm_name.c_str());
+    return bip::managed_shared_memory(bip::open_only, shm_name.c_str());
   } catch (const bip::interprocess_exception& e) {
     if (e.get_error_code() == bip::not_found_error) return failure(ShmError::missing);
     if (e.get_error_code() == bip::security_error) return failure(ShmError::foreign);
     spdlog::error("cannot open volatile segment {}: {}", shm_name, e.what());
     return failure(ShmError::io_error);
   }
-  const auto* header = segment.find<VolatileHeader>(kHeaderName).first;
+}
+
+Result<std::unique_ptr<VolatileSegment>, ShmError> VolatileSegment::open(
+    const NodeDir& node, std::uint64_t heap_identity) {
+  BOOST_OUTCOME_TRY(segment, open_vetted(name(node)));
+  auto* header = segment.find<Header>(kHeaderName).first;
   if (header == nullptr || header->magic != kMagic) return failure(ShmError::corrupt);
   if (header->heap_identity != heap_identity) return failure(ShmError::wrong_heap);
-  return std::unique_ptr<VolatileSegment>(new VolatileSegment(std::move(segment), heap_identity));
+  std::unique_ptr<VolatileSegment> opened(new VolatileSegment(std::move(segment), header));
+  opened->heap_identity_ = heap_identity;
+  return opened;
 }
 
 }  // namespace ltp::ipc

@@ -49,19 +49,27 @@ class VolatileSegment {
   static Result<std::unique_ptr<VolatileSegment>, ShmError> open(const NodeDir& node,
                                                                  std::uint64_t heap_identity);
   // True if a segment existed and was removed. Processes still attached
-  // keep their mapping until they detach.
+  // keep their mapping until they detach; the segment is marked retired
+  // first, so they can tell (retired()) that the node stopped under them.
   static bool remove(const NodeDir& node);
   // The shm object name (under /dev/shm on Linux).
   static std::string name(const NodeDir& node);
 
   boost::interprocess::managed_shared_memory& segment() { return segment_; }
   std::uint64_t heap_identity() const { return heap_identity_; }
+  // The node that made this segment has stopped (or restarted with a new
+  // one): one load from the mapping, cheap enough for every client call.
+  bool retired() const;
 
  private:
-  VolatileSegment(boost::interprocess::managed_shared_memory segment, std::uint64_t identity)
-      : segment_(std::move(segment)), heap_identity_(identity) {}
+  struct Header;
+  VolatileSegment(boost::interprocess::managed_shared_memory segment, Header* header)
+      : segment_(std::move(segment)), header_(header) {}
+  static Result<boost::interprocess::managed_shared_memory, ShmError> open_vetted(
+      const std::string& shm_name);
   boost::interprocess::managed_shared_memory segment_;
-  std::uint64_t heap_identity_;
+  Header* header_;
+  std::uint64_t heap_identity_ = 0;
 };
 
 }  // namespace ltp::ipc

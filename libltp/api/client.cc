@@ -223,6 +223,15 @@ ClientResult<std::shared_ptr<Client>> Client::attach(const std::optional<std::st
 bool Client::engine_started() { return node_->engine_started(); }
 std::uint64_t Client::own_engine_id() const { return node_->own_engine_id(); }
 std::uint64_t Client::max_block_bytes() const { return engine_->max_block_bytes(); }
+
+std::optional<ClientError> Client::node_gone() const {
+  const ipc::VolatileSegment* segment = node_->segment();
+  if (segment != nullptr && !segment->retired()) return std::nullopt;
+  return error(ClientErrc::node_stopped,
+               fmt::format("the node in {} stopped or restarted under this process: attach "
+                           "again and reopen the client id",
+                           node_->dir().dir().string()));
+}
 const ipc::NodeDir& Client::dir() const { return node_->dir(); }
 
 // ---- AccessPoint
@@ -318,6 +327,7 @@ ClientResult<SessionId> Client::send(std::uint64_t client_id, std::uint64_t dest
     if (stop) {
       if (auto why = stop()) return failure(std::move(*why));
     }
+    if (auto gone = node_gone()) return failure(std::move(*gone));
     engine::EngineError why;
     {
       std::lock_guard lock(engine_mutex_);
@@ -376,6 +386,7 @@ ClientResult<SessionId> AccessPoint::send(std::uint64_t destination,
 
 ClientResult<void> AccessPoint::flush(std::uint64_t destination) {
   if (!is_open()) return failure(closed_error());
+  if (auto gone = client_->node_gone()) return failure(std::move(*gone));
   std::lock_guard lock(client_->engine_mutex_);
   auto flushed = client_->engine_->flush(destination, node::now_ms());
   if (flushed) return success();
@@ -393,6 +404,7 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
   // close): the queue in the heap is the truth, so look there first.
   for (;;) {
     if (!is_open()) return failure(closed_error());
+    if (auto gone = client_->node_gone()) return failure(std::move(*gone));
     std::optional<engine::Notice> taken;
     {
       std::lock_guard lock(client_->engine_mutex_);
@@ -446,9 +458,10 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
     }
     if (waited == ipc::WaitResult::ended) {
       if (!is_open()) return failure(closed_error());
+      if (auto gone = client_->node_gone()) return failure(std::move(*gone));
       return failure(error(ClientErrc::node_stopped,
-                           fmt::format("the node stopped; client id {} must be opened again "
-                                       "once it is restarted",
+                           fmt::format("the node is stopping; attach again and reopen client id "
+                                       "{} once it is restarted",
                                        client_id_)));
     }
   }
@@ -463,6 +476,9 @@ void AccessPoint::close() {
   std::lock_guard lock(close_mutex_);
   if (!open_.exchange(false, std::memory_order_acq_rel)) return;
   notices_.post();  // a blocked next_notice() sees the access point closed
+  // Under a restarted node the id is no longer ours to close: a new
+  // holder (perhaps this process again) may have it.
+  if (client_->node_gone()) return;
   node::Node& node = *client_->node_;
   close_record(node, client_id_);
   if (auto registry = node.registry()) (void)registry->remove(node::client_role(client_id_));

@@ -53,7 +53,7 @@ enum class ClientErrc {
   no_such_span,  // send: no span to that engine
   not_open,      // the access point is closed
   span_stopped,  // send: the node stopped while waiting for the export window
-  node_stopped,  // next_notice: the node stopped (its semaphores ended)
+  node_stopped,  // the node stopped or restarted under this client: attach again
   heap,          // the heap refused (full, log full); see the node's log
 };
 std::string_view to_string(ClientErrc e);
@@ -152,6 +152,10 @@ class Client : public std::enable_shared_from_this<Client> {
   // True while the node's ltpclock runs (ION's ltp_engine_is_started).
   bool engine_started();
   std::uint64_t own_engine_id() const;
+  // A node_stopped error if the node this client attached to has stopped
+  // or restarted since (its daemons and semaphores are gone: attach
+  // again); checked at the start of every call.
+  std::optional<ClientError> node_gone() const;
   // The largest block send() accepts (half the node's heap).
   std::uint64_t max_block_bytes() const;
   const ipc::NodeDir& dir() const;

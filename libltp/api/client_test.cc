@@ -494,6 +494,39 @@ TEST(ClientTest, HeldBlocksAreHandedOutOnceAndReleasedInAnyOrder) {
   EXPECT_TRUE(drain(*ap).empty());
 }
 
+// A node restarted under an attached client: its next call of any kind
+// says so (never silence, never a write into the old node's leftovers),
+// and a fresh attach carries on with the same id and the blocks queued.
+TEST(ClientTest, ANodeRestartedUnderAClientIsReportedAtItsNextCall) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  auto ap = AccessPoint::open(client, 3).value();
+  ASSERT_TRUE(ap->send(1, pattern(1000)));  // queued in the open block, not yet sent
+  ASSERT_TRUE(node::stop_node(n.dir()));
+  ASSERT_TRUE(node::prepare_volatile(n.dir()));
+
+  auto notice = ap->next_notice(0ms);
+  ASSERT_FALSE(notice);
+  EXPECT_EQ(notice.error().code, ClientErrc::node_stopped);
+  EXPECT_NE(notice.error().message.find("attach again"), std::string::npos);
+  auto sent = ap->send(1, pattern(10));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, ClientErrc::node_stopped);
+  EXPECT_EQ(client->send(3, 1, pattern(10)).error().code, ClientErrc::node_stopped);
+  EXPECT_EQ(ap->flush(1).error().code, ClientErrc::node_stopped);
+  ap.reset();  // closing under the new node leaves the id alone
+
+  auto again = attach(n);
+  auto reopened = AccessPoint::open(again, 3);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  ASSERT_TRUE(reopened.value()->flush(1));
+  loopback(n, 1);
+  const auto notices = drain(*reopened.value());
+  const Notice* red = find(notices, NoticeType::red_part);
+  ASSERT_NE(red, nullptr) << "the block queued before the restart was lost";
+  EXPECT_EQ(red->data.to_vector(), pattern(1000));
+}
+
 // ION's ltpclo sends as client 1 while ltpcli holds it: the sender needs no
 // ltp_open and the notices go to the holder.
 TEST(ClientTest, SendNeedsNoOpenIdAndItsNoticesGoToTheHolder) {

@@ -66,6 +66,7 @@ class Node {
   ipc::Heap& heap() { return *heap_; }
   // Null when attached to a stopped node.
   ipc::VolatileSegment* segment() { return segment_.get(); }
+  const ipc::VolatileSegment* segment() const { return segment_.get(); }
   db::VolatileDb* vdb() { return vdb_ ? &*vdb_ : nullptr; }
   std::optional<ipc::TaskRegistry> registry();
   NodeSignals& signals() { return signals_; }

@@ -40,7 +40,8 @@ class AccessPoint:
         Returns when the peer acknowledged the block. Raises RuntimeError,
         with the reason, when LTP gives up (e.g. the retransmission limit is
         exceeded because the peer never answers); ConnectionAbortedError if
-        the access point is closed before the outcome is known; openltp.Error
+        the access point is closed, or the node stopped or restarted under it,
+        before the outcome is known; openltp.Error
         (a RuntimeError) when the send is refused (no span to that engine).
         """
         try:
@@ -52,7 +53,7 @@ class AccessPoint:
         except Closed as e:
             raise ConnectionAbortedError(str(e)) from None
         except openltp.Error as e:
-            if e.code == "not_open":
+            if e.code in ("not_open", "node_stopped"):
                 raise ConnectionAbortedError(str(e)) from None
             raise
         if notice.type == NoticeType.EXPORT_SESSION_CANCELLED:
@@ -69,7 +70,9 @@ class AccessPoint:
 
         Raises ConnectionAbortedError when the access point is closed or
         interrupted (:meth:`LtpProxy.ltp_interrupt_all`, :meth:`ltp_interrupt`),
-        from another thread or a signal handler. Ctrl-C raises KeyboardInterrupt.
+        from another thread or a signal handler, or when the node stopped or
+        restarted under it (get a new proxy and open the access point again).
+        Ctrl-C raises KeyboardInterrupt.
         """
         try:
             return self._router.receive()
