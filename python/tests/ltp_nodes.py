@@ -117,6 +117,12 @@ class NodeSet:
     def stop(self, engine: int) -> None:
         self._run("ionstop", "--node", self.dirs[engine])
 
+    def restart(self, engine: int) -> None:
+        """ionstop, then ionstart from the node's heap (sessions resume)."""
+        d = self.dirs[engine]
+        self.stop(engine)
+        self._run("ionstart", "--node", d, "-i", f"{d}/node.ionrc", "-l", f"{d}/node.ltprc")
+
     def close(self) -> None:
         errors = []
         for engine in list(self.dirs):
