@@ -4,11 +4,13 @@
 // whole with Transaction::put (logged). The engine (libltp/engine) changes
 // them inside its transactions; ltpadmin reads them through LtpDb
 // (ltp_db.h). Changing a struct here changes the heap format: bump
-// kDbFormatVersion.
+// kDbFormatVersion (records_layout_test.cc pins every layout to it and
+// fails the build otherwise).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "ipc/heap_format.h"
 
@@ -297,5 +299,23 @@ struct TimerRecord {
   Addr span_list_node;           // node in the span's list for its kind (timers, releases), or 0
   std::uint64_t link_epoch = 0;  // release_block: the span's dequeues when the block closed
 };
+
+// Records are copied in and out of the mapped heap as bytes.
+static_assert(std::is_trivially_copyable_v<NodeConfig>);
+static_assert(std::is_trivially_copyable_v<SpanConfig>);
+static_assert(std::is_trivially_copyable_v<SpanStats>);
+static_assert(std::is_trivially_copyable_v<SpanRecord>);
+static_assert(std::is_trivially_copyable_v<NodeStats>);
+static_assert(std::is_trivially_copyable_v<DbRoot>);
+static_assert(std::is_trivially_copyable_v<SeatRecord>);
+static_assert(std::is_trivially_copyable_v<ClientRecord>);
+static_assert(std::is_trivially_copyable_v<NoticeRecord>);
+static_assert(std::is_trivially_copyable_v<ExportSession>);
+static_assert(std::is_trivially_copyable_v<RangeRecord>);
+static_assert(std::is_trivially_copyable_v<CheckpointRecord>);
+static_assert(std::is_trivially_copyable_v<ImportSession>);
+static_assert(std::is_trivially_copyable_v<ReportRecord>);
+static_assert(std::is_trivially_copyable_v<ControlRecord>);
+static_assert(std::is_trivially_copyable_v<TimerRecord>);
 
 }  // namespace ltp::db
