@@ -54,8 +54,22 @@ ParsedCommandLine parse(cxxopts::Options& options, int argc, char** argv,
   return parsed;
 }
 
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int usage_error(std::string_view program, std::string_view message) {
-  fmt::print(stderr, "{}: {}\nTry '{} --help' for usage.\n", program, message, program);
+  fmt::print(stderr, "{}: {}\nTry '{} --help' for usage.\n", program, printable(message), program);
   return kUsageError;
 }
 
@@ -67,7 +81,7 @@ void on_signals(std::initializer_list<int> signals, void (*handler)(int)) {
 }
 
 int runtime_failure(std::string_view program, std::string_view message) {
-  fmt::print(stderr, "{}: {}\n", program, message);
+  fmt::print(stderr, "{}: {}\n", program, printable(message));
   return kRuntimeFailure;
 }
 

@@ -43,9 +43,15 @@ std::optional<std::string> node_option(const cxxopts::ParseResult& args);
 // the current directory. The error is a message that says what to do.
 Result<ipc::NodeDir, std::string> node_dir(const cxxopts::ParseResult& args);
 
+// `text` safe for a terminal: control bytes other than newline and tab
+// (a config file's or a peer's) become \xNN, so a message that quotes
+// them cannot move the cursor, clear the screen or retitle the window.
+std::string printable(std::string_view text);
+
 // "PROGRAM: MESSAGE" and a pointer to --help on stderr; returns kUsageError.
 int usage_error(std::string_view program, std::string_view message);
-// "PROGRAM: MESSAGE" on stderr; returns kRuntimeFailure.
+// "PROGRAM: MESSAGE" on stderr; returns kRuntimeFailure. Both print
+// MESSAGE through printable().
 int runtime_failure(std::string_view program, std::string_view message);
 
 // Calls `handler` on each of `signals`, without SA_RESTART, so that the

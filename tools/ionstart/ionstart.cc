@@ -50,7 +50,7 @@ class Starter {
     auto sections = ltp::ionstart::split_sections(path, in, tag);
     if (!sections) return fail(sections.error());
     for (const auto& warning : sections.value().warnings) {
-      fmt::print(stderr, "{}: warning: {}\n", program_, warning);
+      fmt::print(stderr, "{}: warning: {}\n", program_, cli::printable(warning));
     }
     if (sections.value().ionadmin.empty() && sections.value().ltpadmin.empty()) {
       return fail(fmt::format("{} has no {}ionadmin or ltpadmin section (`## begin ionadmin{}`)",

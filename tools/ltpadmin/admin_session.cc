@@ -94,7 +94,7 @@ int AdminSession::run_lines(std::string_view file, const std::vector<NumberedLin
   for (const auto& line : lines) {
     auto next = run_line(file, line.number, line.text);
     if (!next) {
-      fmt::print(stderr, "{}\n", next.error().to_string());
+      fmt::print(stderr, "{}\n", cli::printable(next.error().to_string()));
       return cli::kRuntimeFailure;
     }
     if (next.value() == Next::quit) break;
@@ -119,7 +119,7 @@ int AdminSession::run_file(const std::filesystem::path& path) {
                           admin::Diagnostic{file, reader.number(), admin::too_long_message()}))
                     : run_line(file, reader.number(), text);
     if (!next) {
-      fmt::print(stderr, "{}\n", next.error().to_string());
+      fmt::print(stderr, "{}\n", cli::printable(next.error().to_string()));
       return cli::kRuntimeFailure;
     }
     if (next.value() == Next::quit) return cli::kOk;
@@ -149,7 +149,8 @@ int AdminSession::run_interactive(std::istream& in, bool prompt) {
     if (!next) {
       failed = true;
       // At a terminal the line is the one just typed: the reason is enough.
-      fmt::print(stderr, "{}\n", prompt ? next.error().message : next.error().to_string());
+      fmt::print(stderr, "{}\n",
+                 cli::printable(prompt ? next.error().message : next.error().to_string()));
       continue;
     }
     if (next.value() == Next::quit) break;

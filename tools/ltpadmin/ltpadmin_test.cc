@@ -197,6 +197,30 @@ TEST_F(AdminToolsTest, InteractiveInputGoesOnAfterABadLineAndStopsAtQ) {
   EXPECT_THAT(run.out, Not(StartsWith(": ")));  // no prompt when stdin is not a terminal
 }
 
+// A line read from a device without line ends stops at the bound instead
+// of growing for ever; ionstart and ionadmin read the same way.
+TEST_F(AdminToolsTest, AFileWithoutLineEndsIsRefusedAtTheBound) {
+  for (const char* program : {"ltpadmin", "ionadmin"}) {
+    SCOPED_TRACE(program);
+    const auto run = tool(program, {"/dev/zero"});
+    EXPECT_EQ(run.status, 1);
+    EXPECT_THAT(run.err, HasSubstr("/dev/zero:1: line longer than 4096 bytes"));
+  }
+  const auto run = tool("ionstart", {"-I", "/dev/zero"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("/dev/zero:1: line longer than 4096 bytes"));
+}
+
+// What a bad line quotes back reaches the terminal with its control bytes
+// escaped: a file cannot clear the operator's screen.
+TEST_F(AdminToolsTest, ControlBytesInAMessageAreEscaped) {
+  const auto run = tool("ltpadmin", {}, "1 10\nbo\x1b[2J\x07gus\n");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("\\x1b[2J\\x07"));
+  EXPECT_EQ(run.err.find('\x1b'), std::string::npos);
+  EXPECT_EQ(run.err.find('\x07'), std::string::npos);
+}
+
 TEST_F(AdminToolsTest, StopOnAStoppedOrEmptyNodeSucceeds) {
   EXPECT_EQ(tool("ionstop", {}).status, 0);
   EXPECT_EQ(tool("ltpstop", {}).status, 0);
