@@ -224,6 +224,11 @@ bool Client::engine_started() { return node_->engine_started(); }
 std::uint64_t Client::own_engine_id() const { return node_->own_engine_id(); }
 std::uint64_t Client::max_block_bytes() const { return engine_->max_block_bytes(); }
 
+bool Client::link_service_running(std::uint64_t engine) {
+  const auto registry = node_->registry();
+  return registry && registry->is_alive(node::lso_role(engine));
+}
+
 std::optional<ClientError> Client::node_gone() const {
   const ipc::VolatileSegment* segment = node_->segment();
   if (segment != nullptr && !segment->retired()) return std::nullopt;

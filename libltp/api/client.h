@@ -152,6 +152,9 @@ class Client : public std::enable_shared_from_this<Client> {
   // True while the node's ltpclock runs (ION's ltp_engine_is_started).
   bool engine_started();
   std::uint64_t own_engine_id() const;
+  // Whether the link service output (LSO) of the span to `engine` runs:
+  // while it does not, nothing goes out to that engine.
+  bool link_service_running(std::uint64_t engine);
   // A node_stopped error if the node this client attached to has stopped
   // or restarted since (its daemons and semaphores are gone: attach
   // again); checked at the start of every call.

@@ -15,9 +15,13 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
+#include "ipc/task_registry.h"
 #include "ipc/volatile_segment.h"
 #include "tests/tools/relayed_nodes.h"
 
@@ -203,6 +207,27 @@ TEST_F(ToolsTransfer, ToolsAnswerBesideAHalfMadeSegment) {
   ASSERT_GE(fd, 0);
   ::close(fd);
   ASSERT_EQ(node(1).start(), "");
+}
+
+// A span's LSO killed: ltpstat shows it not running, and ltpsend says so
+// and stops waiting instead of hanging with no timer ever started.
+TEST_F(ToolsTransfer, ASendOverADeadLinkServiceSaysSoInsteadOfHanging) {
+  start();
+  std::optional<ipc::TaskInfo> lso;
+  for (const auto& task : tasks(1)) {
+    if (task.role == "lso:2") lso = task;
+  }
+  ASSERT_TRUE(lso);
+  ASSERT_EQ(::kill(lso->pid, SIGKILL), 0);
+  while (ipc::process_alive(lso->pid, lso->start_time)) std::this_thread::yield();
+  const auto span = stat(1)["spans"][0];
+  EXPECT_FALSE(span["link"]["lso_running"].get<bool>());
+  const auto file = scratch() / "block";
+  std::ofstream(file) << "a block for a link that is down";
+  auto ltpsend = launch("ltpsend", 1, {"2", "1", file.string()});
+  EXPECT_EQ(ltpsend->wait(60s), 1);
+  EXPECT_THAT(ltpsend->err(),
+              HasSubstr("link service (LSO) of the span to engine 2 is not running"));
 }
 
 // ION's benchmark pair: ltpcounter stops once it has the bytes ltpdriver

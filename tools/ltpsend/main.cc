@@ -71,10 +71,16 @@ class Progress {
   Clock::time_point start_ = Clock::now();
 };
 
+// How many waits for a notice (250 ms each) in a row may find the span's
+// link service down before ltpsend says so and stops waiting.
+constexpr int kLinkServiceDownWaits = 8;
+
 // Waits for the outcome of `session`: 0 complete, 1 cancelled/failed.
-int await_outcome(api::AccessPoint& ap, const api::SessionId& session, std::uint64_t bytes) {
+int await_outcome(api::AccessPoint& ap, const api::SessionId& session, std::uint64_t engine,
+                  std::uint64_t bytes) {
   Progress progress(bytes);
   std::string_view phase = "sending";
+  int lso_down_waits = 0;
   for (;;) {
     progress.show(phase);
     auto notice = ap.next_notice(250ms);
@@ -84,10 +90,24 @@ int await_outcome(api::AccessPoint& ap, const api::SessionId& session, std::uint
     }
     const api::Notice& n = notice.value();
     if (n.type == api::NoticeType::none) {
-      if (!api::stop_signalled()) continue;
-      progress.done();
-      return cli::runtime_failure(
-          kProgram, "interrupted before the outcome was known; the node goes on with the session");
+      if (api::stop_signalled()) {
+        progress.done();
+        return cli::runtime_failure(
+            kProgram,
+            "interrupted before the outcome was known; the node goes on with the session");
+      }
+      lso_down_waits = ap.client().link_service_running(engine) ? 0 : lso_down_waits + 1;
+      if (lso_down_waits > kLinkServiceDownWaits) {
+        progress.done();
+        return cli::runtime_failure(
+            kProgram,
+            fmt::format("the link service (LSO) of the span to engine {} is not running, so "
+                        "nothing goes out to it; the node keeps session {}:{} and sends it once "
+                        "the LSO runs again (restart the node: `ltpadmin !`, or ionstop and "
+                        "ionstart)",
+                        engine, session.engine, session.number));
+      }
+      continue;
     }
     if (n.session != session) continue;  // an earlier run's notice
     switch (n.type) {
@@ -169,7 +189,7 @@ int run(int argc, char** argv) {
               static_cast<unsigned long long>(session.value().number));
   std::fflush(stdout);
   if (args.count("no-wait")) return cli::kOk;
-  return await_outcome(*ap.value(), session.value(), data->size());
+  return await_outcome(*ap.value(), session.value(), engine, data->size());
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ std::string text_of(const std::array<char, db::kLsoCommandBytes>& field) {
   return std::string(field.data(), strnlen(field.data(), field.size()));
 }
 
-json span_report(const db::SpanRecord& r, const db::VolatileSpan* link) {
+json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso_running) {
   const auto& c = r.config;
   json span = {
       {"engine", c.engine_id},
@@ -85,6 +85,7 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link) {
         {"receive_rate", link->receive_rate},
         {"owlt_ms", link->owlt_ms},
         {"lso_pid", link->lso_pid},
+        {"lso_running", lso_running},
         {"meter_pid", link->meter_pid},
         {"imports_yielded", link->imports_yielded},
     };
@@ -138,7 +139,9 @@ Result<Report, std::string> collect_report(const ipc::NodeDir& dir) {
     const auto addr = ltp.value().find_span(txn.value(), engine);
     if (!addr) continue;
     const db::VolatileSpan* link = n.vdb() ? n.vdb()->find_span(engine) : nullptr;
-    spans.push_back(span_report(*txn.value().get<db::SpanRecord>(*addr), link));
+    const auto registry = n.registry();
+    const bool lso_running = registry && registry->is_alive(node::lso_role(engine));
+    spans.push_back(span_report(*txn.value().get<db::SpanRecord>(*addr), link, lso_running));
   }
   report["spans"] = std::move(spans);
   report["node_counters"] = {

@@ -48,6 +48,7 @@ void span_row(std::string& out, const json& s) {
     out_rate = rate(l["transmit_rate"].get<std::uint64_t>());
     in_rate = rate(l["receive_rate"].get<std::uint64_t>());
     owlt = seconds(l["owlt_ms"].get<std::uint64_t>());
+    if (!l["lso_running"].get<bool>()) tx = "lso!";  // its link service is not running
   }
   out += fmt::format(
       "{:<8} {:>4}/{:<5} {:>4}/{:<5} {:>6} {:<4} {:<4} {:>12} {:>12} {:>7}  {}\n",
