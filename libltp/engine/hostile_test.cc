@@ -52,26 +52,22 @@ std::vector<std::uint8_t> hostile_segment(
   return bytes;
 }
 
-testing::LockstepConfig base_config_for_flood() {
+// Short queuing times, small segments, one SDU per block: both the
+// random nonsense and the flood use it.
+testing::LockstepConfig hostile_config() {
   testing::LockstepConfig config;
   config.node.own_queuing_ms = 20;
   config.span.max_segment_size = 1000;
   config.span.aggregation_size_threshold = 1;
   config.span.queuing_latency_ms = 20;
-  config.span.max_import_sessions = 10;
-  config.owlt_ms = 10;
   return config;
 }
 
 void hostile_run(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
-  testing::LockstepConfig config;
+  auto config = hostile_config();
   config.seed = seed;
-  config.node.own_queuing_ms = 20;
   config.node.closed_memory_ms = 3000;
-  config.span.max_segment_size = 1000;
-  config.span.aggregation_size_threshold = 1;
-  config.span.queuing_latency_ms = 20;
   config.span.checkpoint_limit = 4;
   config.span.report_limit = 4;
   config.span.cancel_limit = 2;
@@ -145,7 +141,9 @@ std::vector<std::uint8_t> forged_session_opener(std::uint64_t number) {
 // forged sessions yield their slots instead of holding them for the
 // stale-import time (60 s).
 TEST(EngineHostile, AFloodOfOneSegmentSessionsCannotHoldTheImportSlots) {
-  auto config = base_config_for_flood();
+  auto config = hostile_config();
+  config.span.max_import_sessions = 10;
+  config.owlt_ms = 10;
   Lockstep net(config);
   const std::uint64_t start = net.now();
   std::mt19937_64 rng(7);
