@@ -1,9 +1,10 @@
 // RFC 5327: typed views of authentication and cookie extensions, and
-// HMAC-SHA1-80 signing/verification.
+// signing/verification under each ciphersuite we compute.
 #include "libltp/codec/auth.h"
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "libltp/codec/decode.h"
@@ -22,6 +23,31 @@ TEST(Auth, Rfc2202HmacSha1TestCase2TruncatedTo80Bits) {
                                 {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
   const auto expected = from_hex("effcdf6ae5eb2fa2d274");
   EXPECT_TRUE(std::equal(mac.begin(), mac.end(), expected.begin()));
+}
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// RFC 2202 test case 1 and RFC 4231 test case 2, truncated; the data fed
+// in two pieces, as the engine feeds a header, a payload and a trailer.
+TEST(Auth, PublishedHmacVectorsThroughComputeMac) {
+  const std::vector<std::uint8_t> key1(20, 0x0b);
+  const std::string hi = "Hi There";
+  const std::span<const std::uint8_t> split[] = {bytes_of(hi).first(3), bytes_of(hi).subspan(3)};
+  const auto sha1 = compute_mac(Ciphersuite::hmac_sha1_80, key1, split).value();
+  EXPECT_EQ(std::vector<std::uint8_t>(sha1.view().begin(), sha1.view().end()),
+            from_hex("b617318655057264e28b"));
+
+  const std::string jefe = "Jefe";
+  const std::string what = "what do ya want for nothing?";
+  const std::span<const std::uint8_t> whole[] = {bytes_of(what)};
+  const auto sha256 = compute_mac(Ciphersuite::hmac_sha256_128, bytes_of(jefe), whole).value();
+  EXPECT_EQ(std::vector<std::uint8_t>(sha256.view().begin(), sha256.view().end()),
+            from_hex("5bdcc146bf60754e6a042426089575c7"));
+  EXPECT_FALSE(compute_mac(Ciphersuite::rsa_sha256, key1, whole));
+  EXPECT_EQ(authentication_overhead(Ciphersuite::hmac_sha1_80), 15u);
+  EXPECT_EQ(authentication_overhead(Ciphersuite::hmac_sha256_128), 21u);
 }
 
 TEST(Auth, TypedViews) {
@@ -50,7 +76,7 @@ class Signing : public ::testing::TestWithParam<Ciphersuite> {};
 TEST_P(Signing, SignThenVerifyAndDetectTampering) {
   const std::vector<std::uint8_t> key = from_hex("0102030405060708090a0b0c0d0e0f1011121314");
   const std::vector<std::uint8_t> header_value = {static_cast<std::uint8_t>(GetParam()), 0x24};
-  const std::vector<std::uint8_t> placeholder(kHmacSha1_80Size, 0);
+  const std::vector<std::uint8_t> placeholder(mac_size(GetParam()).value(), 0);
   const std::vector<Extension> header_ext = {{0, header_value}};
   const std::vector<Extension> trailer_ext = {{0, placeholder}};
   const std::vector<std::uint8_t> payload = {1, 2, 3, 4};
@@ -69,18 +95,25 @@ TEST_P(Signing, SignThenVerifyAndDetectTampering) {
   EXPECT_TRUE(verify_authentication(wire, decoded.value(), key));
 
   const std::vector<std::uint8_t> other_key(20, 0x55);
-  const bool key_matters = GetParam() == Ciphersuite::hmac_sha1_80;
+  const bool key_matters = needs_key(GetParam());
   EXPECT_EQ(static_cast<bool>(verify_authentication(wire, decoded.value(), other_key)),
             !key_matters);
 
-  wire[wire.size() - kHmacSha1_80Size - 3] ^= 1;  // flip a payload bit
+  // Under a rule for another suite, the segment is not authentic.
+  const auto other =
+      GetParam() == Ciphersuite::null ? Ciphersuite::hmac_sha1_80 : Ciphersuite::null;
+  EXPECT_EQ(verify_authentication(wire, decoded.value(), key, other).error(), Error::auth_missing);
+  EXPECT_TRUE(verify_authentication(wire, decoded.value(), key, GetParam()));
+
+  wire[wire.size() - placeholder.size() - 3] ^= 1;  // flip a payload bit
   auto tampered = decode(wire);
   ASSERT_TRUE(tampered);
   EXPECT_EQ(verify_authentication(wire, tampered.value(), key).error(), Error::auth_mac_mismatch);
 }
 
 INSTANTIATE_TEST_SUITE_P(Suites, Signing,
-                         ::testing::Values(Ciphersuite::hmac_sha1_80, Ciphersuite::null));
+                         ::testing::Values(Ciphersuite::hmac_sha1_80, Ciphersuite::null,
+                                           Ciphersuite::hmac_sha256_128));
 
 TEST(Auth, MissingOrUnsupported) {
   const std::vector<std::uint8_t> key(20, 1);

@@ -30,6 +30,12 @@ std::string_view to_string(DbError e) {
       return "span still has sessions";
     case DbError::bad_config:
       return "configuration value out of range";
+    case DbError::no_such_key:
+      return "no such key (add it with ionsecadmin 'a key NAME FILE' first)";
+    case DbError::no_such_rule:
+      return "no such rule";
+    case DbError::key_in_use:
+      return "a rule names this key (delete or change the rule first)";
   }
   return "unknown";
 }

@@ -31,6 +31,9 @@ enum class DbError {
   client_in_use,  // another process holds the client id
   span_busy,      // span still has sessions
   bad_config,     // a value out of range
+  no_such_key,    // security database: no key of that name
+  no_such_rule,   // security database: no rule for that engine
+  key_in_use,     // security database: a rule names the key
 };
 std::string_view to_string(DbError e);
 

@@ -168,6 +168,9 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
   const bool to_our_export = type == codec::SegmentType::report ||
                              type == codec::SegmentType::cancel_from_receiver ||
                              type == codec::SegmentType::cancel_ack_to_sender;
+  BOOST_OUTCOME_TRY(admitted,
+                    authentic(c, datagram.first(decoded.value().size), segment, to_our_export));
+  if (!admitted) return success();
   if (to_our_export) {
     if (segment.header.session.originator != own_engine_id_) {
       BOOST_OUTCOME_TRY(stats, node_stats(c));

@@ -27,12 +27,14 @@
 
 #include "ipc/heap.h"
 #include "ipc/transaction.h"
+#include "libltp/codec/auth.h"
 #include "libltp/codec/encode.h"
 #include "libltp/codec/segment.h"
 #include "libltp/db/chunked_buffer.h"
 #include "libltp/db/interval_set.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/records.h"
+#include "libltp/db/security_db.h"
 #include "libltp/db/volatile_db.h"
 #include "libltp/engine/random_source.h"
 #include "libltp/engine/signals.h"
@@ -263,10 +265,33 @@ class Engine {
   HeapResult<bool> prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
                                   codec::Segment& segment, TimerCue& cue);
   HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out);
+  // Appends the segment to the batch, signed if the span's engine has a
+  // transmit rule (segment_auth.cc).
   HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
                         const TimerCue& cue = {});
+  HeapResult<void> emit_plain(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
+                              const TimerCue& cue);
   // The owner's timer field for a cue, if its timer is still wanted.
   std::optional<Addr> cue_timer_field(Ctx& c, Addr span, const TimerCue& cue);
+
+  // segment_auth.cc: RFC 5327 authentication by the security database.
+  std::optional<db::SecurityDb> security(const Ctx& c);
+  // The engine an export session's segments come from (open or closed).
+  std::optional<std::uint64_t> export_peer(const Ctx& c, std::uint64_t number) const;
+  // Whether a decoded inbound segment may touch any session: no receive
+  // rule for its sender, or a MAC that verifies. Counted in the rule.
+  HeapResult<bool> authentic(Ctx& c, std::span<const std::uint8_t> datagram,
+                             const codec::Segment& segment, bool to_our_export);
+  struct Signer {
+    codec::Ciphersuite suite;
+    std::span<const std::uint8_t> key;
+    Addr rule;
+  };
+  std::optional<Signer> signer(Ctx& c, std::uint64_t engine);
+  // The span's segment size less what authentication adds to each segment.
+  std::uint64_t segment_room(Ctx& c, const db::SpanConfig& config);
+  HeapResult<void> emit_signed(Ctx& c, Addr span, const codec::Segment& segment, const Signer& sign,
+                               OutboundBatch& out, const TimerCue& cue);
 
   // export_session.cc: the sending side.
   HeapResult<Addr> open_export(Ctx& c, Addr span, std::uint64_t client);
@@ -342,6 +367,7 @@ class Engine {
   std::uint64_t own_engine_id_;
   RandomSource random_;
   Wakeups wakeups_;
+  Addr security_root_ = ipc::kNullAddr;  // once found (security())
 };
 
 // Record helpers shared by the engine's files.

@@ -191,7 +191,7 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
   db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::transmitting) return false;
   const db::SpanConfig config = load<db::SpanRecord>(txn, span).config;
-  const std::uint64_t limit = max_payload(config.max_segment_size, own_engine_id_, s);
+  const std::uint64_t limit = max_payload(segment_room(c, config), own_engine_id_, s);
   Cut cut;
   cut.data.client_service_id = s.client_id;
   if (!ipc::PList::open(txn, s.pending).value().empty(txn)) {

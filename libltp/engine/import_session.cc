@@ -225,7 +225,7 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
   });
   const auto config = load<db::SpanRecord>(txn, span).config;
   const auto planned =
-      plan_reports(lower, upper, received, max_claims_per_report(config.max_segment_size, upper));
+      plan_reports(lower, upper, received, max_claims_per_report(segment_room(c, config), upper));
   BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
   if (checkpoint_serial != 0) {
     BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::open(txn, s.reports_by_checkpoint));

@@ -41,6 +41,14 @@ HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
 
 HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
                               const TimerCue& cue) {
+  if (const auto sign = signer(c, load<db::SpanRecord>(c.txn, span).config.engine_id)) {
+    return emit_signed(c, span, segment, *sign, out, cue);
+  }
+  return emit_plain(c, span, segment, out, cue);
+}
+
+HeapResult<void> Engine::emit_plain(Ctx& c, Addr span, const codec::Segment& segment,
+                                    OutboundBatch& out, const TimerCue& cue) {
   auto gathered = codec::encode_gather(segment, out.free_scratch());
   // We built the segment; the codec refusing it is a bug, the scratch
   // running out is the caller's batch being too small for max_segments.

@@ -88,6 +88,7 @@ void Lockstep::setup(Side& s, std::uint64_t id) {
         !db.open_client(txn, kClient, static_cast<std::uint64_t>(::getpid()))) {
       fail("open client");
     }
+    if (config_.configure) config_.configure(id, txn);
     if (!txn.commit()) fail("commit");
   }
   attach(s);

@@ -84,6 +84,9 @@ struct LockstepConfig {
   bool same_seed_on_every_node = false;
   // Per-side adjustments before the database is created (id is kA or kB).
   std::function<void(std::uint64_t id, db::NodeConfig&, db::SpanConfig&)> tweak;
+  // Per-side writes to the heap after the LTP database is made (security
+  // rules and keys); part of each side's starting state.
+  std::function<void(std::uint64_t id, ipc::Transaction&)> configure;
 };
 
 // One segment on the simulated link.
