@@ -1,10 +1,12 @@
 // Test helper: everything the admin commands can change in a heap (LTP
-// database, contact plan, and the allocator's count of objects and bytes
-// in use), rendered as text, so a test can show that a rejected line left
-// the heap exactly as it was — nothing changed, nothing leaked.
+// database, contact plan, security database with its keys' values, and
+// the allocator's count of objects and bytes in use), rendered as text,
+// so a test can show that a rejected line left the heap exactly as it
+// was — nothing changed, nothing leaked.
 #pragma once
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/ionrc_admin.h"
 #include "libltp/db/ltp_db.h"
+#include "libltp/db/security_db.h"
 
 namespace ltp::admin::testing {
 
@@ -41,6 +44,20 @@ inline std::string dump(ipc::Heap& heap) {
     const auto all = plan.value().load(txn);
     for (const auto& c : all.contacts) out += describe(c) + "\n";
     for (const auto& g : all.ranges) out += describe(g) + "\n";
+  }
+  if (auto secdb = db::SecurityDb::find(txn)) {
+    out += "security database\n";
+    for (const auto& key : secdb->list_keys(txn)) {
+      const auto value = secdb->key_value(txn, key.name).value();
+      out += fmt::format("key '{}' {:02x}\n", key.name, fmt::join(value, ""));
+    }
+    for (auto direction : {db::AuthDirection::receive, db::AuthDirection::transmit}) {
+      for (const auto& r : secdb->list_rules(txn, direction)) {
+        out += fmt::format("rule {} {} {} '{}' {} {}\n",
+                           direction == db::AuthDirection::receive ? "rx" : "tx", r.engine_id,
+                           r.ciphersuite, r.key_name, r.segments_passed, r.segments_refused);
+      }
+    }
   }
   std::vector<std::string> problems;
   const auto arena = ipc::detail::check_allocator(txn, problems);

@@ -59,12 +59,16 @@ Result<ConfigSections, std::string> split_sections(std::string_view file, std::i
   const auto close_section = [&](const std::string& program) {
     if (program == "ionadmin") {
       out.ionadmin = std::move(lines);
+    } else if (program == "ionsecadmin") {
+      out.ionsecadmin = std::move(lines);
+    } else if (program == "ltpsecadmin") {
+      out.ltpsecadmin = std::move(lines);
     } else if (program == "ltpadmin") {
       out.ltpadmin = std::move(lines);
     } else {
       out.warnings.push_back(
           fmt::format("{}:{}: skipping the {} section: OpenLTP runs only the "
-                      "ionadmin and ltpadmin sections",
+                      "ionadmin, ionsecadmin, ltpsecadmin and ltpadmin sections",
                       file, begun[program], program));
     }
     lines.clear();

@@ -4,8 +4,10 @@
 // `## begin <program> [<tag>]` and a line `## end <program> [<tag>]`;
 // `-t TAG` picks the sections carrying that tag (none: the untagged ones).
 // Sections may not nest or repeat; lines outside sections are ignored.
-// ionstart runs the ionadmin and ltpadmin sections, in that order, with
-// the lines' numbers in the whole file so errors point into it.
+// ionstart runs the ionadmin, ionsecadmin, ltpsecadmin and ltpadmin
+// sections, in that order (ION's), with the lines' numbers in the whole
+// file so errors point into it; other programs' sections are skipped with
+// a warning.
 #pragma once
 
 #include <istream>
@@ -20,6 +22,8 @@ namespace ltp::ionstart {
 
 struct ConfigSections {
   std::vector<admin_tool::NumberedLine> ionadmin;
+  std::vector<admin_tool::NumberedLine> ionsecadmin;
+  std::vector<admin_tool::NumberedLine> ltpsecadmin;
   std::vector<admin_tool::NumberedLine> ltpadmin;
   // Sections skipped (other ION programs, other tags) and the like.
   std::vector<std::string> warnings;

@@ -38,6 +38,40 @@ TEST(ConfigSections, SplitsIonadminAndLtpadminKeepingFileLineNumbers) {
   EXPECT_TRUE(s.value().warnings.empty());
 }
 
+TEST(ConfigSections, SecuritySectionsAreKeptWithTheirLineNumbers) {
+  const char* text =
+      "## begin ltpsecadmin\n"          // 1
+      "a ltprecvauthrule 2 0 k1\n"      // 2
+      "## end ltpsecadmin\n"            // 3
+      "## begin ionsecadmin\n"          // 4
+      "1\n"                             // 5
+      "a key k1 /etc/openltp/k1.key\n"  // 6
+      "## end ionsecadmin\n"            // 7
+      "## begin ionadmin\n1 1\n## end ionadmin\n"
+      "## begin ltpsecadmin other\na ltpxmitauthrule 9 255\n## end ltpsecadmin other\n";
+  auto s = split_sections("n.rc", text, "");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_THAT(numbers(s.value().ionsecadmin), ElementsAre(5, 6));
+  EXPECT_EQ(s.value().ionsecadmin[1].text, "a key k1 /etc/openltp/k1.key");
+  EXPECT_THAT(numbers(s.value().ltpsecadmin), ElementsAre(2));
+  EXPECT_EQ(s.value().ltpsecadmin[0].text, "a ltprecvauthrule 2 0 k1");
+  EXPECT_THAT(numbers(s.value().ionadmin), ElementsAre(9));
+  EXPECT_TRUE(s.value().ltpadmin.empty());
+  EXPECT_TRUE(s.value().warnings.empty());
+
+  auto other = split_sections("n.rc", text, "other");
+  ASSERT_TRUE(other) << other.error();
+  EXPECT_THAT(numbers(other.value().ltpsecadmin), ElementsAre(12));
+  EXPECT_TRUE(other.value().ionsecadmin.empty());
+}
+
+TEST(ConfigSections, ASecondSecuritySectionIsRefused) {
+  auto s = split_sections(
+      "n.rc", "## begin ionsecadmin\n1\n## end ionsecadmin\n## begin ionsecadmin\n", "");
+  ASSERT_FALSE(s);
+  EXPECT_THAT(s.error(), HasSubstr("n.rc:4: a second ionsecadmin section"));
+}
+
 TEST(ConfigSections, TagPicksOneNodesSections) {
   const char* text =
       "## begin ionadmin host1\n1 1\n## end ionadmin host1\n"
@@ -61,6 +95,8 @@ TEST(ConfigSections, OtherIonProgramsAreSkippedWithAWarning) {
   EXPECT_TRUE(s.value().ionadmin.empty());
   ASSERT_EQ(s.value().warnings.size(), 2u);
   EXPECT_THAT(s.value().warnings[0], HasSubstr("n.rc:1: skipping the bpadmin section"));
+  EXPECT_THAT(s.value().warnings[0],
+              HasSubstr("only the ionadmin, ionsecadmin, ltpsecadmin and ltpadmin sections"));
   EXPECT_THAT(s.value().warnings[1], HasSubstr("n.rc:4: `foo` is not an ION admin program"));
 }
 

@@ -1,7 +1,9 @@
 // ionstart (also installed as ltpstart): configure and start a whole node
-// from ION's files — an .ionrc then an .ltprc (whose `s` starts LTP), or
-// one consolidated file with `## begin ionadmin` / `## begin ltpadmin`
-// sections — in ION's order: the consolidated file, then -i, then -l.
+// from ION's files — an .ionrc, an .ionsecrc (keys), an .ltpsecrc
+// (authentication rules) and an .ltprc (whose `s` starts LTP), or one
+// consolidated file with `## begin ionadmin` / `ionsecadmin` /
+// `ltpsecadmin` / `ltpadmin` sections — in ION's order: the consolidated
+// file's sections in that order, then -i, -s, -L, -l.
 //
 // A node directory whose heap already holds a configured node is resumed
 // as it is (sessions in flight survive a restart); --fresh deletes the
@@ -12,6 +14,8 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ipc/node_dir.h"
 #include "ipc/process_log.h"
@@ -30,13 +34,30 @@ using ltp::admin_tool::Language;
 
 std::string help_text(cxxopts::Options& options) {
   return options.help() +
-         "\nThe node's files run in ION's order: -I FILE's ionadmin section, its ltpadmin\n"
-         "section, then -i, then -l. The ltprc's `s` command starts the daemons.\n"
+         "\nThe node's files run in ION's order: -I FILE's ionadmin, ionsecadmin, ltpsecadmin\n"
+         "and ltpadmin sections, then -i, -s, -L, -l. The ltprc's `s` command starts the\n"
+         "daemons.\n"
          "A node that was configured before is started as it is; --fresh reloads the files.\n"
          "\nExamples:\n"
          "  ionstart --node /var/lib/openltp/node1 -i node1.ionrc -l node1.ltprc\n"
+         "  ionstart -i node1.ionrc -s node1.ionsecrc -L node1.ltpsecrc -l node1.ltprc\n"
          "  ionstart -I node1.rc\n"
          "  ionstart -I hosts.rc -t host2\n";
+}
+
+// The ION program whose language a session speaks, for its messages.
+const char* admin_program(Language language) {
+  switch (language) {
+    case Language::ionrc:
+      return "ionadmin";
+    case Language::ionsecrc:
+      return "ionsecadmin";
+    case Language::ltpsecrc:
+      return "ltpsecadmin";
+    case Language::ltprc:
+      return "ltpadmin";
+  }
+  return "ionstart";
 }
 
 class Starter {
@@ -52,22 +73,34 @@ class Starter {
     for (const auto& warning : sections.value().warnings) {
       fmt::print(stderr, "{}: warning: {}\n", program_, cli::printable(warning));
     }
-    if (sections.value().ionadmin.empty() && sections.value().ltpadmin.empty()) {
-      return fail(fmt::format("{} has no {}ionadmin or ltpadmin section (`## begin ionadmin{}`)",
-                              path, tag.empty() ? "untagged " : "", tag.empty() ? "" : " " + tag));
+    const auto& s = sections.value();
+    if (s.ionadmin.empty() && s.ionsecadmin.empty() && s.ltpsecadmin.empty() &&
+        s.ltpadmin.empty()) {
+      return fail(
+          fmt::format("{} has no {}ionadmin, ionsecadmin, ltpsecadmin or ltpadmin section "
+                      "(`## begin ionadmin{}`)",
+                      path, tag.empty() ? "untagged " : "", tag.empty() ? "" : " " + tag));
     }
-    if (int status = AdminSession(dir_, Language::ionrc, "ionadmin")
-                         .run_lines(path, sections.value().ionadmin);
-        status != cli::kOk) {
-      return status;
+    const std::pair<Language, const std::vector<ltp::admin_tool::NumberedLine>*> in_order[] = {
+        {Language::ionrc, &s.ionadmin},
+        {Language::ionsecrc, &s.ionsecadmin},
+        {Language::ltpsecrc, &s.ltpsecadmin},
+        {Language::ltprc, &s.ltpadmin}};
+    for (const auto& [language, lines] : in_order) {
+      // An absent section must not attach (a security section before a
+      // node exists would complain).
+      if (lines->empty()) continue;
+      if (int status =
+              AdminSession(dir_, language, admin_program(language)).run_lines(path, *lines);
+          status != cli::kOk) {
+        return status;
+      }
     }
-    return AdminSession(dir_, Language::ltprc, "ltpadmin")
-        .run_lines(path, sections.value().ltpadmin);
+    return cli::kOk;
   }
 
   int run_file(Language language, const std::string& path) {
-    return AdminSession(dir_, language, language == Language::ionrc ? "ionadmin" : "ltpadmin")
-        .run_file(path);
+    return AdminSession(dir_, language, admin_program(language)).run_file(path);
   }
 
   // An existing heap: resume it, or with --fresh delete it. Returns a
@@ -136,14 +169,17 @@ int run(int argc, char** argv) {
                         "consolidated config file with `## begin ionadmin` ... sections",
                         cxxopts::value<std::string>())("t,tag", "use the -I sections with this tag",
                                                        cxxopts::value<std::string>())(
-      "i,ionrc", "ionrc file", cxxopts::value<std::string>())("l,ltprc", "ltprc file",
-                                                              cxxopts::value<std::string>())(
+      "i,ionrc", "ionrc file", cxxopts::value<std::string>())(
+      "s,ionsecrc", "ionsecrc file (named keys)", cxxopts::value<std::string>())(
+      "L,ltpsecrc", "ltpsecrc file (authentication rules)", cxxopts::value<std::string>())(
+      "l,ltprc", "ltprc file", cxxopts::value<std::string>())(
       "fresh", "delete the node's heap (and any sessions in flight) and load the files again")(
       "h,help", "show this help");
   const auto command_line = cli::parse(options, argc, argv, [&] { return help_text(options); });
   if (command_line.exit_now) return *command_line.exit_now;
   const auto& args = command_line.args;
-  if (!args.count("config") && !args.count("ionrc") && !args.count("ltprc")) {
+  if (!args.count("config") && !args.count("ionrc") && !args.count("ionsecrc") &&
+      !args.count("ltpsecrc") && !args.count("ltprc")) {
     return cli::usage_error(program, "give the node's files: -I FILE, or -i X.ionrc -l X.ltprc");
   }
   if (args.count("tag") && !args.count("config")) {
@@ -163,14 +199,14 @@ int run(int argc, char** argv) {
       return status;
     }
   }
-  if (args.count("ionrc")) {
-    if (int status = starter.run_file(Language::ionrc, args["ionrc"].as<std::string>());
-        status != cli::kOk) {
-      return status;
-    }
-  }
-  if (args.count("ltprc")) {
-    if (int status = starter.run_file(Language::ltprc, args["ltprc"].as<std::string>());
+  // ION's order: keys and rules are in place before the ltprc's `s`.
+  const std::pair<const char*, Language> files[] = {{"ionrc", Language::ionrc},
+                                                    {"ionsecrc", Language::ionsecrc},
+                                                    {"ltpsecrc", Language::ltpsecrc},
+                                                    {"ltprc", Language::ltprc}};
+  for (const auto& [option, language] : files) {
+    if (!args.count(option)) continue;
+    if (int status = starter.run_file(language, args[option].as<std::string>());
         status != cli::kOk) {
       return status;
     }

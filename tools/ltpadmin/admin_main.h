@@ -1,9 +1,11 @@
-// The main() of ltpadmin and ionadmin: one command line, two languages.
+// The main() of ltpadmin, ionadmin, ionsecadmin and ltpsecadmin: one
+// command line, four languages.
 //
-// Both take `[--node DIR] [FILE | . ]` (ltpadmin also `!`), run a file,
-// stop (or restart) the node, or read commands from stdin with a `: `
-// prompt on a terminal; they differ only in the language of the lines and
-// their help. The lines themselves go through AdminSession.
+// All take `[--node DIR] [FILE]` (ltpadmin and ionadmin also `.`, ltpadmin
+// `!`), run a file, stop (or restart) the node, or read commands from
+// stdin with a `: ` prompt on a terminal; they differ only in the language
+// of the lines and their help. The lines themselves go through
+// AdminSession.
 #pragma once
 
 #include <string>
@@ -18,6 +20,7 @@ struct AdminProgram {
   const char* description;  // one line for --help
   const char* arguments;    // the "Arguments:" and "Examples:" part of --help
   bool can_restart;         // `!` stops, then starts the node again
+  bool can_stop = true;     // `.` stops the node (not the security tools: ION's have no `.`)
 };
 
 int run_admin_program(const AdminProgram& program, int argc, char** argv);

@@ -8,9 +8,13 @@
 
 #include "libltp/admin/ionrc_admin.h"
 #include "libltp/admin/ionrc_commands.h"
+#include "libltp/admin/ionsecrc_admin.h"
+#include "libltp/admin/ionsecrc_commands.h"
 #include "libltp/admin/line_reader.h"
 #include "libltp/admin/ltprc_admin.h"
 #include "libltp/admin/ltprc_commands.h"
+#include "libltp/admin/ltpsecrc_admin.h"
+#include "libltp/admin/ltpsecrc_commands.h"
 #include "libltp/node/node.h"
 #include "libltp/node/node_control.h"
 #include "tools/cli/cli.h"
@@ -18,17 +22,46 @@
 
 namespace ltp::admin_tool {
 
+namespace {
+
+std::string_view help_text(Language language) {
+  switch (language) {
+    case Language::ltprc:
+      return admin::ltprc::help_text();
+    case Language::ionrc:
+      return admin::ionrc::help_text();
+    case Language::ionsecrc:
+      return admin::ionsecrc::help_text();
+    case Language::ltpsecrc:
+      return admin::ltpsecrc::help_text();
+  }
+  return {};
+}
+
+// The security languages only add to a node: its heap and engine number
+// come from ionadmin (ION's ionsecadmin, too, needs a running node).
+bool makes_nodes(Language language) {
+  return language == Language::ltprc || language == Language::ionrc;
+}
+
+}  // namespace
+
 AdminSession::AdminSession(ipc::NodeDir dir, Language language, std::string program)
     : dir_(dir), language_(language), program_(std::move(program)), actions_(dir, language) {}
 
 AdminSession::~AdminSession() = default;
 
-// The heap is attached on the first line that needs it; `1` creates it
-// (sized by ionrc's config file, if any) when the directory has none.
+// The heap is attached on the first line that needs it; ltprc's and
+// ionrc's `1` create it (sized by ionrc's config file, if any) when the
+// directory has none.
 Result<ipc::Heap*, std::string> AdminSession::heap_for(const admin::Tokens& tokens) {
   if (heap_) return heap_.get();
   std::error_code ec;
   if (!std::filesystem::exists(dir_.heap_path(), ec)) {
+    if (!makes_nodes(language_)) {
+      return failure(
+          fmt::format("no node in {} yet: run ionadmin (or ionstart) first", dir_.dir().string()));
+    }
     if (tokens[0] != "1") {
       return failure(fmt::format("no node in {} yet: the first command must be `1 {}`",
                                  dir_.dir().string(),
@@ -61,12 +94,10 @@ Result<admin::LineOutcome, std::string> AdminSession::execute(const admin::Token
   // Help, version, time and quit work before there is a node.
   if (!heap_ && tokens.size() == 1 && !std::filesystem::exists(dir_.heap_path())) {
     if (tokens[0] == "h" || tokens[0] == "?") {
-      return admin::LineOutcome{
-          std::nullopt, std::string(language_ == Language::ltprc ? admin::ltprc::help_text()
-                                                                 : admin::ionrc::help_text())};
+      return admin::LineOutcome{std::nullopt, std::string(help_text(language_))};
     }
     if (tokens[0] == "q") return admin::LineOutcome{admin::Quit{}, {}};
-    if (language_ == Language::ltprc && tokens[0] == "v") {
+    if (language_ != Language::ionrc && tokens[0] == "v") {
       return admin::LineOutcome{admin::ShowVersion{}, {}};
     }
     if (language_ == Language::ltprc && tokens[0] == "t") {
@@ -74,8 +105,17 @@ Result<admin::LineOutcome, std::string> AdminSession::execute(const admin::Token
     }
   }
   BOOST_OUTCOME_TRY(heap, heap_for(tokens));
-  if (language_ == Language::ltprc) return admin::LtprcAdmin(*heap).execute(tokens);
-  return admin::IonrcAdmin(*heap).execute(tokens);
+  switch (language_) {
+    case Language::ltprc:
+      return admin::LtprcAdmin(*heap).execute(tokens);
+    case Language::ionrc:
+      return admin::IonrcAdmin(*heap).execute(tokens);
+    case Language::ionsecrc:
+      return admin::IonsecrcAdmin(*heap).execute(tokens);
+    case Language::ltpsecrc:
+      return admin::LtpsecrcAdmin(*heap).execute(tokens);
+  }
+  return failure(std::string("unknown command language"));
 }
 
 Result<Next, admin::Diagnostic> AdminSession::run_line(std::string_view file, std::size_t number,

@@ -1,12 +1,14 @@
-// AdminSession: one run of ltpadmin or ionadmin (or ionstart's run of a
-// config file) against one node directory.
+// AdminSession: one run of ltpadmin, ionadmin, ionsecadmin or ltpsecadmin
+// (or ionstart's run of a config file) against one node directory.
 //
-// It feeds command lines to the admin library (LtprcAdmin / IonrcAdmin,
-// one heap transaction per line), creates the node's heap when `1` comes
-// and there is none yet, and carries out what the library hands back
-// (start/stop the node, echo, watch, version, time, quit) through
-// tool_actions.h. Used by tools/ltpadmin, tools/ionadmin and
-// tools/ionstart, so the three read lines exactly alike.
+// It feeds command lines to the admin library (LtprcAdmin / IonrcAdmin /
+// IonsecrcAdmin / LtpsecrcAdmin, one heap transaction per line), creates
+// the node's heap when ltprc's or ionrc's `1` comes and there is none yet
+// (the security languages never create one), and carries out what the
+// library hands back (start/stop the node, echo, watch, version, time,
+// quit) through tool_actions.h. Used by tools/ltpadmin, tools/ionadmin,
+// tools/ionsecadmin, tools/ltpsecadmin and tools/ionstart, so they all
+// read lines exactly alike.
 #pragma once
 
 #include <cstddef>

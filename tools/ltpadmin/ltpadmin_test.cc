@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -305,6 +307,119 @@ TEST_F(AdminToolsTest, IonstartRunsTheSectionsOfAConsolidatedFile) {
   ASSERT_EQ(fresh.status, 0) << fresh.err;
   EXPECT_THAT(fresh.out, HasSubstr("removed the old heap"));
   EXPECT_EQ(stat()["state"], "running");
+}
+
+// A consolidated file with keys and rules: ION's order runs the
+// ionsecadmin section before the ltpsecadmin one wherever they stand.
+std::string secured_rc(const std::filesystem::path& key, int port1, int port2) {
+  return "## begin ltpsecadmin\n"
+         "a ltprecvauthrule 1 0 k1\n"
+         "a ltpxmitauthrule 1 255\n"
+         "## end ltpsecadmin\n"
+         "## begin ionadmin\n1 2\n## end ionadmin\n"
+         "## begin ionsecadmin\n"
+         "1\n"
+         "a key k1 " +
+         key.string() +
+         "\n"
+         "## end ionsecadmin\n"
+         "## begin ltpadmin\n"
+         "1 50\n"
+         "a span 1 50 50 1400 128000 1 'udplso 127.0.0.1:" +
+         std::to_string(port1) +
+         "'\n"
+         "a seat 'udplsi 127.0.0.1:" +
+         std::to_string(port2) +
+         "'\n"
+         "## end ltpadmin\n";
+}
+
+TEST_F(AdminToolsTest, IonstartLoadsKeysAndRulesFromTheSecuritySections) {
+  const auto key = temp_.path() / "k1.key";
+  write_text(key, "secret\n");
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+  const auto rc = temp_.path() / "secured.rc";
+  write_text(rc, secured_rc(key, port1_, port2_));
+  const auto start = tool("ionstart", {"-I", rc.string()});
+  ASSERT_EQ(start.status, 0) << start.out << start.err;
+
+  const auto rules = tool("ltpsecadmin", {}, "l ltprecvauthrule\nl ltpxmitauthrule\n");
+  ASSERT_EQ(rules.status, 0) << rules.err;
+  EXPECT_EQ(rules.out,
+            "ltprecvauthrule engine 1: ciphersuite 0 (HMAC-SHA1-80), key 'k1'; 0 passed, 0 "
+            "refused\n"
+            "ltpxmitauthrule engine 1: ciphersuite 255 (NULL), no key; 0 signed\n");
+  const auto keys = tool("ionsecadmin", {}, "l key\n");
+  ASSERT_EQ(keys.status, 0) << keys.err;
+  EXPECT_EQ(keys.out, "key 'k1': 7 bytes\n") << "the newline `echo` wrote is part of the key";
+  EXPECT_THAT(keys.out + rules.out, Not(HasSubstr("secret")));
+
+  // ltpstat shows them under the span.
+  const auto report = stat();
+  ASSERT_EQ(report["spans"].size(), 1u);
+  const auto& auth = report["spans"][0]["auth"];
+  EXPECT_EQ(auth["receive"]["ciphersuite"], 0);
+  EXPECT_EQ(auth["receive"]["ciphersuite_name"], "HMAC-SHA1-80");
+  EXPECT_EQ(auth["receive"]["key"], "k1");
+  EXPECT_EQ(auth["receive"]["passed"], 0);
+  EXPECT_EQ(auth["receive"]["refused"], 0);
+  EXPECT_EQ(auth["transmit"]["ciphersuite"], 255);
+  EXPECT_TRUE(auth["transmit"]["key"].is_null());
+  EXPECT_EQ(auth["transmit"]["signed"], 0);
+  const auto table = tool("ltpstat", {});
+  EXPECT_THAT(table.out, HasSubstr("auth      rx: HMAC-SHA1-80 key k1, 0 passed, 0 refused; tx: "
+                                   "NULL, no key, 0 signed"));
+
+  // Without rules the span has no `auth` at all.
+  ASSERT_EQ(tool("ltpsecadmin", {}, "d ltprecvauthrule 1\nd ltpxmitauthrule 1\n").status, 0);
+  EXPECT_FALSE(stat()["spans"][0].contains("auth"));
+}
+
+TEST_F(AdminToolsTest, IonstartRefusesAKeyFileOthersCanRead) {
+  const auto key = temp_.path() / "k1.key";
+  write_text(key, "secret\n");
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  const auto rc = temp_.path() / "secured.rc";
+  write_text(rc, secured_rc(key, port1_, port2_));
+  const auto start = tool("ionstart", {"-I", rc.string()});
+  EXPECT_EQ(start.status, 1);
+  EXPECT_THAT(start.err, HasSubstr(rc.string() + ":10: the key file " + key.string() +
+                                   " can be read or written by others (mode 0644): chmod 600 " +
+                                   key.string()));
+  EXPECT_EQ(tool("ionsecadmin", {}, "l key\n").out, "no keys\n");
+  EXPECT_EQ(tool("ltpsecadmin", {}, "l ltprecvauthrule\n").out, "no ltprecvauthrules\n")
+      << "ionstart went on after the bad line";
+}
+
+TEST_F(AdminToolsTest, IonstartRunsSecurityFilesBetweenTheIonrcAndTheLtprc) {
+  const auto key = temp_.path() / "k.key";
+  write_text(key, "0123456789");
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+  write_text(temp_.path() / "n.ionsecrc", "1\na key k " + key.string() + "\n");
+  write_text(temp_.path() / "n.ltpsecrc", "a ltpxmitauthrule 1 192 k\n");
+  const auto start = tool(
+      "ionstart",
+      {"-l", config("node2.ltprc", true).string(), "-L", (temp_.path() / "n.ltpsecrc").string(),
+       "-s", (temp_.path() / "n.ionsecrc").string(), "-i", config("node2.ionrc", true).string()});
+  ASSERT_EQ(start.status, 0) << start.out << start.err;
+  const auto report = stat();
+  const auto& auth = report["spans"][0]["auth"];
+  EXPECT_FALSE(auth.contains("receive"));
+  EXPECT_EQ(auth["transmit"]["ciphersuite_name"], "HMAC-SHA256-128");
+}
+
+TEST_F(AdminToolsTest, SecurityToolsNeedANodeAndHaveNoDot) {
+  for (const char* program : {"ionsecadmin", "ltpsecadmin"}) {
+    SCOPED_TRACE(program);
+    const auto run = tool(program, {}, "e 1\n");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_THAT(run.err, HasSubstr("stdin:1: no node in " + node_.string() +
+                                   " yet: run ionadmin (or ionstart) first"));
+    EXPECT_FALSE(std::filesystem::exists(node_ / "sdr.heap"));
+    EXPECT_EQ(tool(program, {}, "h\n").status, 0) << "help works without a node";
+    EXPECT_EQ(tool(program, {"."}).status, 2);
+    EXPECT_EQ(tool(program, {"--help"}).status, 0);
+  }
 }
 
 TEST_F(AdminToolsTest, LoopbackNodeStartsFromItsLtprcS) {

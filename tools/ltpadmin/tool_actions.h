@@ -16,7 +16,9 @@
 
 namespace ltp::admin_tool {
 
-enum class Language { ltprc, ionrc };
+// The command language of a session: ltpadmin's, ionadmin's, ionsecadmin's
+// (named keys) or ltpsecadmin's (authentication rules).
+enum class Language { ltprc, ionrc, ionsecrc, ltpsecrc };
 
 // What a line asks of the reader once it has been carried out.
 enum class Next { read_on, quit };

@@ -4,12 +4,15 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "ipc/heap_check.h"
 #include "ipc/transaction.h"
+#include "libltp/admin/ciphersuites.h"
 #include "libltp/codec/segment.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/records.h"
+#include "libltp/db/security_db.h"
 #include "libltp/node/node.h"
 
 namespace ltp::ltpstat {
@@ -95,6 +98,40 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso
   return span;
 }
 
+// A rule as JSON: the key is null for the NULL ciphersuite; a transmit
+// rule counts the segments it signed, a receive rule those it let through
+// and those it dropped.
+json rule_report(db::AuthDirection direction, const db::AuthRule& rule) {
+  json out = {
+      {"ciphersuite", rule.ciphersuite},
+      {"ciphersuite_name", std::string(admin::ciphersuite_name(rule.ciphersuite))},
+      {"key", rule.key_name.empty() ? json(nullptr) : json(rule.key_name)},
+  };
+  if (direction == db::AuthDirection::receive) {
+    out["passed"] = rule.segments_passed;
+    out["refused"] = rule.segments_refused;
+  } else {
+    out["signed"] = rule.segments_passed;
+  }
+  return out;
+}
+
+// {"receive": {...}, "transmit": {...}}, each present only with its rule;
+// nothing at all when the span has neither.
+std::optional<json> auth_report(const ipc::Transaction& txn,
+                                const std::optional<db::SecurityDb>& secdb, std::uint64_t engine) {
+  if (!secdb) return std::nullopt;
+  json out = json::object();
+  if (auto rule = secdb->rule_info(txn, db::AuthDirection::receive, engine)) {
+    out["receive"] = rule_report(db::AuthDirection::receive, *rule);
+  }
+  if (auto rule = secdb->rule_info(txn, db::AuthDirection::transmit, engine)) {
+    out["transmit"] = rule_report(db::AuthDirection::transmit, *rule);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 json heap_report(const ipc::HeapStats& s) {
   return {
       {"file_size", s.file_size},       {"arena_size", s.arena_size},
@@ -135,13 +172,16 @@ Result<Report, std::string> collect_report(const ipc::NodeDir& dir) {
   };
   report["seats"] = ltp.value().list_seats(txn.value());
   json spans = json::array();
+  const auto secdb = db::SecurityDb::find(txn.value());
   for (const auto engine : ltp.value().list_spans(txn.value())) {
     const auto addr = ltp.value().find_span(txn.value(), engine);
     if (!addr) continue;
     const db::VolatileSpan* link = n.vdb() ? n.vdb()->find_span(engine) : nullptr;
     const auto registry = n.registry();
     const bool lso_running = registry && registry->is_alive(node::lso_role(engine));
-    spans.push_back(span_report(*txn.value().get<db::SpanRecord>(*addr), link, lso_running));
+    json span = span_report(*txn.value().get<db::SpanRecord>(*addr), link, lso_running);
+    if (auto auth = auth_report(txn.value(), secdb, engine)) span["auth"] = std::move(*auth);
+    spans.push_back(std::move(span));
   }
   report["spans"] = std::move(spans);
   report["node_counters"] = {

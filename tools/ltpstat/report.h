@@ -1,5 +1,6 @@
 // The state of one node as ltpstat shows it: configuration, spans with
-// their link state, sessions in flight and counters, node counters, heap
+// their link state, sessions in flight, counters and authentication rules
+// (with what each let through, refused or signed), node counters, heap
 // use and the running daemons — one consistent snapshot (one heap
 // transaction), as a JSON object whose layout is ltpstat's --json output.
 //

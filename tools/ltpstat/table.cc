@@ -58,6 +58,27 @@ void span_row(std::string& out, const json& s) {
       rx, out_rate, in_rate, owlt, s["lso_command"].get<std::string>());
 }
 
+// `HMAC-SHA1-80 key k1, 1234 passed, 5 refused`
+std::string auth_rule(const json& rule) {
+  std::string text = rule["ciphersuite_name"].get<std::string>();
+  text += rule["key"].is_null() ? std::string(", no key")
+                                : fmt::format(" key {}", rule["key"].get<std::string>());
+  if (rule.contains("signed")) {
+    return text + fmt::format(", {} signed", rule["signed"].get<std::uint64_t>());
+  }
+  return text + fmt::format(", {} passed, {} refused", rule["passed"].get<std::uint64_t>(),
+                            rule["refused"].get<std::uint64_t>());
+}
+
+void span_auth(std::string& out, const json& s) {
+  if (!s.contains("auth")) return;
+  const auto& auth = s["auth"];
+  const auto side = [&](const char* key) {
+    return auth.contains(key) ? auth_rule(auth[key]) : std::string("none");
+  };
+  out += fmt::format("  auth      rx: {}; tx: {}\n", side("receive"), side("transmit"));
+}
+
 void span_counters(std::string& out, const json& s) {
   const auto& c = s["counters"];
   const auto n = [&](const char* key) { return c[key].get<std::uint64_t>(); };
@@ -80,6 +101,7 @@ void span_counters(std::string& out, const json& s) {
   out += fmt::format("  dropped   closed session {}, over limits {}, invalid {}\n",
                      n("segments_dropped_closed"), n("segments_dropped_limit"),
                      n("segments_dropped_invalid"));
+  span_auth(out, s);
   if (!s["link"].is_null()) {
     out += fmt::format("  imports   slots yielded to newcomers since start {}\n",
                        s["link"]["imports_yielded"].get<std::uint64_t>());

@@ -1,6 +1,7 @@
 // ltpstat's table: the report (report.h) laid out for a terminal — node
 // line, heap, configuration, one row per span (sessions, link state,
-// rates, OWLT), then each span's counters and the daemons.
+// rates, OWLT), then each span's counters and authentication rules, and
+// the daemons.
 #pragma once
 
 #include <string>
