@@ -34,6 +34,8 @@ class NodeDir {
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path heap_path() const { return dir_ / "sdr.heap"; }
   std::filesystem::path log_path() const { return dir_ / "ltp.log"; }
+  // The running ltpclock's pid, which it writes (a restarted one too).
+  std::filesystem::path clock_pid_path() const { return dir_ / "ltpclock.pid"; }
   // Hash of the canonical path, device and inode.
   std::uint64_t key() const { return key_; }
   // "oltp-<16 hex digits>-": prefix of every shm/semaphore name of this node.

@@ -4,17 +4,24 @@
 // report and cancel retransmissions, stale imports, closed-session memory,
 // block release), and applies the contact plan at each contact or range
 // boundary: rates, OWLT, and the link cues that suspend and resume timers.
-// Aggregation timers are each span's ltpmeter's.
+// Aggregation timers are each span's ltpmeter's. It also supervises every
+// other daemon of the node (libltp/node/supervisor.h): one that dies is
+// restarted within Supervisor::kCheckMs.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "daemons/common/daemon_process.h"
 #include "ipc/node_semaphore.h"
 #include "libltp/node/link_plan.h"
 #include "libltp/node/semaphore_names.h"
+#include "libltp/node/supervisor.h"
 #include "tools/cli/cli.h"
 
 namespace {
@@ -25,8 +32,18 @@ using ltp::daemons::DaemonProcess;
 // The contact plan may be edited while the node runs (ionadmin): re-read
 // it at least this often.
 constexpr std::uint64_t kPlanRereadMs = 1000;
-// Upper bound on one sleep, so a stop request is seen without a post.
-constexpr std::uint64_t kMaxSleepMs = 1000;
+// Upper bound on one sleep, so a stop request is seen without a post and
+// a dead daemon is noticed in time.
+constexpr std::uint64_t kMaxSleepMs = ltp::node::Supervisor::kCheckMs;
+
+// For operators and scripts: which process is the node's clock now.
+void write_pid_file(const std::filesystem::path& path) {
+  const auto temporary = path.string() + ".new";
+  std::ofstream(temporary, std::ios::trunc) << ::getpid() << '\n';
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) spdlog::warn("cannot write {}: {}", path.string(), ec.message());
+}
 
 int serve(DaemonProcess& daemon) {
   auto& node = daemon.node();
@@ -37,9 +54,13 @@ int serve(DaemonProcess& daemon) {
                                 "the node's clock semaphore is missing: restart the node");
   auto plan = ltp::node::load_contact_plan(node.heap());
   std::uint64_t plan_check = 0;
+  ltp::node::Supervisor supervisor(
+      node, [](std::string_view role) { return role != ltp::node::kClockRole; });
+  write_pid_file(node.dir().clock_pid_path());
   daemon.announce_started();
   while (!DaemonProcess::stop_requested()) {
     const std::uint64_t now = ltp::node::now_ms();
+    supervisor.check(now);
     if (auto fired = engine.on_timers(now, ltp::engine::TimerScope::except_aggregation); !fired) {
       spdlog::error("timers: {}", ltp::engine::to_string(fired.error()));
     }

@@ -6,7 +6,8 @@
 // its client id in the heap; ltpdeliv notices that the id's holder is gone
 // and closes the id, so notices queue up for whoever opens it next and a
 // new process can claim it. It wakes on its semaphore (ltp_open/ltp_close
-// post it) and at least every second.
+// post it) and at least every Supervisor::kCheckMs, to restart ltpclock if
+// it died (ltpclock supervises every other daemon, this one included).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,7 @@
 #include "daemons/common/daemon_process.h"
 #include "ipc/node_semaphore.h"
 #include "libltp/node/semaphore_names.h"
+#include "libltp/node/supervisor.h"
 #include "tools/cli/cli.h"
 
 namespace {
@@ -49,10 +51,21 @@ int serve(DaemonProcess& daemon) {
   if (!wake)
     return cli::runtime_failure("ltpdeliv",
                                 "the node's delivery semaphore is missing: restart the node");
+  ltp::node::Supervisor supervisor(
+      daemon.node(), [](std::string_view role) { return role == ltp::node::kClockRole; });
   daemon.announce_started();
+  std::uint64_t next_reap = 0;
   while (!DaemonProcess::stop_requested()) {
-    reap_dead_clients(daemon);
-    if (wake.value().timed_wait(std::chrono::seconds(1)) == ltp::ipc::WaitResult::ended) break;
+    const std::uint64_t now = ltp::node::now_ms();
+    supervisor.check(now);
+    if (now >= next_reap) {
+      reap_dead_clients(daemon);
+      next_reap = now + 1000;
+    }
+    const auto wait = std::chrono::milliseconds(ltp::node::Supervisor::kCheckMs);
+    const auto woke = wake.value().timed_wait(wait);
+    if (woke == ltp::ipc::WaitResult::ended) break;
+    if (woke == ltp::ipc::WaitResult::acquired) next_reap = 0;  // an open or close: look now
   }
   spdlog::info("ltpdeliv stopping");
   return cli::kOk;

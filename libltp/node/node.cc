@@ -96,6 +96,13 @@ std::optional<ipc::TaskRegistry> Node::registry() {
   return registry.value();
 }
 
+std::optional<DaemonPlan> Node::daemon_plan() {
+  if (!segment_) return std::nullopt;
+  auto plan = DaemonPlan::in(*segment_);
+  if (!plan) return std::nullopt;
+  return plan.value();
+}
+
 Result<std::unique_ptr<engine::Engine>, NodeError> Node::make_engine() {
   auto engine = engine::Engine::attach(*heap_, vdb(), signals_);
   if (!engine) {

@@ -21,6 +21,7 @@
 #include "ipc/volatile_segment.h"
 #include "libltp/db/volatile_db.h"
 #include "libltp/engine/engine.h"
+#include "libltp/node/daemon_plan.h"
 #include "libltp/node/node_signals.h"
 
 namespace ltp::node {
@@ -69,6 +70,8 @@ class Node {
   const ipc::VolatileSegment* segment() const { return segment_.get(); }
   db::VolatileDb* vdb() { return vdb_ ? &*vdb_ : nullptr; }
   std::optional<ipc::TaskRegistry> registry();
+  // The daemons start_node() planned, with pids and restart counts.
+  std::optional<DaemonPlan> daemon_plan();
   NodeSignals& signals() { return signals_; }
   std::uint64_t own_engine_id() const { return own_engine_id_; }
 

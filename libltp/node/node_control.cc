@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <sstream>
@@ -16,10 +17,11 @@
 #include "ipc/volatile_segment.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/volatile_db.h"
+#include "libltp/node/daemon_plan.h"
 #include "libltp/node/link_plan.h"
+#include "libltp/node/node_lock.h"
 #include "libltp/node/semaphore_names.h"
-
-extern char** environ;
+#include "libltp/node/spawn.h"
 
 namespace ltp::node {
 namespace {
@@ -31,95 +33,6 @@ std::vector<std::string> split_words(std::string_view command) {
   std::vector<std::string> words;
   for (std::string word; in >> word;) words.push_back(word);
   return words;
-}
-
-// argv[0] as an executable path: as given if it has a slash, else found in
-// bin_dir, else on $PATH.
-std::optional<std::string> resolve_program(const std::string& name,
-                                           const std::filesystem::path& bin_dir) {
-  if (name.find('/') != std::string::npos) return name;
-  std::error_code ec;
-  if (!bin_dir.empty() && std::filesystem::exists(bin_dir / name, ec)) {
-    return (bin_dir / name).string();
-  }
-  if (const char* path = std::getenv("PATH")) {
-    std::istringstream dirs(path);
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-      const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-  }
-  return std::nullopt;
-}
-
-// Forks twice so the daemon is reparented to init and in its own session:
-// it outlives the admin tool and never becomes our zombie. Only
-// async-signal-safe calls happen between fork and exec.
-Result<pid_t, std::string> spawn_detached(const std::string& program,
-                                          const std::vector<std::string>& argv,
-                                          const ipc::NodeDir& dir) {
-  std::vector<std::string> env_strings;
-  const std::string node_var = "LTP_NODE_DIR=" + dir.dir().string();
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).starts_with("LTP_NODE_DIR=")) continue;
-    env_strings.emplace_back(*e);
-  }
-  env_strings.push_back(node_var);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> argp;
-  for (auto& s : args) argp.push_back(s.data());
-  argp.push_back(nullptr);
-
-  const int log_fd =
-      ::open(dir.log_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int pipe_fds[2];
-  if (log_fd < 0 || null_fd < 0 || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    if (log_fd >= 0) ::close(log_fd);
-    if (null_fd >= 0) ::close(null_fd);
-    return failure(fmt::format("cannot prepare to start {}: {}", argv[0], std::strerror(errno)));
-  }
-  const pid_t child = ::fork();
-  if (child < 0) {
-    ::close(log_fd);
-    ::close(null_fd);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return failure(fmt::format("cannot start {}: fork: {}", argv[0], std::strerror(errno)));
-  }
-  if (child == 0) {
-    ::setsid();
-    const pid_t daemon = ::fork();
-    if (daemon == 0) {
-      ::dup2(null_fd, 0);
-      ::dup2(log_fd, 1);
-      ::dup2(log_fd, 2);
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::execve(program.c_str(), argp.data(), envp.data());
-      const char msg[] = "openltp: cannot execute a daemon (execve failed)\n";
-      (void)!::write(2, msg, sizeof msg - 1);
-      ::_exit(127);
-    }
-    (void)!::write(pipe_fds[1], &daemon, sizeof daemon);
-    ::_exit(daemon < 0 ? 1 : 0);
-  }
-  ::close(pipe_fds[1]);
-  ::close(log_fd);
-  ::close(null_fd);
-  pid_t daemon = -1;
-  const auto got = ::read(pipe_fds[0], &daemon, sizeof daemon);
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (got != sizeof daemon || daemon <= 0) {
-    return failure(fmt::format("cannot start {}: fork failed", argv[0]));
-  }
-  return daemon;
 }
 
 struct Planned {
@@ -230,20 +143,98 @@ Result<void, NodeError> prepare_volatile(const ipc::NodeDir& dir) {
   return success();
 }
 
+namespace {
+
+// Waits until each of `tasks` has posted the start semaphore (it serves).
+Result<void, NodeError> await_started(const ipc::NodeDir& dir, ipc::NodeSemaphore& started,
+                                      const std::vector<StartedTask>& tasks,
+                                      std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t up = 0;
+  while (up < tasks.size()) {
+    if (started.timed_wait(std::chrono::milliseconds(20)) == ipc::WaitResult::acquired) {
+      ++up;
+      continue;
+    }
+    for (const auto& task : tasks) {
+      if (still_running(task.pid)) continue;
+      return failure(
+          error(NodeErrc::spawn, fmt::format("`{}` exited while starting; see {}",
+                                             fmt::join(task.argv, " "), dir.log_path().string())));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return failure(error(NodeErrc::timeout,
+                           fmt::format("the node's daemons did not all start within {} ms; see {}",
+                                       timeout.count(), dir.log_path().string())));
+    }
+  }
+  return success();
+}
+
+// A running node (some planned daemon alive) whose other daemons died and
+// whose supervisors could not restart them (both died, or a start that was
+// cut short): restarts just those, as ionstart and `ltpadmin s` do.
+Result<std::vector<StartedTask>, NodeError> start_dead(const ipc::NodeDir& dir, DaemonPlan& plan,
+                                                       std::chrono::milliseconds timeout) {
+  auto started = ipc::NodeSemaphore::open(dir, kStartedSemaphore);
+  if (!started) return failure(error(NodeErrc::shm, "cannot open the start semaphore"));
+  // Posts of daemons the supervisors restarted earlier are not ours.
+  while (started.value().try_wait() == ipc::WaitResult::acquired) {
+  }
+  std::vector<StartedTask> restarted;
+  // The supervisors this starts must not start the same daemons again.
+  plan.set_state(PlanState::starting);
+  const auto daemons = plan.daemons();
+  for (std::size_t i = 0; i < daemons.size(); ++i) {
+    const auto& d = daemons[i];
+    if (d.pid != 0 && ipc::process_alive(d.pid, d.start_time)) continue;
+    auto pid = spawn_daemon(d.program, d.argv, dir);
+    if (!pid) {
+      plan.set_state(PlanState::supervised);
+      return failure(error(NodeErrc::spawn, pid.error()));
+    }
+    plan.started(i, pid.value(), now_ms(), true);
+    spdlog::warn("{} was not running; started `{}` (pid {})", d.role, fmt::join(d.argv, " "),
+                 pid.value());
+    restarted.push_back({d.role, pid.value(), d.argv});
+  }
+  auto up = await_started(dir, started.value(), restarted, timeout);
+  plan.set_state(PlanState::supervised);
+  if (!up) return failure(up.error());
+  return restarted;
+}
+
+bool any_alive(const DaemonPlan& plan) {
+  const auto daemons = plan.daemons();
+  return std::any_of(daemons.begin(), daemons.end(), [](const PlannedDaemon& d) {
+    return d.pid != 0 && ipc::process_alive(d.pid, d.start_time);
+  });
+}
+
+}  // namespace
+
 Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
                                                        const StartOptions& options) {
+  auto lock = NodeLock::acquire(dir);
+  if (!lock) return failure(error(NodeErrc::shm, lock.error()));
   auto node = Node::attach(dir, {.require_running = false});
   if (!node) return failure(node.error());
-  if (node.value()->engine_started()) {
-    return failure(error(NodeErrc::already_running,
-                         fmt::format("the node in {} is already started; stop it first with "
-                                     "`ltpadmin x` or `ionstop`",
-                                     dir.dir().string())));
+  const auto already = error(NodeErrc::already_running,
+                             fmt::format("the node in {} is already started; stop it first with "
+                                         "`ltpadmin x` or `ionstop`",
+                                         dir.dir().string()));
+  if (auto running = node.value()->daemon_plan(); running && any_alive(*running)) {
+    if (running->state() == PlanState::stopping) return failure(already);
+    auto restarted = start_dead(dir, *running, options.timeout);
+    if (!restarted) return failure(restarted.error());
+    if (restarted.value().empty()) return failure(already);
+    return restarted;
   }
+  if (node.value()->engine_started()) return failure(already);
   auto plan = plan_daemons(*node.value(), options);
   if (!plan) return failure(plan.error());
   const auto bin_dir = options.bin_dir.empty() ? default_bin_dir() : options.bin_dir;
-  std::vector<std::pair<Planned, std::string>> programs;
+  std::vector<PlannedDaemon> planned;
   for (auto& daemon : plan.value()) {
     auto program = resolve_program(daemon.argv[0], bin_dir);
     if (!program) {
@@ -252,13 +243,24 @@ Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
                                        "set OPENLTP_BIN_DIR",
                                        daemon.argv[0], daemon.role)));
     }
-    programs.emplace_back(daemon, *program);
+    PlannedDaemon d;
+    d.role = daemon.role;
+    d.program = *program;
+    d.argv = daemon.argv;
+    planned.push_back(std::move(d));
   }
 
   node.value().reset();
   if (auto prepared = prepare_volatile(dir); !prepared) return failure(prepared.error());
   auto started = ipc::NodeSemaphore::open(dir, kStartedSemaphore);
   if (!started) return failure(error(NodeErrc::shm, "cannot open the start semaphore"));
+  auto running = Node::attach(dir);
+  if (!running) return failure(running.error());
+  auto daemon_plan = running.value()->daemon_plan();
+  if (!daemon_plan) return failure(error(NodeErrc::shm, "cannot place the daemon plan"));
+  if (auto begun = daemon_plan->begin(planned); !begun) {
+    return failure(error(NodeErrc::bad_argument, begun.error()));
+  }
 
   std::vector<StartedTask> tasks;
   // A failed start takes down what it started, registered yet or not.
@@ -266,74 +268,94 @@ Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
     for (const auto& task : tasks) {
       if (still_running(task.pid)) ::kill(task.pid, SIGTERM);
     }
+    running.value().reset();
     (void)stop_node(dir, {});
     return failure(std::move(why));
   };
-  for (auto& [daemon, program] : programs) {
-    auto pid = spawn_detached(program, daemon.argv, dir);
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    const auto& daemon = planned[i];
+    auto pid = spawn_daemon(daemon.program, daemon.argv, dir);
     if (!pid) return abandon(error(NodeErrc::spawn, pid.error()));
+    daemon_plan->started(i, pid.value(), now_ms(), false);
     spdlog::info("started {} (pid {})", fmt::join(daemon.argv, " "), pid.value());
     tasks.push_back({daemon.role, pid.value(), daemon.argv});
   }
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  std::size_t up = 0;
-  while (up < tasks.size()) {
-    if (started.value().timed_wait(std::chrono::milliseconds(20)) == ipc::WaitResult::acquired) {
-      ++up;
-      continue;
+  if (auto up = await_started(dir, started.value(), tasks, options.timeout); !up) {
+    return abandon(up.error());
+  }
+  daemon_plan->set_state(PlanState::supervised);
+  return tasks;
+}
+
+namespace {
+
+// The node's daemons alive now: the registry's roles (clients excepted)
+// and the plan's pids (a daemon restarted a moment ago may not have
+// registered yet).
+std::vector<ipc::TaskInfo> live_daemons(Node& node) {
+  std::vector<ipc::TaskInfo> tasks;
+  const pid_t self = ::getpid();
+  auto add = [&](ipc::TaskInfo task) {
+    if (task.pid == self || task.role.starts_with("client:")) return;
+    if (!ipc::process_alive(task.pid, task.start_time)) return;
+    for (const auto& t : tasks) {
+      if (t.pid == task.pid) return;
     }
-    for (const auto& task : tasks) {
-      if (still_running(task.pid)) continue;
-      return abandon(
-          error(NodeErrc::spawn, fmt::format("`{}` exited while starting; see {}",
-                                             fmt::join(task.argv, " "), dir.log_path().string())));
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      return abandon(error(NodeErrc::timeout,
-                           fmt::format("the node's daemons did not all start within {} ms; see {}",
-                                       options.timeout.count(), dir.log_path().string())));
+    tasks.push_back(std::move(task));
+  };
+  if (auto registry = node.registry()) {
+    for (auto& task : registry->list()) add(std::move(task));
+  }
+  if (auto plan = node.daemon_plan()) {
+    for (const auto& d : plan->daemons()) {
+      if (d.pid != 0) add({d.role, d.pid, d.start_time});
     }
   }
   return tasks;
 }
 
+}  // namespace
+
 Result<StopReport, NodeError> stop_node(const ipc::NodeDir& dir, const StopOptions& options) {
+  auto lock = NodeLock::acquire(dir);
+  if (!lock) return failure(error(NodeErrc::shm, lock.error()));
   StopReport report;
-  std::vector<ipc::TaskInfo> tasks;
-  {
-    auto node = Node::attach(dir, {.require_running = false});
-    if (node) {
-      if (auto registry = node.value()->registry()) tasks = registry->list();
-    } else if (node.error().code != NodeErrc::no_heap &&
-               node.error().code != NodeErrc::not_initialized &&
-               node.error().code != NodeErrc::wrong_format) {
-      return failure(node.error());
-    }
+  auto node = Node::attach(dir, {.require_running = false});
+  if (!node && node.error().code != NodeErrc::no_heap &&
+      node.error().code != NodeErrc::not_initialized &&
+      node.error().code != NodeErrc::wrong_format) {
+    return failure(node.error());
+  }
+  // First of all: no supervisor may restart what this stop ends.
+  if (node) {
+    if (auto plan = node.value()->daemon_plan()) plan->set_state(PlanState::stopping);
   }
   // Every sleeper wakes with "ended" and leaves its loop.
   for (const auto& name : ipc::NodeSemaphore::list(dir)) {
     if (auto sem = ipc::NodeSemaphore::open(dir, name)) sem.value().end();
   }
-  const pid_t self = ::getpid();
-  for (const auto& task : tasks) {
-    if (task.pid == self || task.role.starts_with("client:")) continue;
-    if (ipc::process_alive(task.pid, task.start_time)) ::kill(task.pid, SIGTERM);
-  }
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  for (const auto& task : tasks) {
-    if (task.pid == self || task.role.starts_with("client:")) continue;
-    while (ipc::process_alive(task.pid, task.start_time) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    if (ipc::process_alive(task.pid, task.start_time)) {
-      spdlog::warn("{} (pid {}) did not stop in time; killing it", task.role, task.pid);
-      ::kill(task.pid, SIGKILL);
-      ++report.killed;
-    } else {
-      ++report.stopped;
+  // A supervisor that checked the plan just before the stop may still
+  // start a daemon: look again until a pass finds none alive.
+  for (int pass = 0; node && pass < 5; ++pass) {
+    const auto tasks = live_daemons(*node.value());
+    if (tasks.empty()) break;
+    for (const auto& task : tasks) ::kill(task.pid, SIGTERM);
+    for (const auto& task : tasks) {
+      while (ipc::process_alive(task.pid, task.start_time) &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      if (ipc::process_alive(task.pid, task.start_time)) {
+        spdlog::warn("{} (pid {}) did not stop in time; killing it", task.role, task.pid);
+        ::kill(task.pid, SIGKILL);
+        ++report.killed;
+      } else {
+        ++report.stopped;
+      }
     }
   }
+  if (node) node.value().reset();  // detach before removing
   ipc::VolatileSegment::remove(dir);
   ipc::NodeSemaphore::unlink_all(dir);
   // Attaching rolls back whatever a killed task left half-done.

@@ -7,7 +7,9 @@
 //
 // A node directory whose heap already holds a configured node is resumed
 // as it is (sessions in flight survive a restart); --fresh deletes the
-// heap and loads the files again.
+// heap and loads the files again. On a running node it starts only the
+// daemons that are not running, or says it is already started. One
+// ionstart or ionstop runs on a node at a time (NodeLock).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -21,6 +23,7 @@
 #include "ipc/process_log.h"
 #include "libltp/node/node.h"
 #include "libltp/node/node_control.h"
+#include "libltp/node/node_lock.h"
 #include "tools/cli/cli.h"
 #include "tools/ionstart/config_sections.h"
 #include "tools/ltpadmin/admin_session.h"
@@ -58,6 +61,17 @@ const char* admin_program(Language language) {
       return "ltpadmin";
   }
   return "ionstart";
+}
+
+// Some daemon of the node runs (its clock, or any the start planned).
+bool running(ltp::node::Node& node) {
+  if (node.engine_started()) return true;
+  auto plan = node.daemon_plan();
+  if (!plan) return false;
+  for (const auto& d : plan->daemons()) {
+    if (d.pid != 0 && ltp::ipc::process_alive(d.pid, d.start_time)) return true;
+  }
+  return false;
 }
 
 class Starter {
@@ -109,9 +123,13 @@ class Starter {
     std::error_code ec;
     if (!std::filesystem::exists(dir_.heap_path(), ec)) return std::nullopt;
     auto node = ltp::node::Node::attach(dir_, {.require_running = false});
-    if (node && node.value()->engine_started()) {
-      return fail(fmt::format("the node in {} is already started; stop it first with `ionstop`",
-                              dir_.dir().string()));
+    if (node && running(*node.value())) {
+      // Start what died and was not restarted (both supervisors gone);
+      // refused as already started when everything runs.
+      node.value().reset();
+      ltp::admin_tool::ToolActions actions(dir_, Language::ltprc);
+      if (auto started = actions.start({}); !started) return fail(started.error());
+      return cli::kOk;
     }
     if (!node && node.error().code == ltp::node::NodeErrc::wrong_format && !fresh) {
       return fail(node.error().message);
@@ -189,6 +207,10 @@ int run(int argc, char** argv) {
   auto dir = cli::node_dir(args);
   if (!dir) return cli::runtime_failure(program, dir.error());
   ltp::ipc::setup_process_log(dir.value(), program);
+  // A second ionstart (or an ionstop) on this node waits until this one
+  // has configured and started it, then finds it running.
+  auto lock = ltp::node::NodeLock::acquire(dir.value());
+  if (!lock) return cli::runtime_failure(program, lock.error());
   Starter starter(program, dir.value());
   if (auto status = starter.existing_node(args.count("fresh") > 0)) return *status;
 

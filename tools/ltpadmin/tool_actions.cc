@@ -15,14 +15,7 @@ namespace ltp::admin_tool {
 
 std::string_view version() { return OPENLTP_VERSION; }
 
-std::filesystem::path clock_pid_file(const ipc::NodeDir& dir) { return dir.dir() / "ltpclock.pid"; }
-
-void ToolActions::write_clock_pid_file(int pid) const {
-  const auto path = clock_pid_file(dir_);
-  std::ofstream out(path, std::ios::trunc);
-  out << pid << '\n';
-  if (!out) spdlog::warn("cannot write {}: service managers will not find ltpclock", path.string());
-}
+std::filesystem::path clock_pid_file(const ipc::NodeDir& dir) { return dir.clock_pid_path(); }
 
 void ToolActions::print(std::string_view text) const {
   if (text.empty()) return;
@@ -47,7 +40,6 @@ Result<void, std::string> ToolActions::start(const admin::StartNode& start) {
   for (const auto& task : started.value()) {
     text +=
         fmt::format("started {} (pid {}): {}\n", task.role, task.pid, fmt::join(task.argv, " "));
-    if (task.role == node::kClockRole) write_clock_pid_file(task.pid);
   }
   text += fmt::format("LTP started in {}\n", dir_.dir().string());
   print(text);

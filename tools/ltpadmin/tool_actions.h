@@ -26,9 +26,8 @@ enum class Next { read_on, quit };
 // The OpenLTP release, as `v` prints it.
 std::string_view version();
 
-// DIR/ltpclock.pid: the node's clock daemon, written at start and removed
-// at stop, for service managers (systemd's PIDFile=): the node runs while
-// its clock does.
+// DIR/ltpclock.pid: the node's clock daemon, written by ltpclock when it
+// starts (or is restarted by the node's supervisor) and removed at stop.
 std::filesystem::path clock_pid_file(const ipc::NodeDir& dir);
 
 class ToolActions {
@@ -47,7 +46,6 @@ class ToolActions {
 
  private:
   ipc::NodeDir dir_;
-  void write_clock_pid_file(int pid) const;
 
   Language language_;
   bool echo_ = false;

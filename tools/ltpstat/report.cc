@@ -132,6 +132,32 @@ std::optional<json> auth_report(const ipc::Transaction& txn,
   return out;
 }
 
+// Every registered task (daemons and clients), with how often the node's
+// supervisor restarted it; then each planned daemon that is not running
+// now ("running": false: it died and is about to be restarted, or keeps
+// dying).
+json daemons_report(node::Node& n) {
+  json daemons = json::array();
+  const auto plan = n.daemon_plan();
+  const auto planned = plan ? plan->daemons() : std::vector<node::PlannedDaemon>{};
+  auto registry = n.registry();
+  const auto tasks = registry ? registry->list() : std::vector<ipc::TaskInfo>{};
+  for (const auto& task : tasks) {
+    std::uint64_t restarts = 0;
+    for (const auto& d : planned) {
+      if (d.pid == task.pid) restarts = d.restarts;
+    }
+    daemons.push_back(
+        {{"role", task.role}, {"pid", task.pid}, {"running", true}, {"restarts", restarts}});
+  }
+  for (const auto& d : planned) {
+    if (d.pid != 0 && ipc::process_alive(d.pid, d.start_time)) continue;
+    daemons.push_back(
+        {{"role", d.role}, {"pid", d.pid}, {"running", false}, {"restarts", d.restarts}});
+  }
+  return daemons;
+}
+
 json heap_report(const ipc::HeapStats& s) {
   return {
       {"file_size", s.file_size},       {"arena_size", s.arena_size},
@@ -192,13 +218,7 @@ Result<Report, std::string> collect_report(const ipc::NodeDir& dir) {
   report["heap"] = heap_report(ipc::heap_stats(txn.value()));
   (void)txn.value().commit();
 
-  json daemons = json::array();
-  if (auto registry = n.registry()) {
-    for (const auto& task : registry->list()) {
-      daemons.push_back({{"role", task.role}, {"pid", task.pid}});
-    }
-  }
-  report["daemons"] = std::move(daemons);
+  report["daemons"] = daemons_report(n);
   return success(std::move(report));
 }
 

@@ -152,7 +152,11 @@ std::string render_table(const json& r) {
   } else {
     std::string list;
     for (const auto& d : r["daemons"]) {
-      list += fmt::format(" {} ({})", d["role"].get<std::string>(), d["pid"].get<int>());
+      const auto restarts = d.value("restarts", std::uint64_t{0});
+      list += d.value("running", true)
+                  ? fmt::format(" {} ({})", d["role"].get<std::string>(), d["pid"].get<int>())
+                  : fmt::format(" {} (DOWN)", d["role"].get<std::string>());
+      if (restarts > 0) list += fmt::format(" restarted {}x", restarts);
     }
     out += fmt::format("daemons  {}\n", list);
   }
