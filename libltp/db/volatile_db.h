@@ -38,6 +38,12 @@ struct VolatileSpan {
   // Import sessions that gave their slot to a newcomer since the node
   // started (engine/import_slots.cc): a count that grows means a flood.
   std::uint64_t imports_yielded = 0;
+  // Smoothed time from a checkpoint's first sending to its report (x8,
+  // ms), resent checkpoints included (as answers to their first copy:
+  // possibly too long, never too short). A floor under the response
+  // timers (Engine::response_interval).
+  std::uint64_t path_round_trip_x8_ms = 0;
+  std::uint32_t path_round_trip_known = 0;
 };
 
 // The object stored in the segment (plain data, so every process maps the

@@ -306,7 +306,8 @@ Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine
       const bool probing =
           timer.kind == db::TimerKind::checkpoint &&
           load<db::CheckpointRecord>(txn, timer.owner).probe == db::ProbeState::armed;
-      const std::uint64_t full = response_interval(c, *span, segment.gather.total_size);
+      const std::uint64_t full =
+          response_interval(c, *span, segment.gather.total_size, times_resent(txn, timer));
       const std::uint64_t interval = probing ? std::min(timer.remaining_ms, full) : full;
       BOOST_OUTCOME_TRY(lift(stop_timer(c, old)));
       BOOST_OUTCOME_TRY(fresh, lift(start_timer(c, timer.kind, *span, timer.session_number,

@@ -232,7 +232,13 @@ class Engine {
   // Starts a dequeue's epoch on `span`; frees the blocks the link can no
   // longer be sending if `batch_proves_sent` (OutboundBatch::set_exclusive).
   HeapResult<void> release_sent_blocks(Ctx& c, Addr span, bool batch_proves_sent);
-  std::uint64_t response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes) const;
+  // How long to wait for the answer to a segment of `segment_bytes` sent
+  // for the (resent + 1)th time: the configured times, floored by the
+  // measured path, doubled per resend (at most 16 times).
+  std::uint64_t response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes,
+                                  std::uint64_t resent = 0) const;
+  static constexpr std::uint64_t kMaxBackoffShift = 4;
+  static constexpr std::uint64_t kPathSlackMs = 10;
   HeapResult<void> suspend_timers(Ctx& c, Addr span);
   HeapResult<void> resume_timers(Ctx& c, Addr span);
   HeapResult<void> fire_timer(Ctx& c, const db::TimerRecord& timer);
@@ -375,8 +381,8 @@ template <class T>
 T load(const ipc::Transaction& txn, Addr addr) {
   return *txn.get<T>(addr);
 }
-// How often the checkpoint or report a response timer waits on was resent,
-// a tail probe's resend included (timeline.cc). An answer to a segment
+// How often the checkpoint, report or cancel a response timer waits on was
+// resent, a tail probe's resend included (timeline.cc); 0 for other timers. An answer to a segment
 // resent may answer its first copy, so it is no timing or loss evidence.
 std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& timer);
 

@@ -228,7 +228,8 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
     const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
     BOOST_OUTCOME_TRY(stop_timer(c, cp.timer));
     BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::checkpoint, span, s.number, checkpoint,
-                                         response_interval(c, span, codec::encoded_size(segment))));
+                                         response_interval(c, span, codec::encoded_size(segment),
+                                                           cp.retransmissions)));
     BOOST_OUTCOME_TRY(txn.put(checkpoint + offsetof(db::CheckpointRecord, timer), timer));
     BOOST_OUTCOME_TRY(stats, span_stats(c, span));
     ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);

@@ -94,7 +94,8 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
                                       rs.lower_bound, codec::ClaimsView(claims)};
   BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
   BOOST_OUTCOME_TRY(timer, start_timer(c, db::TimerKind::report, span, s.number, report,
-                                       response_interval(c, span, codec::encoded_size(segment))));
+                                       response_interval(c, span, codec::encoded_size(segment),
+                                                         rs.retransmissions)));
   BOOST_OUTCOME_TRY(txn.put(report + offsetof(db::ReportRecord, timer), timer));
   cue = {true, db::TimerKind::report, s.number, rs.serial};
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
@@ -112,16 +113,19 @@ HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlReco
   const auto session = ipc::PHashMap::open(txn, sessions).value().find(txn, control.session_number);
   if (!session) return false;
   std::uint64_t reason = 0;
+  std::uint64_t resent = 0;
   Addr timer_field = 0;
   if (from_sender) {
     const db::ExportSession s = load<db::ExportSession>(txn, *session);
     if (s.state != db::ExportState::cancelling) return false;
     reason = s.cancel_reason;
+    resent = s.cancel_retransmissions;
     timer_field = *session + offsetof(db::ExportSession, timer);
   } else {
     const db::ImportSession s = load<db::ImportSession>(txn, *session);
     if (s.state != db::ImportState::cancelling) return false;
     reason = s.cancel_reason;
+    resent = s.cancel_retransmissions;
     timer_field = *session + offsetof(db::ImportSession, timer);
   }
   segment.header.type = from_sender ? codec::SegmentType::cancel_from_sender
@@ -129,8 +133,9 @@ HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlReco
   segment.body = codec::Cancel{static_cast<codec::CancelReason>(reason)};
   BOOST_OUTCOME_TRY(stop_timer(c, load<Addr>(txn, timer_field)));
   const auto kind = from_sender ? db::TimerKind::cancel_export : db::TimerKind::cancel_import;
-  BOOST_OUTCOME_TRY(timer, start_timer(c, kind, span, control.session_number, *session,
-                                       response_interval(c, span, codec::encoded_size(segment))));
+  BOOST_OUTCOME_TRY(timer,
+                    start_timer(c, kind, span, control.session_number, *session,
+                                response_interval(c, span, codec::encoded_size(segment), resent)));
   BOOST_OUTCOME_TRY(txn.put(timer_field, timer));
   cue = {true, kind, control.session_number, 0};
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));

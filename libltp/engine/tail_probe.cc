@@ -7,6 +7,8 @@
 // segment and one repeated report (the sender acts on a report serial
 // once); it is not counted against the checkpoint's retransmission limit
 // and never resends the block.
+#include <algorithm>
+
 #include "ipc/plist.h"
 #include "libltp/engine/engine.h"
 
@@ -21,20 +23,33 @@ constexpr std::uint64_t kProbeSlackMs = 10;
 constexpr int kProbeWalk = 64;
 }  // namespace
 
+namespace {
+void smooth(std::uint64_t& x8, std::uint32_t& known, std::uint64_t sample) {
+  x8 = known == 0 ? sample * 8 : x8 - x8 / 8 + sample;
+  known = 1;
+}
+}  // namespace
+
 void Engine::sample_round_trip(Ctx& c, Addr answered) {
   if (vdb_ == nullptr || answered == ipc::kNullAddr) return;
   const db::TimerRecord timer = load<db::TimerRecord>(c.txn, answered);
-  if (timer.suspended != 0 || times_resent(c.txn, timer) != 0) return;  // Karn
+  if (timer.suspended != 0) return;
   db::VolatileSpan* v = vdb_->span(timer.span_engine);
   if (v == nullptr) return;
+  // The running timer started when the last copy of the checkpoint left.
   const std::uint64_t started = timer.deadline_ms - timer.remaining_ms;
   const std::uint64_t sample = c.now > started ? c.now - started : 0;
-  if (v->round_trip_known == 0) {
-    v->round_trip_x8_ms = sample * 8;
-    v->round_trip_known = 1;
-  } else {
-    v->round_trip_x8_ms = v->round_trip_x8_ms - v->round_trip_x8_ms / 8 + sample;
-  }
+  const std::uint64_t resent = times_resent(c.txn, timer);
+  // Karn: the probe's estimate only from answers to a single copy.
+  if (resent == 0) smooth(v->round_trip_x8_ms, v->round_trip_known, sample);
+  // The path's estimate takes an answer to a resent copy as one to the
+  // first (the timers before this one, each half the next, back-to-back):
+  // too long if an earlier copy was lost, which later single-copy answers
+  // correct; too short never, so timers shorter than the path grow to it.
+  const std::uint64_t earlier =
+      resent == 0 ? 0
+                  : timer.remaining_ms - (timer.remaining_ms >> std::min(resent, kMaxBackoffShift));
+  smooth(v->path_round_trip_x8_ms, v->path_round_trip_known, sample + earlier);
 }
 
 HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {

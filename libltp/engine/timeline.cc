@@ -30,11 +30,20 @@ Addr span_list(const db::SpanRecord& record, db::TimerKind kind) {
 }  // namespace
 
 std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& timer) {
-  if (timer.kind != db::TimerKind::checkpoint) {
-    return load<db::ReportRecord>(txn, timer.owner).retransmissions;
+  switch (timer.kind) {
+    case db::TimerKind::checkpoint: {
+      const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, timer.owner);
+      return cp.retransmissions + (cp.probe == db::ProbeState::fired ? 1 : 0);
+    }
+    case db::TimerKind::report:
+      return load<db::ReportRecord>(txn, timer.owner).retransmissions;
+    case db::TimerKind::cancel_export:
+      return load<db::ExportSession>(txn, timer.owner).cancel_retransmissions;
+    case db::TimerKind::cancel_import:
+      return load<db::ImportSession>(txn, timer.owner).cancel_retransmissions;
+    default:
+      return 0;
   }
-  const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, timer.owner);
-  return cp.retransmissions + (cp.probe == db::ProbeState::fired ? 1 : 0);
 }
 
 HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
@@ -42,8 +51,8 @@ HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
   return random_.between(1, 16383);
 }
 
-std::uint64_t Engine::response_interval(const Ctx& c, Addr span,
-                                        std::uint64_t segment_bytes) const {
+std::uint64_t Engine::response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes,
+                                        std::uint64_t resent) const {
   const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
   std::uint64_t owlt = 0, rate = 0;
   if (vdb_ != nullptr) {
@@ -53,7 +62,25 @@ std::uint64_t Engine::response_interval(const Ctx& c, Addr span,
     }
   }
   const std::uint64_t radiation = rate == 0 ? 0 : (segment_bytes * 1000 + rate - 1) / rate;
-  return 2 * owlt + root(c).config.own_queuing_ms + record.config.queuing_latency_ms + radiation;
+  std::uint64_t interval =
+      2 * owlt + root(c).config.own_queuing_ms + record.config.queuing_latency_ms + radiation;
+  // The path as measured is a floor: queuing the configuration did not
+  // predict (a slower relay, a loaded peer) must not expire timers whose
+  // answers are on their way.
+  std::uint64_t path = 0;
+  if (vdb_ != nullptr) {
+    const auto* v = vdb_->find_span(record.config.engine_id);
+    if (v != nullptr && v->path_round_trip_known != 0) {
+      path = (v->path_round_trip_x8_ms + 7) / 8;
+      interval = std::max(interval, path + path / 2 + kPathSlackMs);
+    }
+  }
+  // A timer well above the measured path expired because something was
+  // lost: resend at the same pace. Otherwise the path may be slower than
+  // the timer (no sample yet, or the floor still catching up): each resend
+  // of the same segment waits twice as long, as TCP backs off (RFC 6298).
+  if (path != 0 && interval >= 2 * path) return interval;
+  return interval << std::min<std::uint64_t>(resent, kMaxBackoffShift);
 }
 
 HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std::uint64_t number,
