@@ -60,8 +60,9 @@ bool has_seat(const ipc::Transaction& txn, const LtpDb& ltp, std::string_view ls
 // One call operator per ltprc command; each returns what the line produced.
 class Applier {
  public:
-  Applier(ipc::Transaction& txn, std::optional<std::uint64_t> own_engine_id)
-      : txn_(txn), own_engine_id_(own_engine_id) {}
+  Applier(ipc::Transaction& txn, std::optional<std::uint64_t> own_engine_id,
+          const LinkCommandCheck& check)
+      : txn_(txn), own_engine_id_(own_engine_id), check_(check) {}
 
   using Out = Result<LineOutcome, std::string>;
 
@@ -77,6 +78,7 @@ class Applier {
     return LineOutcome{};
   }
   Out operator()(const ltprc::AddSpan& c) {
+    BOOST_OUTCOME_TRY(check(c.span.lso_command, LinkSide::output));
     BOOST_OUTCOME_TRY(ltp, open());
     db::SpanConfig span;
     set_ltprc_fields(span, c.span);
@@ -90,6 +92,7 @@ class Applier {
     return LineOutcome{};
   }
   Out operator()(const ltprc::ChangeSpan& c) {
+    BOOST_OUTCOME_TRY(check(c.span.lso_command, LinkSide::output));
     BOOST_OUTCOME_TRY(ltp, open());
     auto current = ltp.span_info(txn_, c.span.engine_id);
     if (!current) return span_failure(current.error(), c.span.engine_id, "c span");
@@ -123,6 +126,7 @@ class Applier {
     return LineOutcome{std::nullopt, std::move(text)};
   }
   Out operator()(const ltprc::AddSeat& c) {
+    BOOST_OUTCOME_TRY(check(c.lsi_command, LinkSide::input));
     BOOST_OUTCOME_TRY(ltp, open());
     if (auto r = ltp.add_seat(txn_, c.lsi_command); !r) {
       if (r.error() == DbError::already_exists) {
@@ -170,6 +174,9 @@ class Applier {
   // ION 4 keeps `s '<LSI command>'` from before seats existed: the command
   // becomes a seat (if it is not one already) and LTP starts.
   Out operator()(const ltprc::Start& c) {
+    if (c.lsi_command) {
+      BOOST_OUTCOME_TRY(check(*c.lsi_command, LinkSide::input));
+    }
     BOOST_OUTCOME_TRY(ltp, open());
     if (c.lsi_command && !has_seat(txn_, ltp, *c.lsi_command)) {
       if (auto r = ltp.add_seat(txn_, *c.lsi_command); !r) {
@@ -190,6 +197,10 @@ class Applier {
 
  private:
   static Out action(ToolAction a) { return LineOutcome{std::move(a), {}}; }
+  Result<void, std::string> check(std::string_view command, LinkSide side) const {
+    if (!check_) return success();
+    return check_(command, side);
+  }
 
   Result<std::uint64_t, std::string> own_engine() const {
     if (own_engine_id_) return *own_engine_id_;
@@ -239,13 +250,14 @@ class Applier {
 
   ipc::Transaction& txn_;
   std::optional<std::uint64_t> own_engine_id_;
+  const LinkCommandCheck& check_;
 };
 
 }  // namespace
 
 Result<LineOutcome, std::string> LtprcAdmin::apply(ipc::Transaction& txn,
                                                    const ltprc::Command& command) {
-  return std::visit(Applier(txn, own_engine_id_), command);
+  return std::visit(Applier(txn, own_engine_id_, check_), command);
 }
 
 Result<LineOutcome, std::string> LtprcAdmin::execute(const Tokens& tokens) {

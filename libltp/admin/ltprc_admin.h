@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -25,12 +26,21 @@
 
 namespace ltp::admin {
 
+enum class LinkSide { output, input };
+// Checks a link service command as it is configured (`a|c span`, `a seat`,
+// `s 'LSI'`); the error says why it could never start. The tools pass
+// node::check_link_command; without one, commands are taken as given.
+using LinkCommandCheck =
+    std::function<Result<void, std::string>(std::string_view command, LinkSide side)>;
+
 class LtprcAdmin {
  public:
   // `own_engine_id` is used by `1`; without it the own node number set by
   // ionrc's `1 <node_nbr>` (contact_plan_store.h) is used.
   explicit LtprcAdmin(ipc::Heap& heap, std::optional<std::uint64_t> own_engine_id = std::nullopt)
       : heap_(heap), own_engine_id_(own_engine_id) {}
+
+  void check_link_commands(LinkCommandCheck check) { check_ = std::move(check); }
 
   // Parses and applies one tokenized line in one transaction.
   Result<LineOutcome, std::string> execute(const Tokens& tokens);
@@ -46,6 +56,7 @@ class LtprcAdmin {
  private:
   ipc::Heap& heap_;
   std::optional<std::uint64_t> own_engine_id_;
+  LinkCommandCheck check_;
 };
 
 }  // namespace ltp::admin

@@ -15,6 +15,7 @@
 #include "libltp/admin/ltprc_commands.h"
 #include "libltp/admin/ltpsecrc_admin.h"
 #include "libltp/admin/ltpsecrc_commands.h"
+#include "libltp/node/link_command.h"
 #include "libltp/node/node.h"
 #include "libltp/node/node_control.h"
 #include "tools/cli/cli.h"
@@ -106,8 +107,13 @@ Result<admin::LineOutcome, std::string> AdminSession::execute(const admin::Token
   }
   BOOST_OUTCOME_TRY(heap, heap_for(tokens));
   switch (language_) {
-    case Language::ltprc:
-      return admin::LtprcAdmin(*heap).execute(tokens);
+    case Language::ltprc: {
+      admin::LtprcAdmin ltprc(*heap);
+      ltprc.check_link_commands([](std::string_view command, admin::LinkSide side) {
+        return node::check_link_command(command, side, node::default_bin_dir());
+      });
+      return ltprc.execute(tokens);
+    }
     case Language::ionrc:
       return admin::IonrcAdmin(*heap).execute(tokens);
     case Language::ionsecrc:

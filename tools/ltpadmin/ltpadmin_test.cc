@@ -233,15 +233,38 @@ TEST_F(AdminToolsTest, StopOnAStoppedOrEmptyNodeSucceeds) {
   EXPECT_EQ(stat()["state"], "stopped");
 }
 
-TEST_F(AdminToolsTest, AStartThatCannotFindItsProgramsFailsWithTheReason) {
+// A link service command that could never start is refused by the line
+// that configures it, not at the start: an unknown program, OpenLTP's
+// udplso/udplsi with an address that does not parse.
+TEST_F(AdminToolsTest, LinkCommandsThatCouldNeverStartAreRefusedWhenConfigured) {
   ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
-  write_text(temp_.path() / "n.ltprc",
-             "1 10\na span 1 10 10 1400 1000 1 'no-such-lso 127.0.0.1:9'\ns\n");
-  const auto run = tool("ltpadmin", {(temp_.path() / "n.ltprc").string()});
-  EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.err, HasSubstr("n.ltprc:3: "));
-  EXPECT_THAT(run.err, HasSubstr("no-such-lso"));
+  ASSERT_EQ(tool("ltpadmin", {}, "1 10\n").status, 0);
+  const std::string before = configuration();
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"a span 1 10 10 1400 1000 1 'no-such-lso 127.0.0.1:9'",
+       "cannot find the LSO program `no-such-lso`"},
+      {"a span 1 10 10 1400 1000 1 'udplso 127.0.0.1:99999'",
+       "udplso: bad address `127.0.0.1:99999`"},
+      {"a span 1 10 10 1400 1000 1 'udplso 127.0.0.1:0'", "cannot send to port 0"},
+      {"a seat 'udplsi 127.0.0.1:port'", "udplsi: bad address `127.0.0.1:port`"},
+      {"a seat 'no-such-lsi'", "cannot find the LSI program `no-such-lsi`"},
+      {"s 'no-such-lsi 127.0.0.1:1113'", "cannot find the LSI program"},
+  };
+  for (const auto& [line, message] : refused) {
+    write_text(temp_.path() / "n.ltprc", line + "\n");
+    const auto run = tool("ltpadmin", {(temp_.path() / "n.ltprc").string()});
+    EXPECT_EQ(run.status, 1) << line;
+    EXPECT_THAT(run.err, HasSubstr("n.ltprc:1: ")) << line;
+    EXPECT_THAT(run.err, HasSubstr(message)) << line;
+  }
+  EXPECT_EQ(configuration(), before);
   EXPECT_EQ(stat()["state"], "stopped");
+  // A program given by path, and the ION address forms, are fine.
+  write_text(temp_.path() / "n.ltprc", "a span 1 10 10 1400 1000 1 '" + (kBin / "udplso").string() +
+                                           " @:4556'\n"
+                                           "a seat 'udplsi [::1]:1113'\n");
+  const auto ok = tool("ltpadmin", {(temp_.path() / "n.ltprc").string()});
+  EXPECT_EQ(ok.status, 0) << ok.err;
 }
 
 TEST_F(AdminToolsTest, IonstartNeedsFilesAndRefusesUnreadableOnes) {
