@@ -311,6 +311,17 @@ class Engine {
                                   std::uint64_t length, std::uint64_t report_serial);
   HeapResult<void> handle_report(Ctx& c, const codec::Segment& segment);
   HeapResult<void> maybe_complete_export(Ctx& c, Addr session);
+  // Queues `gaps` for retransmission, the last with a new checkpoint
+  // citing `report_serial`.
+  HeapResult<void> queue_retransmission(Ctx& c, Addr span, Addr session,
+                                        const std::vector<db::ByteRange>& gaps,
+                                        std::uint64_t report_serial);
+  // A transmitting session must always have something that will move it
+  // (a checkpoint awaiting its report, or data queued): one left with
+  // neither (a report that claimed less than its checkpoint asked for,
+  // e.g. a forgery that used up the real report's serial) resends what
+  // is still unacknowledged, with a checkpoint.
+  HeapResult<void> keep_export_moving(Ctx& c, Addr span, Addr session, std::uint64_t report_serial);
   HeapResult<void> checkpoint_expired(Ctx& c, Addr session, Addr checkpoint);
   HeapResult<void> close_export(Ctx& c, Addr session);
   // Empties the session's retransmission ranges and checkpoints (timers stopped).

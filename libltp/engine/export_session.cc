@@ -277,13 +277,22 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     ++stats2->segments_dropped_invalid;
     return success();
   }
+  // A report already acted on (sent again by its receiver, or forged with
+  // its serial) still counts for its claims and its checkpoint, but asks
+  // for no retransmission a second time.
   BOOST_OUTCOME_TRY(handled, ipc::PHashMap::open(txn, s.handled_reports));
-  if (handled.find(txn, rs.report_serial)) return success();  // already acted on
-  BOOST_OUTCOME_TRY(handled.insert(txn, rs.report_serial, 1));
+  const bool repeated = handled.find(txn, rs.report_serial).has_value();
+  if (!repeated) {
+    BOOST_OUTCOME_TRY(handled.insert(txn, rs.report_serial, 1));
+  }
 
   BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
   std::vector<TimerCue> overtaken;  // checkpoints this answer shows lost
-  if (const auto cp = checkpoints.find(txn, rs.checkpoint_serial)) {
+  const auto cp = checkpoints.find(txn, rs.checkpoint_serial);
+  // Only the report reaching the checkpoint's end answers it: the earlier
+  // parts of a split answer leave it waiting for the rest.
+  if (cp && rs.upper_bound >= load<db::CheckpointRecord>(txn, *cp).offset +
+                                  load<db::CheckpointRecord>(txn, *cp).length) {
     const Addr timer = load<db::CheckpointRecord>(txn, *cp).timer;
     overtaken = overtaken_by(c, timer);
     sample_round_trip(c, timer);
@@ -296,33 +305,60 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     BOOST_OUTCOME_TRY(acknowledged.insert(
         txn, {rs.lower_bound + claim.offset, rs.lower_bound + claim.offset + claim.length}));
   }
-  std::vector<db::ByteRange> gaps;
-  acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
-                            [&](db::ByteRange gap) { gaps.push_back(gap); });
-  if (!gaps.empty()) {
-    const std::uint64_t cycle_limit =
-        load<db::SpanRecord>(txn, *span).config.max_retransmission_cycles;
-    const std::uint64_t cycles = load<db::ExportSession>(txn, *session).retransmission_cycles + 1;
-    if (cycle_limit != 0 && cycles > cycle_limit) {
-      return cancel_export_session(c, *session, codec::CancelReason::retransmission_cycles);
+  if (!repeated) {
+    std::vector<db::ByteRange> gaps;
+    acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
+                              [&](db::ByteRange gap) { gaps.push_back(gap); });
+    if (!gaps.empty()) {
+      const std::uint64_t cycle_limit =
+          load<db::SpanRecord>(txn, *span).config.max_retransmission_cycles;
+      const std::uint64_t cycles = load<db::ExportSession>(txn, *session).retransmission_cycles + 1;
+      if (cycle_limit != 0 && cycles > cycle_limit) {
+        return cancel_export_session(c, *session, codec::CancelReason::retransmission_cycles);
+      }
+      BOOST_OUTCOME_TRY(
+          txn.put(*session + offsetof(db::ExportSession, retransmission_cycles), cycles));
+      BOOST_OUTCOME_TRY(queue_retransmission(c, *span, *session, gaps, rs.report_serial));
     }
-    BOOST_OUTCOME_TRY(
-        txn.put(*session + offsetof(db::ExportSession, retransmission_cycles), cycles));
-    BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
-    for (std::size_t i = 0; i < gaps.size(); ++i) {
-      const bool last = i + 1 == gaps.size();
-      BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
-      BOOST_OUTCOME_TRY(txn.put(
-          addr, db::RangeRecord{gaps[i].start, gaps[i].end,
-                                last ? db::RangeCheckpoint::new_serial : db::RangeCheckpoint::none,
-                                0, rs.report_serial}));
-      BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
-    }
-    BOOST_OUTCOME_TRY(queue_data(c, *span, *session));
   }
+  // Before completion, which frees the session.
+  BOOST_OUTCOME_TRY(keep_export_moving(c, *span, *session, rs.report_serial));
   BOOST_OUTCOME_TRY(maybe_complete_export(c, *session));
   BOOST_OUTCOME_TRY(expire_early(c, *span, overtaken));
   return probe_tail(c, *span);
+}
+
+HeapResult<void> Engine::queue_retransmission(Ctx& c, Addr span, Addr session,
+                                              const std::vector<db::ByteRange>& gaps,
+                                              std::uint64_t report_serial) {
+  auto& txn = c.txn;
+  BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, load<db::ExportSession>(txn, session).pending));
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    const bool last = i + 1 == gaps.size();
+    BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
+    BOOST_OUTCOME_TRY(txn.put(
+        addr, db::RangeRecord{gaps[i].start, gaps[i].end,
+                              last ? db::RangeCheckpoint::new_serial : db::RangeCheckpoint::none, 0,
+                              report_serial}));
+    BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
+  }
+  return queue_data(c, span, session);
+}
+
+HeapResult<void> Engine::keep_export_moving(Ctx& c, Addr span, Addr session,
+                                            std::uint64_t report_serial) {
+  auto& txn = c.txn;
+  const db::ExportSession s = load<db::ExportSession>(txn, session);
+  if (s.state != db::ExportState::transmitting || s.first_pass_done == 0) return success();
+  if (!ipc::PList::open(txn, s.pending).value().empty(txn) ||
+      ipc::PHashMap::open(txn, s.checkpoints).value().size(txn) != 0) {
+    return success();
+  }
+  std::vector<db::ByteRange> gaps;
+  db::IntervalSet::open(s.acknowledged)
+      .for_each_gap(txn, {0, s.red_length}, [&](db::ByteRange gap) { gaps.push_back(gap); });
+  if (gaps.empty()) return success();
+  return queue_retransmission(c, span, session, gaps, report_serial);
 }
 
 HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 
+#include "libltp/codec/decode.h"
 #include "libltp/codec/encode.h"
 #include "libltp/codec/testing/random_segment.h"
 #include "libltp/engine/testing/lockstep.h"
@@ -168,6 +169,40 @@ TEST(EngineHostile, AFloodOfOneSegmentSessionsCannotHoldTheImportSlots) {
   // sessions silent for a response interval gave theirs to later ones.
   EXPECT_GE(net.vspan(kB).imports_yielded, 50u);
   ASSERT_TRUE(net.run());
+  for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
+}
+
+// Found by the engine fuzzer: a forged report carrying the serials of the
+// real report in flight (as anyone on the path can see them) and claiming
+// only the first 3 bytes used up the checkpoint, and the real report was
+// then ignored as already acted on: the export session waited forever
+// with no checkpoint, nothing queued and no timer. Now the real report
+// still counts, and a session left with nothing to move it resends.
+TEST(EngineHostile, AForgedReportWithTheRealSerialsCannotWedgeTheSession) {
+  auto config = hostile_config();
+  Lockstep net(config);
+  const auto block = Lockstep::pattern(3000, 11);
+  std::vector<std::uint8_t> forged;
+  net.set_filter([&](const testing::Crossing& x) {
+    if (x.from != kB || x.type != codec::SegmentType::report || !forged.empty()) {
+      return testing::Verdict{};
+    }
+    const auto real = codec::decode(x.bytes).value();
+    const auto& rs = std::get<codec::ReportSegment>(real.body);
+    codec::Segment fake = real;
+    const std::vector<codec::Claim> first_three = {{0, 3}};
+    fake.body = codec::ReportSegment{rs.report_serial, rs.checkpoint_serial, 3, 0,
+                                     codec::ClaimsView(first_three)};
+    forged.resize(codec::encoded_size(fake));
+    EXPECT_TRUE(codec::encode(fake, forged));
+    net.inject(kA, forged);
+    return testing::Verdict{1, 50};  // the real one arrives after the forgery
+  });
+  net.send(kA, block);
+  ASSERT_TRUE(net.run());
+  ASSERT_FALSE(forged.empty());
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
