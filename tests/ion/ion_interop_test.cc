@@ -1,0 +1,351 @@
+// OpenLTP against a live ION 4.1.3 node on loopback (ctest label `ion`):
+// red blocks of 1 KB and 1 MB each way — OpenLTP's ltpsend to ION's
+// ltpcounter, ION's ltpdriver to OpenLTP's ltprecv — counted at the
+// receiver (and compared byte for byte where the receiver keeps them),
+// with no OpenLTP session left open afterwards; and an ION node built with
+// RFC 5327 authentication (build-ion --ltpauth) and a transmit rule,
+// sending to OpenLTP, which has no rule.
+//
+// ION comes from build-ion (tests/ion/ion_build.h); without it each test
+// is skipped with build-ion's message. The waits are for events: a
+// process's exit, ION's log lines, a client holding its service id, the
+// tap's datagrams. Each transfer prints how long it took.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "libltp/codec/auth.h"
+#include "libltp/codec/decode.h"
+#include "libltp/codec/sdnv.h"
+#include "libltp/node/testing/test_node.h"
+#include "tests/ion/ion_build.h"
+#include "tests/ion/ion_node.h"
+#include "tests/ion/openltp_peer.h"
+#include "tests/ion/udp_tap.h"
+#include "tests/runtime/two_nodes.h"
+
+namespace ltp::ion_test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint64_t kOpenLtpEngine = 1;
+constexpr std::uint64_t kIonEngine = 2;
+constexpr unsigned kClient = 1;
+// A 1 MB block takes well under a second each way; this is for a loaded
+// 2-core machine with ION's retransmission timers in whole seconds.
+constexpr auto kTransferLimit = std::chrono::milliseconds(120s);
+// ION's key for HMAC-SHA1-80: 20 octets, as RFC 5327 suggests.
+constexpr char kKey[] = "openltp-ion-hmac-key";
+
+std::string slurp(const std::filesystem::path& path, std::size_t limit = std::string::npos) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  if (limit == std::string::npos) {
+    std::ostringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+  text.resize(limit);
+  in.read(text.data(), static_cast<std::streamsize>(limit));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
+}
+
+// "Label: 123" in a tool's output -> 123 (-1 if absent).
+long long value_after(const std::string& output, const std::string& label) {
+  const auto at = output.find(label + ": ");
+  return at == std::string::npos ? -1 : std::stoll(output.substr(at + label.size() + 2));
+}
+
+std::uint64_t counter(const nlohmann::json& counters, const char* name) {
+  return counters.is_object() ? counters.value(name, std::uint64_t{0}) : 0;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point began) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+}
+
+std::string size_name(std::size_t size) {
+  return size >= (1u << 20) ? fmt::format("{}MB", size >> 20) : fmt::format("{}KB", size >> 10);
+}
+
+class IonInterop : public ::testing::Test {
+ protected:
+  // Starts ION (from the plain or the --ltpauth build) as engine 2 and
+  // OpenLTP as engine 1, each sending to the other's udplsi — ION through
+  // a UdpTap when `tap`. Skips when there is no ION.
+  void start(bool ltpauth = false, std::optional<IonAuth> auth = {}, bool tap = false) {
+    const auto build = ion_build(ltpauth);
+    if (build.prefix.empty()) {
+      GTEST_SKIP() << "no ION 4.1.3" << (ltpauth ? " (--ltpauth)" : "") << ": " << build.message;
+    }
+    const int openltp_port = node::testing::free_udp_port();
+    int ion_port = node::testing::free_udp_port();
+    while (ion_port == openltp_port) ion_port = node::testing::free_udp_port();
+    // The ports above are free, not held: the tap's must differ.
+    while (tap && (!tap_ || tap_->port() == openltp_port || tap_->port() == ion_port)) {
+      tap_ = std::make_unique<UdpTap>(openltp_port);
+    }
+
+    IonNodeConfig ion;
+    ion.engine = kIonEngine;
+    ion.lsi_port = ion_port;
+    ion.peer_engine = kOpenLtpEngine;
+    ion.peer_port = tap ? tap_->port() : openltp_port;
+    ion.auth = std::move(auth);
+    ion_ = std::make_unique<IonNode>(build.prefix);
+    ASSERT_EQ(ion_->start(ion), "");
+    for (const auto& words : openltp_.cleanup_commands()) ion_->if_test_dies(words);
+
+    OpenLtpConfig openltp;
+    openltp.engine = kOpenLtpEngine;
+    openltp.lsi_port = openltp_port;
+    openltp.peer_engine = kIonEngine;
+    openltp.peer_port = ion_port;
+    ASSERT_EQ(openltp_.start(openltp), "");
+  }
+
+  void TearDown() override {
+    if (HasFailure() && ion_) std::fprintf(stderr, "ION's log:\n%s\n", ion_->log().c_str());
+    if (HasFailure()) std::fprintf(stderr, "OpenLTP's log:\n%s\n", openltp_.log().c_str());
+    EXPECT_EQ(openltp_.stop(), "");
+    if (ion_) {
+      EXPECT_EQ(ion_->stop(), "");
+    }
+    tap_.reset();
+  }
+
+  // ltprecv for kClient, writing each block to a file of its own.
+  std::unique_ptr<tools_test::ToolProcess> receive_one_block(const std::filesystem::path& into) {
+    std::filesystem::create_directories(into);
+    auto ltprecv = openltp_.launch("ltprecv", {"1", "-o", into.string(), "--count", "1"});
+    EXPECT_TRUE(openltp_.await_client(kClient, *ltprecv)) << ltprecv->err();
+    return ltprecv;
+  }
+
+  // The one block in `dir` equals the first `size` octets ltpdriver sent.
+  void expect_driver_block(const std::filesystem::path& dir, std::size_t size) {
+    std::vector<std::filesystem::path> blocks;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) blocks.push_back(entry);
+    ASSERT_EQ(blocks.size(), 1u);
+    const std::string block = slurp(blocks[0]);
+    EXPECT_EQ(block.size(), size);
+    const std::string sent = slurp(ion_->driver_sdu_file(), size);
+    EXPECT_TRUE(block == sent)
+        << "the block differs from ltpdriver's file from octet "
+        << std::mismatch(block.begin(), block.end(), sent.begin(), sent.end()).first -
+               block.begin();
+  }
+
+  std::unique_ptr<IonNode> ion_;
+  OpenLtpPeer openltp_;
+  std::unique_ptr<UdpTap> tap_;
+};
+
+// start() in a test body; returns from it if start() skipped or failed.
+#define START_OR_RETURN(...)                      \
+  do {                                            \
+    start(__VA_ARGS__);                           \
+    if (IsSkipped() || HasFatalFailure()) return; \
+  } while (0)
+
+class RedBlock : public IonInterop, public ::testing::WithParamInterface<std::size_t> {};
+
+// OpenLTP's ltpsend returns once ION has acknowledged the whole block;
+// ION's ltpcounter exits once it has counted that many octets.
+TEST_P(RedBlock, FromOpenLtpSendToIonCounter) {
+  const std::size_t size = GetParam();
+  START_OR_RETURN();
+  const auto file = openltp_.scratch() / "block";
+  const auto bytes = runtime_test::pattern(size, 1);
+  std::ofstream(file, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(size));
+  auto ltpcounter = ion_->start_counter(kClient, size);
+  ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
+
+  const auto began = std::chrono::steady_clock::now();
+  auto ltpsend = openltp_.launch("ltpsend", {std::to_string(kIonEngine), "1", file.string()});
+  ASSERT_EQ(ltpsend->wait(kTransferLimit), 0) << ltpsend->err();
+  const double acknowledged = seconds_since(began);
+  ASSERT_EQ(ltpcounter->wait(kTransferLimit), 0) << ltpcounter->out();
+  // ION delivers to ltpcounter after it acknowledged the block, so the
+  // count comes a little after ltpsend's return.
+  fmt::print(
+      "[   TIME   ] {} from OpenLTP's ltpsend to ION's ltpcounter: acknowledged in {:.3f} s, "
+      "counted when ltpcounter exited after {:.3f} s\n",
+      size_name(size), acknowledged, seconds_since(began));
+
+  const auto counted = parse_counter_output(ltpcounter->out());
+  EXPECT_EQ(counted.blocks, 1) << ltpcounter->out();
+  EXPECT_EQ(counted.bytes, static_cast<long long>(size));
+  EXPECT_EQ(counted.cancelled, 0);
+  EXPECT_TRUE(counted.stopped);
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  const auto stat = openltp_.stat();
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "export_sessions_completed"), 1u);
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "export_sessions_cancelled"), 0u);
+}
+
+// ION's ltpdriver returns once ION holds the block; OpenLTP's ltprecv
+// exits with it, written to a file, which must be what ltpdriver sent.
+TEST_P(RedBlock, FromIonDriverToOpenLtpRecv) {
+  const std::size_t size = GetParam();
+  START_OR_RETURN();
+  const auto received = openltp_.scratch() / "received";
+  auto ltprecv = receive_one_block(received);
+  ASSERT_FALSE(HasFailure());
+
+  const auto began = std::chrono::steady_clock::now();
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, 1, size);
+  ASSERT_EQ(ltpdriver->wait(60s), 0) << ltpdriver->out() << ltpdriver->err();
+  EXPECT_EQ(value_after(ltpdriver->out(), "Bytes"), static_cast<long long>(size))
+      << ltpdriver->out();
+  ASSERT_EQ(ltprecv->wait(kTransferLimit), 0) << ltprecv->err();
+  fmt::print("[   TIME   ] {} from ION's ltpdriver to OpenLTP's ltprecv in {:.3f} s\n",
+             size_name(size), seconds_since(began));
+
+  expect_driver_block(received, size);
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  const auto stat = openltp_.stat();
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "import_sessions_completed"), 1u);
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "import_sessions_cancelled"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, RedBlock,
+                         ::testing::Values(std::size_t{1} << 10, std::size_t{1} << 20),
+                         [](const auto& info) { return size_name(info.param); });
+
+// What an authenticated segment from ION looks like on the wire.
+struct IonAuthSegment {
+  bool red_data = false;
+  unsigned header_extensions = 0, trailer_extensions = 0;
+  // The datagram ends with an authentication trailer extension: tag 0,
+  // length 10, then the 10-octet HMAC-SHA1-80.
+  bool mac_trailer = false;
+  bool mac_all_zero = false;
+  // An RFC 5326 decoder accepts the segment (it is well formed).
+  bool decodes = false;
+};
+
+IonAuthSegment inspect(const std::vector<std::uint8_t>& datagram) {
+  IonAuthSegment seen;
+  if (datagram.size() < 16) return seen;
+  seen.red_data = (datagram[0] & 0x0f) <= 3;
+  // The extension counts follow the control octet and two SDNVs (the
+  // session originator and number).
+  std::span<const std::uint8_t> rest(datagram);
+  rest = rest.subspan(1);
+  for (int sdnv = 0; sdnv < 2; ++sdnv) {
+    const auto read = codec::decode_sdnv(rest);
+    if (!read) return seen;
+    rest = rest.subspan(read.value().size);
+  }
+  if (rest.empty()) return seen;
+  seen.header_extensions = rest[0] >> 4;
+  seen.trailer_extensions = rest[0] & 0x0f;
+  const auto trailer = std::span(datagram).last(12);
+  seen.mac_trailer = trailer[0] == 0x00 && trailer[1] == codec::kHmacSha1_80Size;
+  seen.mac_all_zero =
+      std::all_of(trailer.begin() + 2, trailer.end(), [](auto b) { return b == 0; });
+  seen.decodes = codec::decode_prefix(datagram).has_value();
+  return seen;
+}
+
+class IonLtpAuth : public IonInterop {
+ protected:
+  // ION signs what it sends to OpenLTP with HMAC-SHA1-80 under a named
+  // key; OpenLTP has no rule (it does not check what it receives).
+  void start_signing_ion() {
+    IonAuth auth;
+    auth.key = kKey;
+    auth.ciphersuite = 0;
+    auth.transmit_to = {kOpenLtpEngine};
+    start(/*ltpauth=*/true, auth, /*tap=*/true);
+  }
+};
+
+// The --ltpauth build takes the key and the rule (ionsecadmin,
+// ltpsecadmin), starts, and sends segments carrying one header and one
+// trailer extension, the trailer a 10-octet MAC.
+//
+// ltpdriver is not waited for: ION 4.1.3's udplso keeps the node's SDR
+// transaction open after signing its first segment (a begin without an
+// end in its authentication code), and every other ION process that needs
+// the SDR — ltpdriver finishing, ltpadmin — then waits for ever.
+TEST_F(IonLtpAuth, NodeWithTransmitRuleStartsAndSignsWhatItSends) {
+  start_signing_ion();
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, 1, 1024);
+  ASSERT_TRUE(tap_->await(1, 30s)) << "ION sent nothing: " << ltpdriver->out();
+
+  const auto first = tap_->datagrams().front();
+  const auto seen = inspect(first);
+  EXPECT_TRUE(seen.red_data);  // a 1 KB block: one red data segment, CP, EORP, EOB
+  EXPECT_EQ(seen.header_extensions, 1u);
+  EXPECT_EQ(seen.trailer_extensions, 1u);
+  EXPECT_TRUE(seen.mac_trailer);
+  // ION 4.1.3's defects, found here (see the report in tests/ion/README.md):
+  // noted, not asserted, so that a fixed ION passes too.
+  if (!seen.decodes) {
+    fmt::print("[   NOTE   ] ION does not serialize its authentication header extension\n");
+  }
+  if (seen.mac_all_zero) {
+    fmt::print("[   NOTE   ] ION's MAC is all zeros (it did not find its key)\n");
+  }
+}
+
+// ION (--ltpauth, a transmit rule for HMAC-SHA1-80) to OpenLTP, which has
+// no rule: a receiver without rules ignores the extensions of a
+// well-formed segment, so the block should arrive. ION 4.1.3 sends its
+// first segment malformed and then stalls (see the test above): then
+// OpenLTP must drop it as malformed, open no session and deliver nothing —
+// checked — and the transfer is skipped with the reason.
+TEST_F(IonLtpAuth, BlockFromNodeWithTransmitRuleReachesOpenLtp) {
+  start_signing_ion();
+  if (IsSkipped() || HasFatalFailure()) return;
+  const auto received = openltp_.scratch() / "received";
+  auto ltprecv = receive_one_block(received);
+  ASSERT_FALSE(HasFailure());
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, 1, 1024);
+  ASSERT_TRUE(tap_->await(1, 30s)) << "ION sent nothing: " << ltpdriver->out();
+  const auto first = tap_->datagrams().front();
+
+  if (!inspect(first).decodes) {
+    // The tap passed the datagram on before OpenLTP read it: bounded
+    // polling of the node's counter.
+    std::uint64_t malformed = 0;
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline && malformed == 0;
+         std::this_thread::sleep_for(20ms)) {
+      malformed = openltp_.stat()["node_counters"].value("malformed_dropped", std::uint64_t{0});
+    }
+    EXPECT_GE(malformed, 1u);
+    EXPECT_EQ(openltp_.open_sessions(), 0u);
+    EXPECT_FALSE(ltprecv->wait(0ms)) << "ltprecv ended: " << ltprecv->err();
+    GTEST_SKIP() << "ION 4.1.3 built with --ltpauth sends its authenticated segments malformed "
+                    "(the header extension counted but not written: three zero octets), so no "
+                    "receiver can take them, and stalls after the first; OpenLTP dropped it as "
+                    "malformed";
+  }
+  ASSERT_EQ(ltprecv->wait(kTransferLimit), 0) << ltprecv->err();
+  expect_driver_block(received, 1024);
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  // A well-formed segment from ION: its MAC must be HMAC-SHA1-80 of ours.
+  const auto decoded = codec::decode_prefix(first);
+  ASSERT_TRUE(decoded);
+  const auto segment_bytes = std::span(first).first(decoded.value().size);
+  const std::span<const std::uint8_t> key(reinterpret_cast<const std::uint8_t*>(kKey),
+                                          sizeof kKey - 1);
+  const auto verified = codec::verify_authentication(segment_bytes, decoded.value().segment, key,
+                                                     codec::Ciphersuite::hmac_sha1_80);
+  EXPECT_TRUE(verified.has_value()) << codec::describe(verified.error());
+}
+
+}  // namespace
+}  // namespace ltp::ion_test
