@@ -18,8 +18,11 @@ namespace ltp::admin {
 struct StartNode {
   std::optional<std::string> lsi_command;
 };
-// `x`: stop it.
-struct StopNode {};
+// `x`: stop it; `!` (then_start): stop it, then start it again with its
+// seats.
+struct StopNode {
+  bool then_start = false;
+};
 // `w 0|1|<chars>`: "0" off, "1" every watch character, else just those.
 struct SetWatch {
   std::string characters;

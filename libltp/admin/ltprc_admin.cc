@@ -186,6 +186,7 @@ class Applier {
     return action(StartNode{c.lsi_command});
   }
   Out operator()(const ltprc::Stop&) { return action(StopNode{}); }
+  Out operator()(const ltprc::Restart&) { return action(StopNode{true}); }
   Out operator()(const ltprc::Watch& c) { return action(SetWatch{c.characters}); }
   Out operator()(const ltprc::Echo& c) { return action(SetEcho{c.on}); }
   Out operator()(const ltprc::Version&) { return action(ShowVersion{}); }
@@ -196,7 +197,11 @@ class Applier {
   }
 
  private:
-  static Out action(ToolAction a) { return LineOutcome{std::move(a), {}}; }
+  static Out action(ToolAction a) {
+    LineOutcome out;
+    out.action = std::move(a);
+    return out;
+  }
   Result<void, std::string> check(std::string_view command, LinkSide side) const {
     if (!check_) return success();
     return check_(command, side);

@@ -79,6 +79,8 @@ struct Start {
   std::optional<std::string> lsi_command;
 };
 struct Stop {};
+// `!`: stop, then start with the seats (OpenLTP's; ltpadmin's `!` argument).
+struct Restart {};
 struct Watch {
   std::string characters;
 };
@@ -93,7 +95,7 @@ struct Quit {};
 using Command =
     std::variant<Initialize, AddSpan, ChangeSpan, DeleteSpan, InfoSpan, ListSpans, AddSeat,
                  DeleteSeat, InfoSeat, ListSeats, SetHeapmax, SetScreening, SetOwnQtime, SetMaxber,
-                 SetMaxbacklog, Start, Stop, Watch, Echo, Version, Time, Help, Quit>;
+                 SetMaxbacklog, Start, Stop, Restart, Watch, Echo, Version, Time, Help, Quit>;
 
 // `tokens` is a non-empty, non-comment line from tokenize().
 Result<Command, std::string> parse(const Tokens& tokens);

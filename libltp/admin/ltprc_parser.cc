@@ -171,12 +171,14 @@ Result<Command, std::string> parse(const Tokens& t) {
     return Command{Echo{t[1] == "1"}};
   }
   const bool single =
-      verb.size() == 1 && std::string_view("xvthq?").find(verb[0]) != std::string_view::npos;
+      verb.size() == 1 && std::string_view("xvthq?!").find(verb[0]) != std::string_view::npos;
   if (!single) return failure(unknown_command(t, "ltprc"));
   BOOST_OUTCOME_TRY(expect_tokens(t, 1, 1, verb));
   switch (verb[0]) {
     case 'x':
       return Command{Stop{}};
+    case '!':
+      return Command{Restart{}};
     case 'v':
       return Command{Version{}};
     case 't':
@@ -199,7 +201,7 @@ std::string_view help_text() {
          "  a seat '<LSI command>' | d seat '...' | i seat '...' | l seat\n"
          "  m heapmax <bytes> | m screening {y|n} | m ownqtime <s> | m maxber <ber>\n"
          "  m maxbacklog <n>\n"
-         "  s ['<LSI command>']   start LTP        x   stop LTP\n"
+         "  s ['<LSI command>']   start LTP        x   stop LTP        !   restart LTP\n"
          "  w {0|1|<chars>}       watch            e {0|1}   echo\n"
          "  v   version    t   time    h, ?   this help    q   quit    # comment\n";
 }

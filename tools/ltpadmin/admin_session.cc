@@ -212,9 +212,8 @@ int AdminSession::stop_node() {
 }
 
 int AdminSession::restart_node() {
-  if (int status = stop_node(); status != cli::kOk) return status;
-  if (auto started = actions_.start({}); !started) {
-    return cli::runtime_failure(program_, started.error());
+  if (auto restarted = actions_.carry_out(admin::StopNode{true}); !restarted) {
+    return cli::runtime_failure(program_, restarted.error());
   }
   return cli::kOk;
 }

@@ -307,8 +307,12 @@ TEST_F(AdminToolsTest, IonstartStartsANodeAndIonstopStopsIt) {
   EXPECT_THAT(resume.out, HasSubstr("already configured"));
   EXPECT_EQ(stat()["state"], "running");
 
-  // `!` restarts; `.` stops.
+  // `!` restarts, as an argument or a command; `.` stops.
   ASSERT_EQ(tool("ltpadmin", {"!"}).status, 0);
+  EXPECT_EQ(stat()["state"], "running");
+  const auto typed = tool("ltpadmin", {}, "!\n");
+  ASSERT_EQ(typed.status, 0) << typed.err;
+  EXPECT_THAT(typed.out, HasSubstr("LTP started"));
   EXPECT_EQ(stat()["state"], "running");
   ASSERT_EQ(tool("ltpadmin", {"."}).status, 0);
   EXPECT_EQ(stat()["state"], "stopped");

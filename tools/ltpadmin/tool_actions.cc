@@ -71,8 +71,11 @@ Result<Next, std::string> ToolActions::carry_out(const admin::ToolAction& action
       BOOST_OUTCOME_TRY(self.start(a));
       return Next::read_on;
     }
-    Result<Next, std::string> operator()(const admin::StopNode&) {
+    Result<Next, std::string> operator()(const admin::StopNode& a) {
       BOOST_OUTCOME_TRY(self.stop());
+      if (a.then_start) {
+        BOOST_OUTCOME_TRY(self.start({}));
+      }
       return Next::read_on;
     }
     Result<Next, std::string> operator()(const admin::SetWatch& a) {
