@@ -18,7 +18,7 @@ namespace ltp::db {
 
 using ipc::Addr;
 
-inline constexpr std::uint64_t kDbFormatVersion = 3;
+inline constexpr std::uint64_t kDbFormatVersion = 4;
 inline constexpr char kDbRootName[] = "ltpdb";
 inline constexpr std::size_t kLsoCommandBytes = 256;
 inline constexpr std::size_t kCancelReasons = 6;
@@ -88,6 +88,9 @@ struct SpanStats {
   std::uint64_t segments_dropped_closed = 0;   // for a session already closed
   std::uint64_t segments_dropped_limit = 0;    // import session limit or heapmax
   std::uint64_t segments_dropped_invalid = 0;  // well-formed but nonsensical
+  // Cancels received with a reason code RFC 5326 leaves unassigned (6-255);
+  // format 4.
+  std::uint64_t cancels_received_reserved = 0;
 };
 
 struct SpanRecord {

@@ -10,8 +10,14 @@
 namespace ltp::engine {
 
 namespace {
-std::size_t reason_index(codec::CancelReason reason) {
-  return std::min<std::size_t>(static_cast<std::size_t>(reason), db::kCancelReasons - 1);
+// Reserved codes are counted apart: a peer sending them is worth seeing,
+// and must not pass for RXMTCYCEXC.
+void count_received(db::SpanStats& stats, codec::CancelReason reason) {
+  if (static_cast<std::size_t>(reason) < db::kCancelReasons) {
+    ++stats.cancels_received[static_cast<std::size_t>(reason)];
+  } else {
+    ++stats.cancels_received_reserved;
+  }
 }
 }  // namespace
 
@@ -78,7 +84,7 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
   if (segment.header.type == codec::SegmentType::cancel_from_sender) {
     const auto span = find_span(c, segment.header.session.originator);
     BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
-    ++stats->cancels_received[reason_index(reason)];
+    count_received(*stats, reason);
     const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, *span).import_sessions)
                              .value()
                              .find(txn, number);
@@ -123,7 +129,7 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
   }
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->segments_received;
-  ++stats->cancels_received[reason_index(reason)];
+  count_received(*stats, reason);
   return queue_control(c, *span,
                        {db::ControlKind::cancel_ack_to_receiver, own_engine_id_, number, 0});
 }

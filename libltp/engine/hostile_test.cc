@@ -206,5 +206,23 @@ TEST(EngineHostile, AForgedReportWithTheRealSerialsCannotWedgeTheSession) {
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
+// A cancel with a reason code RFC 5326 leaves unassigned is counted as
+// such, not as RXMTCYCEXC (the last assigned code).
+TEST(EngineHostile, ReservedCancelReasonsAreCountedApart) {
+  Lockstep net(hostile_config());
+  const auto sid = net.send(kA, Lockstep::pattern(5000, 12));
+  codec::Segment cancel;
+  cancel.header.type = codec::SegmentType::cancel_from_receiver;
+  cancel.header.session = sid;
+  cancel.body = codec::Cancel{static_cast<codec::CancelReason>(9)};
+  std::vector<std::uint8_t> bytes(codec::encoded_size(cancel));
+  ASSERT_TRUE(codec::encode(cancel, bytes));
+  net.inject(kA, bytes, 1);
+  ASSERT_TRUE(net.run());
+  const auto stats = net.engine(kA).stats(kB).value();
+  EXPECT_EQ(stats.cancels_received_reserved, 1u);
+  EXPECT_EQ(stats.cancels_received[5], 0u);
+}
+
 }  // namespace
 }  // namespace ltp::engine

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "libltp/db/ltp_db.h"
+#include "libltp/db/migration.h"
 #include "libltp/node/semaphore_names.h"
 
 namespace ltp::node {
@@ -55,9 +56,10 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
       return failure(NodeError{
           NodeErrc::wrong_format,
           fmt::format("the heap in {} was made by another version of OpenLTP (LTP database "
-                      "format {} expected): run the version that made it, or `ionstart --fresh` "
-                      "to start the node over (what is in flight there is lost)",
-                      dir.dir().string(), db::kDbFormatVersion)});
+                      "format {} expected): `ionstart` upgrades a heap of format {} or later in "
+                      "place; a newer one needs the version that made it (or `ionstart --fresh`, "
+                      "which loses what is in flight there)",
+                      dir.dir().string(), db::kDbFormatVersion, db::kOldestMigratableFormat)});
     }
     if (!db) {
       return failure(NodeError{

@@ -16,6 +16,7 @@
 #include "ipc/task_registry.h"
 #include "ipc/volatile_segment.h"
 #include "libltp/db/ltp_db.h"
+#include "libltp/db/migration.h"
 #include "libltp/db/volatile_db.h"
 #include "libltp/node/daemon_plan.h"
 #include "libltp/node/link_plan.h"
@@ -87,6 +88,33 @@ std::filesystem::path default_bin_dir() {
   }
   if (const char* dir = std::getenv("OPENLTP_BIN_DIR"); dir != nullptr && *dir != '\0') return dir;
   return {};
+}
+
+Result<void, NodeError> upgrade_heap(const ipc::NodeDir& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir.heap_path(), ec)) return success();
+  auto heap = ipc::Heap::attach(dir.heap_path());
+  if (!heap) return failure(error(NodeErrc::heap, "cannot attach the heap"));
+  auto txn = heap.value()->begin();
+  if (!txn) return failure(error(NodeErrc::heap, "cannot read the heap"));
+  auto was = db::upgrade(txn.value());
+  if (!was) {
+    txn.value().abort();
+    if (was.error() == db::DbError::not_initialized || was.error() == db::DbError::wrong_format) {
+      return success();  // nothing to upgrade; Node::attach says what is wrong
+    }
+    return failure(
+        error(NodeErrc::heap, fmt::format("cannot upgrade the heap {}: {}",
+                                          dir.heap_path().string(), db::to_string(was.error()))));
+  }
+  if (!txn.value().commit()) {
+    return failure(error(NodeErrc::heap, "cannot upgrade the heap: the commit failed"));
+  }
+  if (was.value() != db::kDbFormatVersion) {
+    spdlog::warn("upgraded the heap {} from LTP database format {} to {}; sessions in flight kept",
+                 dir.heap_path().string(), was.value(), db::kDbFormatVersion);
+  }
+  return success();
 }
 
 Result<void, NodeError> ensure_heap(const ipc::NodeDir& dir,
@@ -217,6 +245,7 @@ Result<std::vector<StartedTask>, NodeError> start_node(const ipc::NodeDir& dir,
                                                        const StartOptions& options) {
   auto lock = NodeLock::acquire(dir);
   if (!lock) return failure(error(NodeErrc::shm, lock.error()));
+  if (auto upgraded = upgrade_heap(dir); !upgraded) return failure(upgraded.error());
   auto node = Node::attach(dir, {.require_running = false});
   if (!node) return failure(node.error());
   const auto already = error(NodeErrc::already_running,

@@ -27,6 +27,11 @@
 
 namespace ltp::node {
 
+// Brings the heap's LTP database to this build's format in place, keeping
+// everything in flight (libltp/db/migration.h); nothing to do for a heap
+// without one or of this format. start_node() and ionstart call it.
+Result<void, NodeError> upgrade_heap(const ipc::NodeDir& dir);
+
 // Creates the node's heap file if there is none (ltpadmin/ionadmin `1`).
 Result<void, NodeError> ensure_heap(const ipc::NodeDir& dir,
                                     const ipc::HeapCreateOptions& options = {});

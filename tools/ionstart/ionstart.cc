@@ -122,6 +122,11 @@ class Starter {
   std::optional<int> existing_node(bool fresh) {
     std::error_code ec;
     if (!std::filesystem::exists(dir_.heap_path(), ec)) return std::nullopt;
+    if (!fresh) {
+      if (auto upgraded = ltp::node::upgrade_heap(dir_); !upgraded) {
+        return fail(upgraded.error().message);
+      }
+    }
     auto node = ltp::node::Node::attach(dir_, {.require_running = false});
     if (node && running(*node.value())) {
       // Start what died and was not restarted (both supervisors gone);

@@ -46,6 +46,7 @@ json counters(const db::SpanStats& s) {
       {"report_acks_received", s.report_acks_received},
       {"cancels_sent", by_reason(s.cancels_sent)},
       {"cancels_received", by_reason(s.cancels_received)},
+      {"cancels_received_reserved", s.cancels_received_reserved},
       {"cancel_retransmissions", s.cancel_retransmissions},
       {"export_sessions_completed", s.export_sessions_completed},
       {"export_sessions_cancelled", s.export_sessions_cancelled},

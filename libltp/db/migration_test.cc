@@ -1,0 +1,72 @@
+// Upgrading a heap made by OpenLTP's previous LTP database format (the
+// fixture, testdata/format3-export-in-flight.heap.gz, was written by the
+// format 3 build: engine 1 with a span to engine 2 and a 20 000-octet
+// block whose last checkpoint was lost, its export session in flight).
+#include "libltp/db/migration.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "ipc/heap.h"
+#include "ipc/heap_check.h"
+#include "ipc/phash_map.h"
+#include "ipc/plist.h"
+#include "ipc/testing/temp_dir.h"
+
+namespace ltp::db {
+namespace {
+
+// The fixture, unpacked into a fresh directory (the upgrade writes it).
+std::filesystem::path unpack_fixture(const ipc::testing::TempDir& dir) {
+  const auto heap = dir.path() / "sdr.heap";
+  const std::string command = std::string("gzip -dc '") + OPENLTP_DB_TESTDATA +
+                              "/format3-export-in-flight.heap.gz' > '" + heap.string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return heap;
+}
+
+TEST(Migration, AFormat3HeapIsUpgradedInPlaceKeepingWhatIsInFlight) {
+  ipc::testing::TempDir dir;
+  auto heap = ipc::Heap::attach(unpack_fixture(dir)).value();
+  {
+    auto txn = heap->begin().value();
+    EXPECT_EQ(LtpDb::open(txn).error(), DbError::wrong_format);
+    const Addr root = txn.root(kDbRootName).value();
+    EXPECT_EQ(txn.get<DbRoot>(root)->format_version, 3u);
+    EXPECT_EQ(upgrade(txn).value(), 3u);
+    ASSERT_TRUE(txn.commit());
+  }
+  auto txn = heap->begin().value();
+  auto db = LtpDb::open(txn).value();
+  EXPECT_EQ(db.own_engine_id(txn), 1u);
+  EXPECT_EQ(db.list_spans(txn), std::vector<std::uint64_t>{2});
+  const SpanRecord span = *txn.get<SpanRecord>(db.find_span(txn, 2).value());
+  // Counters, queues and sessions all read back where format 4 puts them.
+  EXPECT_EQ(span.stats.segments_sent, 15u);
+  EXPECT_EQ(span.stats.cancels_received_reserved, 0u);
+  EXPECT_EQ(span.export_count, 1u);
+  EXPECT_EQ(span.config.engine_id, 2u);
+  EXPECT_EQ(ipc::PHashMap::open(txn, db.root(txn).export_sessions).value().size(txn), 1u);
+  EXPECT_TRUE(ipc::PList::open(txn, span.timers).has_value());
+  EXPECT_TRUE(ipc::check_heap(txn).empty());
+  // A second upgrade has nothing to do.
+  EXPECT_EQ(upgrade(txn).value(), kDbFormatVersion);
+  ASSERT_TRUE(txn.commit());
+}
+
+TEST(Migration, AFormatTooOldOrTooNewIsLeftAlone) {
+  ipc::testing::TempDir dir;
+  auto heap = ipc::Heap::attach(unpack_fixture(dir)).value();
+  for (const std::uint64_t format : {std::uint64_t{2}, kDbFormatVersion + 1}) {
+    auto txn = heap->begin().value();
+    const Addr root = txn.root(kDbRootName).value();
+    ASSERT_TRUE(txn.put(root + offsetof(DbRoot, format_version), format));
+    EXPECT_EQ(upgrade(txn).error(), DbError::wrong_format) << format;
+    txn.abort();
+  }
+}
+
+}  // namespace
+}  // namespace ltp::db
