@@ -265,6 +265,9 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
   db::ReportRecord rs = load<db::ReportRecord>(txn, *addr);
   if (rs.acknowledged != 0) return success();
   const std::vector<TimerCue> overtaken = overtaken_by(c, rs.timer);  // reports shown lost
+  // The receiving side learns the path from its reports' acknowledgements
+  // (its timers would otherwise back off for want of a sample).
+  sample_round_trip(c, rs.timer, /*for_probe=*/false);
   BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
   rs.timer = ipc::kNullAddr;
   rs.acknowledged = 1;
