@@ -5,6 +5,7 @@
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
 #include "ipc/pordered_map.h"
+#include "libltp/db/lift.h"
 
 namespace ltp::db {
 
@@ -41,17 +42,6 @@ std::string_view to_string(DbError e) {
 }
 
 namespace {
-
-// Heap failures become DbError::heap; the transaction is already doomed.
-template <class T>
-Result<T, DbError> lift(Result<T, ipc::HeapError> r) {
-  if (!r) return failure(DbError::heap);
-  if constexpr (std::is_void_v<T>) {
-    return success();
-  } else {
-    return std::move(r).value();
-  }
-}
 
 Result<void, DbError> check_span_config(const SpanConfig& c) {
   if (c.max_export_sessions == 0 || c.max_import_sessions == 0) return failure(DbError::bad_config);

@@ -5,20 +5,11 @@
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
+#include "libltp/db/lift.h"
 
 namespace ltp::db {
 
 namespace {
-
-template <class T>
-Result<T, DbError> lift(Result<T, ipc::HeapError> r) {
-  if (!r) return failure(DbError::heap);
-  if constexpr (std::is_void_v<T>) {
-    return success();
-  } else {
-    return std::move(r).value();
-  }
-}
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() >= kKeyNameBytes) return false;
