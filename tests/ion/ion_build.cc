@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ipc/testing/temp_dir.h"
-#include "tests/ion/ion_process.h"
+#include "tests/tools/tool_process.h"
 
 extern char** environ;
 
@@ -42,7 +42,7 @@ IonBuild run_build_ion(bool ltpauth) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
   ipc::testing::TempDir scratch;
-  IonProcess build(argv, scratch.path(), env);
+  tools_test::ToolProcess build(argv, scratch.path(), {scratch.path(), env});
   if (!build.started()) return {{}, "cannot run " + build.command()};
   const auto status = build.wait(kBuildLimit);
   if (status != 0) {

@@ -14,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/ion/ion_process.h"
+#include "tests/tools/tool_process.h"
 
 namespace ltp::ion_test {
 namespace {
@@ -122,8 +122,8 @@ std::string kill_ion_processes(const IonNodeIdentity& node, std::chrono::millise
       }
     }
     for (int pidfd : pidfds) {
-      await_pidfd(pidfd, std::chrono::duration_cast<std::chrono::milliseconds>(
-                             deadline - std::chrono::steady_clock::now()));
+      tools_test::await_pidfd(pidfd, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         deadline - std::chrono::steady_clock::now()));
       ::close(pidfd);
     }
     // Looks again: a daemon may have started another process (rfxclock

@@ -213,20 +213,23 @@ std::string IonNode::stop() {
   return left;
 }
 
-std::unique_ptr<IonProcess> IonNode::run(const std::string& program,
-                                         const std::vector<std::string>& args) {
+std::unique_ptr<tools_test::ToolProcess> IonNode::run(const std::string& program,
+                                                      const std::vector<std::string>& args) {
   std::vector<std::string> argv{(prefix_ / "bin" / program).string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return std::make_unique<IonProcess>(argv, dir_, env_);
+  return std::make_unique<tools_test::ToolProcess>(argv, dir_,
+                                                   tools_test::SpawnOptions{dir_, env_});
 }
 
-std::unique_ptr<IonProcess> IonNode::start_counter(unsigned client, std::uint64_t max_bytes) {
+std::unique_ptr<tools_test::ToolProcess> IonNode::start_counter(unsigned client,
+                                                                std::uint64_t max_bytes) {
   std::vector<std::string> args{std::to_string(client)};
   if (max_bytes != 0) args.push_back(std::to_string(max_bytes));
   return run("ltpcounter", args);
 }
 
-bool IonNode::await_counter_open(IonProcess& counter, std::chrono::milliseconds limit) {
+bool IonNode::await_counter_open(tools_test::ToolProcess& counter,
+                                 std::chrono::milliseconds limit) {
   // Nothing to wait on but the thread's appearance: short waits for the
   // process's exit between looks.
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -237,8 +240,9 @@ bool IonNode::await_counter_open(IonProcess& counter, std::chrono::milliseconds 
   return false;
 }
 
-std::unique_ptr<IonProcess> IonNode::start_driver(std::uint64_t engine, unsigned client, int cycles,
-                                                  std::size_t size) {
+std::unique_ptr<tools_test::ToolProcess> IonNode::start_driver(std::uint64_t engine,
+                                                               unsigned client, int cycles,
+                                                               std::size_t size) {
   return run("ltpdriver", {std::to_string(engine), std::to_string(client), std::to_string(cycles),
                            "0", std::to_string(size)});
 }

@@ -39,8 +39,8 @@
 
 #include "ipc/testing/temp_dir.h"
 #include "tests/ion/ion_cleanup.h"
-#include "tests/ion/ion_process.h"
 #include "tests/ion/ion_watchdog.h"
+#include "tests/tools/tool_process.h"
 
 namespace ltp::ion_test {
 
@@ -107,20 +107,22 @@ class IonNode {
   std::string stop();
 
   // Starts ION's `program` (a name in its bin/) in the node's directory.
-  std::unique_ptr<IonProcess> run(const std::string& program, const std::vector<std::string>& args);
+  std::unique_ptr<tools_test::ToolProcess> run(const std::string& program,
+                                               const std::vector<std::string>& args);
   // ltpcounter: counts the blocks for `client` and exits once it has
   // `max_bytes` (0: ION's default, 2 billion; stop it with SIGINT).
-  std::unique_ptr<IonProcess> start_counter(unsigned client, std::uint64_t max_bytes = 0);
+  std::unique_ptr<tools_test::ToolProcess> start_counter(unsigned client,
+                                                         std::uint64_t max_bytes = 0);
   // Waits until the counter holds its client service, so a block sent
   // from now on reaches it. ltpcounter prints nothing then; its second
   // thread (the progress printer) starts right after ltp_open succeeds.
-  bool await_counter_open(IonProcess& counter,
+  bool await_counter_open(tools_test::ToolProcess& counter,
                           std::chrono::milliseconds limit = std::chrono::seconds(30));
   // ltpdriver: `cycles` blocks of `size` red octets to `engine`'s
   // `client`. It exits once ION has the blocks, before they are delivered.
   // (A size of 1 means random sizes to ltpdriver: not offered here.)
-  std::unique_ptr<IonProcess> start_driver(std::uint64_t engine, unsigned client, int cycles,
-                                           std::size_t size);
+  std::unique_ptr<tools_test::ToolProcess> start_driver(std::uint64_t engine, unsigned client,
+                                                        int cycles, std::size_t size);
   // The file ltpdriver sends from: each block is its first `size` octets.
   std::filesystem::path driver_sdu_file() const { return dir_ / "ltpdriverSduFile"; }
 

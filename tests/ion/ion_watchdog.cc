@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/ion/ion_process.h"
+#include "tests/tools/tool_process.h"
 
 extern char** environ;
 
@@ -68,7 +68,7 @@ std::string run_test_requests(const std::filesystem::path& node_dir) {
     std::istringstream fields(line);
     for (std::string word; std::getline(fields, word, '\t');) words.push_back(word);
     if (words.size() >= 2 && words[0] == "run") {
-      IonProcess command({words.begin() + 1, words.end()}, node_dir, env);
+      tools_test::ToolProcess command({words.begin() + 1, words.end()}, node_dir, {node_dir, env});
       if (command.wait(std::chrono::seconds(30)) != 0) failed += "; failed: " + command.command();
     } else if (words.size() == 2 && words[0] == "remove") {
       std::error_code ec;

@@ -5,11 +5,9 @@
 #include <thread>
 
 #include "ipc/node_semaphore.h"
-#include "ipc/transaction.h"
 #include "ipc/volatile_segment.h"
-#include "libltp/db/ltp_db.h"
-#include "libltp/db/records.h"
 #include "libltp/node/node.h"
+#include "tests/tools/relayed_nodes.h"
 
 namespace ltp::ion_test {
 namespace {
@@ -68,26 +66,7 @@ std::unique_ptr<tools_test::ToolProcess> OpenLtpPeer::launch(const std::string& 
 
 bool OpenLtpPeer::await_client(std::uint64_t id, tools_test::ToolProcess& process,
                                std::chrono::milliseconds limit) {
-  auto attached = node_.attach();
-  if (!attached) return false;
-  // The client's record in the heap names its holder once the open has
-  // committed; nothing is posted that a third process could wait on, so
-  // this looks between short waits for the process's exit.
-  const auto held = [&] {
-    auto txn = attached->heap().begin();
-    if (!txn) return false;
-    auto ltp = db::LtpDb::open(txn.value());
-    if (!ltp) return false;
-    const auto record = ltp.value().find_client(txn.value(), id);
-    return record && txn.value().get<db::ClientRecord>(*record)->pid ==
-                         static_cast<std::uint64_t>(process.pid());
-  };
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (held()) return true;
-    if (process.wait(2ms)) return false;
-  }
-  return false;
+  return tools_test::await_client(node_, id, process, limit);
 }
 
 nlohmann::json OpenLtpPeer::stat() {

@@ -84,7 +84,12 @@ std::unique_ptr<ToolProcess> RelayedNodes::launch(const std::string& tool, int e
 }
 
 bool RelayedNodes::await_client(int engine, std::uint64_t id, ToolProcess& process) {
-  auto attached = node(engine).attach();
+  return tools_test::await_client(node(engine), id, process);
+}
+
+bool await_client(node::testing::TestNode& node, std::uint64_t id, ToolProcess& process,
+                  std::chrono::milliseconds limit) {
+  auto attached = node.attach();
   if (!attached) return false;
   // The client's heap record names its holder once the open has committed
   // (the registry's role comes a moment earlier). Opening posts nothing a
@@ -99,7 +104,7 @@ bool RelayedNodes::await_client(int engine, std::uint64_t id, ToolProcess& proce
     return record && txn.value().get<db::ClientRecord>(*record)->pid ==
                          static_cast<std::uint64_t>(process.pid());
   };
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (held()) return true;
     if (process.wait(2ms)) return false;

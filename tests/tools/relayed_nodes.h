@@ -50,6 +50,12 @@ class RelayedNodes : public runtime_test::TwoNodes {
   std::unique_ptr<ToolProcess> relay_;
 };
 
+// Waits until `process` holds client service `id` on `node` (its record in
+// the heap names the process). False if it exited or `limit` passed. Also
+// used by the ION harness's OpenLTP peer.
+bool await_client(node::testing::TestNode& node, std::uint64_t id, ToolProcess& process,
+                  std::chrono::milliseconds limit = std::chrono::seconds(30));
+
 // Datagrams the relay dropped at random, both directions together.
 std::uint64_t dropped_by_loss(const nlohmann::json& summary);
 // The counters ltpstat reports for the span to `peer`.

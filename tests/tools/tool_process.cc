@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -34,8 +36,21 @@ int exit_status(int status) {
 
 }  // namespace
 
-ToolProcess::ToolProcess(std::vector<std::string> argv, const std::filesystem::path& scratch) {
-  static int runs = 0;
+bool await_pidfd(int pidfd, std::chrono::milliseconds limit) {
+  pollfd ready{pidfd, POLLIN, 0};
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const int n = ::poll(&ready, 1, static_cast<int>(std::max<long>(left.count(), 0)));
+    if (n > 0) return true;
+    if (n == 0 || errno != EINTR) return false;
+  }
+}
+
+ToolProcess::ToolProcess(std::vector<std::string> argv, const std::filesystem::path& scratch,
+                         const SpawnOptions& options) {
+  static std::atomic<int> runs = 0;
   const auto stem =
       fmt::format("{}.{}", std::filesystem::path(argv.at(0)).filename().string(), ++runs);
   out_path_ = scratch / (stem + ".out");
@@ -44,6 +59,9 @@ ToolProcess::ToolProcess(std::vector<std::string> argv, const std::filesystem::p
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+  // Files, not pipes: daemons a program starts (ION's) inherit its output
+  // and would hold a pipe open for as long as they run.
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
@@ -52,7 +70,12 @@ ToolProcess::ToolProcess(std::vector<std::string> argv, const std::filesystem::p
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  if (::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+  std::vector<std::string> env_copy = options.env.value_or(std::vector<std::string>{});
+  std::vector<char*> envp;
+  for (auto& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  char** environment = options.env ? envp.data() : environ;
+  if (::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environment) != 0) pid_ = -1;
   posix_spawn_file_actions_destroy(&actions);
   if (pid_ <= 0) return;
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
@@ -74,15 +97,7 @@ ToolProcess::~ToolProcess() {
 std::optional<int> ToolProcess::wait(std::chrono::milliseconds limit) {
   if (status_ || pid_ <= 0) return status_;
   // The pidfd turns readable when the child exits: one wait, no polling.
-  pollfd ready{pidfd_, POLLIN, 0};
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (true) {
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    const int n = ::poll(&ready, 1, static_cast<int>(std::max<long>(left.count(), 0)));
-    if (n > 0) break;
-    if (n == 0 || errno != EINTR) return std::nullopt;
-  }
+  if (!await_pidfd(pidfd_, limit)) return std::nullopt;
   int status = 0;
   if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
   status_ = exit_status(status);
@@ -92,6 +107,21 @@ std::optional<int> ToolProcess::wait(std::chrono::milliseconds limit) {
 std::optional<int> ToolProcess::stop(std::chrono::milliseconds limit) {
   if (!status_ && pid_ > 0) ::kill(pid_, SIGTERM);
   return wait(limit);
+}
+
+void ToolProcess::signal(int signal) {
+  if (pid_ > 0 && !status_) ::kill(pid_, signal);
+}
+
+int ToolProcess::threads() const {
+  if (pid_ <= 0 || status_) return 0;
+  std::error_code ec;
+  int count = 0;
+  for (std::filesystem::directory_iterator it(fmt::format("/proc/{}/task", pid_), ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++count;
+  }
+  return count;
 }
 
 std::string ToolProcess::out() const { return slurp(out_path_); }
