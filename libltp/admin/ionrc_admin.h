@@ -27,18 +27,13 @@ namespace ltp::admin {
 using Clock = std::function<std::uint64_t()>;
 std::uint64_t system_now_ms();
 
-class IonrcAdmin {
+class IonrcAdmin : public ScriptRunner<IonrcAdmin> {
  public:
   explicit IonrcAdmin(ipc::Heap& heap, Clock clock = system_now_ms)
       : heap_(heap), clock_(std::move(clock)) {}
 
   Result<LineOutcome, std::string> execute(const Tokens& tokens);
   Result<LineOutcome, std::string> apply(ipc::Transaction& txn, const ionrc::Command& command);
-
-  Result<LineOutcome, Diagnostic> run_line(std::string_view file, std::size_t number,
-                                           std::string_view text);
-  Result<std::vector<LineOutcome>, Diagnostic> run_stream(std::string_view file, std::istream& in);
-  Result<std::vector<LineOutcome>, Diagnostic> run_file(const std::filesystem::path& path);
 
  private:
   ipc::Heap& heap_;

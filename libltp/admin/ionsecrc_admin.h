@@ -22,7 +22,7 @@
 
 namespace ltp::admin {
 
-class IonsecrcAdmin {
+class IonsecrcAdmin : public ScriptRunner<IonsecrcAdmin> {
  public:
   explicit IonsecrcAdmin(ipc::Heap& heap) : heap_(heap) {}
 
@@ -30,11 +30,6 @@ class IonsecrcAdmin {
   // Applies a parsed command inside the caller's transaction (which the
   // caller aborts if this fails). `a|c key` read their key file here.
   Result<LineOutcome, std::string> apply(ipc::Transaction& txn, const ionsecrc::Command& command);
-
-  Result<LineOutcome, Diagnostic> run_line(std::string_view file, std::size_t number,
-                                           std::string_view text);
-  Result<std::vector<LineOutcome>, Diagnostic> run_stream(std::string_view file, std::istream& in);
-  Result<std::vector<LineOutcome>, Diagnostic> run_file(const std::filesystem::path& path);
 
  private:
   ipc::Heap& heap_;

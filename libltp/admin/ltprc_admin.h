@@ -33,7 +33,7 @@ enum class LinkSide { output, input };
 using LinkCommandCheck =
     std::function<Result<void, std::string>(std::string_view command, LinkSide side)>;
 
-class LtprcAdmin {
+class LtprcAdmin : public ScriptRunner<LtprcAdmin> {
  public:
   // `own_engine_id` is used by `1`; without it the own node number set by
   // ionrc's `1 <node_nbr>` (contact_plan_store.h) is used.
@@ -47,11 +47,6 @@ class LtprcAdmin {
   // Applies an already parsed command inside the caller's transaction
   // (which the caller aborts if this fails).
   Result<LineOutcome, std::string> apply(ipc::Transaction& txn, const ltprc::Command& command);
-
-  Result<LineOutcome, Diagnostic> run_line(std::string_view file, std::size_t number,
-                                           std::string_view text);
-  Result<std::vector<LineOutcome>, Diagnostic> run_stream(std::string_view file, std::istream& in);
-  Result<std::vector<LineOutcome>, Diagnostic> run_file(const std::filesystem::path& path);
 
  private:
   ipc::Heap& heap_;

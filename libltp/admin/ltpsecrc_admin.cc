@@ -131,19 +131,4 @@ Result<LineOutcome, std::string> LtpsecrcAdmin::execute(const Tokens& tokens) {
   return in_transaction(heap_, [&](ipc::Transaction& txn) { return apply(txn, command); });
 }
 
-Result<LineOutcome, Diagnostic> LtpsecrcAdmin::run_line(std::string_view file, std::size_t number,
-                                                        std::string_view text) {
-  return admin::run_line(file, number, text, [this](const Tokens& t) { return execute(t); });
-}
-
-Result<std::vector<LineOutcome>, Diagnostic> LtpsecrcAdmin::run_stream(std::string_view file,
-                                                                       std::istream& in) {
-  return run_script(file, in, [this](const Tokens& t) { return execute(t); });
-}
-
-Result<std::vector<LineOutcome>, Diagnostic> LtpsecrcAdmin::run_file(
-    const std::filesystem::path& path) {
-  return run_script_file(path, [this](const Tokens& t) { return execute(t); });
-}
-
 }  // namespace ltp::admin

@@ -24,17 +24,12 @@
 
 namespace ltp::admin {
 
-class LtpsecrcAdmin {
+class LtpsecrcAdmin : public ScriptRunner<LtpsecrcAdmin> {
  public:
   explicit LtpsecrcAdmin(ipc::Heap& heap) : heap_(heap) {}
 
   Result<LineOutcome, std::string> execute(const Tokens& tokens);
   Result<LineOutcome, std::string> apply(ipc::Transaction& txn, const ltpsecrc::Command& command);
-
-  Result<LineOutcome, Diagnostic> run_line(std::string_view file, std::size_t number,
-                                           std::string_view text);
-  Result<std::vector<LineOutcome>, Diagnostic> run_stream(std::string_view file, std::istream& in);
-  Result<std::vector<LineOutcome>, Diagnostic> run_file(const std::filesystem::path& path);
 
  private:
   ipc::Heap& heap_;

@@ -44,4 +44,27 @@ Result<std::vector<LineOutcome>, Diagnostic> run_script(std::string_view file, s
 Result<std::vector<LineOutcome>, Diagnostic> run_script_file(const std::filesystem::path& path,
                                                              const LineExecutor& execute);
 
+// run_line / run_stream / run_file for a language's executor class, which
+// provides `execute(const Tokens&)` (LtprcAdmin, IonrcAdmin, ...): one
+// definition for every language.
+template <class Language>
+class ScriptRunner {
+ public:
+  Result<LineOutcome, Diagnostic> run_line(std::string_view file, std::size_t number,
+                                           std::string_view text) {
+    return admin::run_line(file, number, text, executor());
+  }
+  Result<std::vector<LineOutcome>, Diagnostic> run_stream(std::string_view file, std::istream& in) {
+    return run_script(file, in, executor());
+  }
+  Result<std::vector<LineOutcome>, Diagnostic> run_file(const std::filesystem::path& path) {
+    return run_script_file(path, executor());
+  }
+
+ private:
+  LineExecutor executor() {
+    return [this](const Tokens& t) { return static_cast<Language*>(this)->execute(t); };
+  }
+};
+
 }  // namespace ltp::admin
