@@ -257,9 +257,8 @@ class Engine {
   // gives a round-trip sample; while the span's data queue is empty
   // (checked after the dequeue that emptied it and after each report), its
   // newest checkpoint timer is shortened to a probe interval.
-  // `answered` may also be a report timer that an RA stopped (for_probe
-  // false): it feeds only the path estimate, not the probe's.
-  void sample_round_trip(Ctx& c, Addr answered, bool for_probe = true);
+  // `answered` may also be a report timer that an RA stopped.
+  void sample_round_trip(Ctx& c, Addr answered);
   HeapResult<void> probe_tail(Ctx& c, Addr span);
 
   // span_queue.cc: the span's outbound queues.

@@ -267,7 +267,7 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
   const std::vector<TimerCue> overtaken = overtaken_by(c, rs.timer);  // reports shown lost
   // The receiving side learns the path from its reports' acknowledgements
   // (its timers would otherwise back off for want of a sample).
-  sample_round_trip(c, rs.timer, /*for_probe=*/false);
+  sample_round_trip(c, rs.timer);
   BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
   rs.timer = ipc::kNullAddr;
   rs.acknowledged = 1;

@@ -30,7 +30,7 @@ void smooth(std::uint64_t& x8, std::uint32_t& known, std::uint64_t sample) {
 }
 }  // namespace
 
-void Engine::sample_round_trip(Ctx& c, Addr answered, bool for_probe) {
+void Engine::sample_round_trip(Ctx& c, Addr answered) {
   if (vdb_ == nullptr || answered == ipc::kNullAddr) return;
   const db::TimerRecord timer = load<db::TimerRecord>(c.txn, answered);
   if (timer.suspended != 0) return;
@@ -41,7 +41,7 @@ void Engine::sample_round_trip(Ctx& c, Addr answered, bool for_probe) {
   const std::uint64_t sample = c.now > started ? c.now - started : 0;
   const std::uint64_t resent = times_resent(c.txn, timer);
   // Karn: the probe's estimate only from answers to a single copy.
-  if (for_probe && resent == 0) smooth(v->round_trip_x8_ms, v->round_trip_known, sample);
+  if (resent == 0) smooth(v->round_trip_x8_ms, v->round_trip_known, sample);
   // The path's estimate takes an answer to a resent copy as one to the
   // first (the timers before this one, each half the next, back-to-back):
   // too long if an earlier copy was lost, which later single-copy answers

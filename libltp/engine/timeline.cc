@@ -67,19 +67,22 @@ std::uint64_t Engine::response_interval(const Ctx& c, Addr span, std::uint64_t s
   // The path as measured is a floor: queuing the configuration did not
   // predict (a slower relay, a loaded peer) must not expire timers whose
   // answers are on their way.
-  std::uint64_t path = 0;
+  std::uint64_t measured = 0;  // from answers to single copies only (Karn)
   if (vdb_ != nullptr) {
     const auto* v = vdb_->find_span(record.config.engine_id);
     if (v != nullptr && v->path_round_trip_known != 0) {
-      path = (v->path_round_trip_x8_ms + 7) / 8;
+      const std::uint64_t path = (v->path_round_trip_x8_ms + 7) / 8;
       interval = std::max(interval, path + path / 2 + kPathSlackMs);
     }
+    if (v != nullptr && v->round_trip_known != 0) measured = (v->round_trip_x8_ms + 7) / 8;
   }
-  // A timer well above the measured path expired because something was
-  // lost: resend at the same pace. Otherwise the path may be slower than
-  // the timer (no sample yet, or the floor still catching up): each resend
-  // of the same segment waits twice as long, as TCP backs off (RFC 6298).
-  if (path != 0 && interval >= 2 * path) return interval;
+  // A timer well above an unambiguously measured round trip expired
+  // because something was lost: resend at the same pace. Otherwise the
+  // path may be slower than the timer (no such sample yet): each resend of
+  // the same segment waits twice as long, as TCP backs off (RFC 6298).
+  // (The path estimate, which counts ambiguous answers long, must not
+  // decide this: on a lossy link it would feed its own growth.)
+  if (measured != 0 && interval >= 2 * measured) return interval;
   return interval << std::min<std::uint64_t>(resent, kMaxBackoffShift);
 }
 
