@@ -86,7 +86,7 @@ struct SpanStats {
   std::uint64_t import_sessions_completed = 0;
   std::uint64_t import_sessions_cancelled = 0;
   std::uint64_t segments_dropped_closed = 0;   // for a session already closed
-  std::uint64_t segments_dropped_limit = 0;    // import session limit or heapmax
+  std::uint64_t segments_dropped_limit = 0;    // import session limit, heapmax, heap full
   std::uint64_t segments_dropped_invalid = 0;  // well-formed but nonsensical
   // Cancels received with a reason code RFC 5326 leaves unassigned (6-255);
   // format 4.
@@ -189,7 +189,7 @@ struct ExportSession {
   Addr checkpoints;                     // PHashMap serial -> CheckpointRecord awaiting a report
   Addr handled_reports;                 // PHashMap report serial -> 1: reports already acted on
   Addr acknowledged;                    // IntervalSet of red bytes claimed by reports
-  Addr timer;                           // aggregation timer, then the cancel timer
+  Addr timer;  // aggregation timer, then a held retransmission's, then the cancel timer
 };
 
 // Bytes of a block still to (re)send; the last segment cut from it is a
@@ -288,6 +288,9 @@ enum class TimerKind : std::uint64_t {
   closed_export,  // forget a closed export session
   closed_import,  // forget a closed import session
   release_block,  // free a closed export session's block; owner ChunkedBuffer
+  // retransmissions waiting out a receiver out of room (stall_hold.cc);
+  // owner ExportSession (its `timer` while transmitting)
+  held_retransmission,
 };
 
 struct TimerRecord {

@@ -44,6 +44,8 @@ struct VolatileSpan {
   // timers (Engine::response_interval).
   std::uint64_t path_round_trip_x8_ms = 0;
   std::uint32_t path_round_trip_known = 0;
+  // Reports in a row that claimed nothing new (engine/stall_hold.cc).
+  std::uint32_t stalled_reports = 0;
 };
 
 // The object stored in the segment (plain data, so every process maps the

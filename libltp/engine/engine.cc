@@ -97,6 +97,7 @@ void Engine::send_wakeups() {
   for (auto client : w.notices) signals_.notice_ready(client);
   for (auto span : w.windows) signals_.export_window_open(span);
   for (auto span : w.opened) signals_.block_opened(span);
+  for (auto [span, cancelled] : w.heap_short) signals_.heap_short(span, cancelled);
   if (w.timeline) signals_.timeline_changed();
 }
 

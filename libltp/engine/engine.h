@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -203,6 +204,9 @@ class Engine {
  private:
   struct Wakeups {
     std::set<std::uint64_t> segments, notices, windows, opened;
+    // Spans whose red data found no room; true if a session was cancelled
+    // because its red part could never fit.
+    std::map<std::uint64_t, bool> heap_short;
     bool timeline = false;
   };
   // Everything one entry point needs while its transaction is open.
@@ -313,10 +317,17 @@ class Engine {
   HeapResult<void> handle_report(Ctx& c, const codec::Segment& segment);
   HeapResult<void> maybe_complete_export(Ctx& c, Addr session);
   // Queues `gaps` for retransmission, the last with a new checkpoint
-  // citing `report_serial`.
+  // citing `report_serial`; they go out once `hold_ms` has passed.
   HeapResult<void> queue_retransmission(Ctx& c, Addr span, Addr session,
                                         const std::vector<db::ByteRange>& gaps,
-                                        std::uint64_t report_serial);
+                                        std::uint64_t report_serial, std::uint64_t hold_ms = 0);
+
+  // stall_hold.cc: a receiver out of room.
+  // How long the retransmission a report asks for should wait, given
+  // whether the report claimed anything new (kept per span).
+  std::uint64_t stall_hold_ms(std::uint64_t span_engine, bool progress);
+  HeapResult<void> hold_retransmission(Ctx& c, Addr span, Addr session, std::uint64_t hold_ms);
+  HeapResult<void> release_held_retransmission(Ctx& c, Addr session);
   // A transmitting session must always have something that will move it
   // (a checkpoint awaiting its report, or data queued): one left with
   // neither (a report that claimed less than its checkpoint asked for,
@@ -374,9 +385,15 @@ class Engine {
   // Whether `bytes` more would still leave 1/reserve_fraction of the heap
   // free. New blocks stop short of the last 16th, so that blocks in flight
   // always have room to finish (reports, notices, session records).
+  // Optional copies and received red data stop at the last 32nd.
   static constexpr std::uint64_t kSendReserve = 16;
   static constexpr std::uint64_t kCopyReserve = 32;
+  static constexpr std::uint64_t kReceiveReserve = 32;
   bool heap_has_room(std::uint64_t bytes, std::uint64_t reserve_fraction) const;
+  // Whether `bytes` more of red data can be kept (heapmax and the reserve).
+  bool room_to_receive(const Ctx& c, std::uint64_t bytes) const;
+  // The largest red part this heap could hold with nothing else in it.
+  std::uint64_t most_red_data(const Ctx& c) const;
 
   ipc::Heap& heap_;
   db::VolatileDb* vdb_;

@@ -301,9 +301,12 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     BOOST_OUTCOME_TRY(txn.free(*cp));
   }
   auto acknowledged = db::IntervalSet::open(s.acknowledged);
+  bool progress = false;  // whether the report claims anything new
   for (const codec::Claim claim : rs.claims) {
-    BOOST_OUTCOME_TRY(acknowledged.insert(
-        txn, {rs.lower_bound + claim.offset, rs.lower_bound + claim.offset + claim.length}));
+    const db::ByteRange claimed{rs.lower_bound + claim.offset,
+                                rs.lower_bound + claim.offset + claim.length};
+    progress = progress || !acknowledged.covers(txn, claimed);
+    BOOST_OUTCOME_TRY(acknowledged.insert(txn, claimed));
   }
   if (!repeated) {
     std::vector<db::ByteRange> gaps;
@@ -318,7 +321,10 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
       }
       BOOST_OUTCOME_TRY(
           txn.put(*session + offsetof(db::ExportSession, retransmission_cycles), cycles));
-      BOOST_OUTCOME_TRY(queue_retransmission(c, *span, *session, gaps, rs.report_serial));
+      BOOST_OUTCOME_TRY(queue_retransmission(c, *span, *session, gaps, rs.report_serial,
+                                             stall_hold_ms(s.span_engine, progress)));
+    } else {
+      (void)stall_hold_ms(s.span_engine, true);
     }
   }
   // Before completion, which frees the session.
@@ -330,7 +336,7 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
 
 HeapResult<void> Engine::queue_retransmission(Ctx& c, Addr span, Addr session,
                                               const std::vector<db::ByteRange>& gaps,
-                                              std::uint64_t report_serial) {
+                                              std::uint64_t report_serial, std::uint64_t hold_ms) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, load<db::ExportSession>(txn, session).pending));
   for (std::size_t i = 0; i < gaps.size(); ++i) {
@@ -342,6 +348,7 @@ HeapResult<void> Engine::queue_retransmission(Ctx& c, Addr span, Addr session,
                               report_serial}));
     BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
   }
+  if (hold_ms != 0) return hold_retransmission(c, span, session, hold_ms);
   return queue_data(c, span, session);
 }
 

@@ -80,7 +80,10 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
       BOOST_OUTCOME_TRY(yielded, yield_import_slot(c, span, data.length()));
       slot_free = yielded;
     }
-    if ((!red && !client_open) || !slot_free || over_heapmax(c, data.length())) {
+    // Red data opens its session even when the heap has no room for it:
+    // the session answers its checkpoints, so the sender waits and resends
+    // instead of timing out (see "no room" below).
+    if ((!red && !client_open) || !slot_free || (!red && over_heapmax(c, data.length()))) {
       BOOST_OUTCOME_TRY(stats, span_stats(c, span));
       ++(client_open || red ? stats->segments_dropped_limit : stats->segments_dropped_invalid);
       return success();
@@ -116,9 +119,11 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     return maybe_close_import(c, *session);
   }
 
-  // No red part can be larger than the heap: refuse absurd offsets before
-  // the chunk table grows to match them.
-  if (end > heap_.header().arena_size) {
+  // A red part the heap could not hold even alone (or an absurd offset,
+  // before the chunk table grows to match it) is the one case a full heap
+  // must cancel: waiting for room would wait forever.
+  if (end > most_red_data(c)) {
+    wakeups_.heap_short[s.originator] = true;
     return cancel_import_session(c, *session, codec::CancelReason::system_cancelled);
   }
   // Red above green, or past the end of the red part, is miscolored.
@@ -134,23 +139,33 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
     if (type == codec::SegmentType::red_checkpoint_eorp_eob) s.end_of_block = 1;
   }
   if (s.red_delivered == 0) {
-    if (over_heapmax(c, data.length())) {
-      return cancel_import_session(c, *session, codec::CancelReason::system_cancelled);
-    }
     s.red_seen = 1;
     BOOST_OUTCOME_TRY(txn.put(*session, s));
     // Only bytes not yet received are written: bytes the received set
     // vouches for are never touched by an unlogged write, so an aborted
     // transaction cannot damage them.
     std::vector<db::ByteRange> fresh;
-    received.for_each_gap(txn, {data.offset, end},
-                          [&](db::ByteRange gap) { fresh.push_back(gap); });
-    auto buffer = db::ChunkedBuffer::open(s.buffer);
-    for (const auto gap : fresh) {
-      BOOST_OUTCOME_TRY(buffer.write_at(
-          txn, gap.start, data.payload.subspan(gap.start - data.offset, gap.length())));
+    std::uint64_t fresh_bytes = 0;
+    received.for_each_gap(txn, {data.offset, end}, [&](db::ByteRange gap) {
+      fresh.push_back(gap);
+      fresh_bytes += gap.length();
+    });
+    if (fresh_bytes != 0 && !room_to_receive(c, fresh_bytes)) {
+      // No room: the bytes are not kept, so no report claims them, and the
+      // sender resends them once room frees (the clients releasing
+      // delivered blocks). The session stays open and its checkpoint is
+      // still answered, which is what keeps the sender from cancelling.
+      BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+      ++stats->segments_dropped_limit;
+      wakeups_.heap_short.try_emplace(s.originator, false);
+    } else {
+      auto buffer = db::ChunkedBuffer::open(s.buffer);
+      for (const auto gap : fresh) {
+        BOOST_OUTCOME_TRY(buffer.write_at(
+            txn, gap.start, data.payload.subspan(gap.start - data.offset, gap.length())));
+      }
+      BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
     }
-    BOOST_OUTCOME_TRY(received.insert(txn, {data.offset, end}));
   } else {
     // A duplicate after delivery: the buffer is the client's now. Its
     // checkpoint, if any, still gets its report again.

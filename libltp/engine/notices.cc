@@ -1,6 +1,8 @@
 // Notices to clients (ION's numbering, records.h): a FIFO per client in
 // the heap; data (delivered red parts, green segments, returned SDUs)
 // travels as a ChunkedBuffer the client reads in place and releases.
+#include <algorithm>
+
 #include "ipc/plist.h"
 #include "libltp/engine/engine.h"
 
@@ -49,6 +51,19 @@ bool Engine::heap_has_room(std::uint64_t bytes, std::uint64_t reserve_fraction) 
   const auto& header = heap_.header();
   return header.alloc.bytes_in_use + bytes + header.arena_size / reserve_fraction <=
          header.arena_size;
+}
+
+bool Engine::room_to_receive(const Ctx& c, std::uint64_t bytes) const {
+  // A write may start a new chunk of the session's buffer.
+  return !over_heapmax(c, bytes) &&
+         heap_has_room(bytes + db::ChunkedBuffer::kChunkBytes, kReceiveReserve);
+}
+
+std::uint64_t Engine::most_red_data(const Ctx& c) const {
+  const std::uint64_t arena = heap_.header().arena_size;
+  const std::uint64_t heapmax = root(c).config.heapmax;
+  const std::uint64_t limit = heapmax != 0 ? std::min(heapmax, arena) : arena;
+  return limit - limit / kReceiveReserve;
 }
 
 bool Engine::over_heapmax(const Ctx& c, std::uint64_t more_bytes) const {

@@ -790,11 +790,13 @@ TEST(EngineScenario, HeapExhaustedOnReceiverAbortsCleanly) {
   const auto sdu = Lockstep::pattern(arena - (16 << 10), 30);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
-  // Segments the heap could not take were dropped whole (their transactions
-  // rolled back); the sender gave up and said so; nothing leaked.
+  // A red part the heap could never hold beside its own records is
+  // cancelled by the receiver (waiting for room would wait forever); the
+  // sender is told; nothing leaked.
   const auto cancelled = net.notices(kA, NoticeType::export_cancelled);
   ASSERT_EQ(cancelled.size(), 1u);
-  EXPECT_EQ(cancelled[0].reason, 2);
+  EXPECT_EQ(cancelled[0].reason, 4);  // SYS_CNCLD
+  EXPECT_EQ(net.signals(kB).heap_cancels, 1);
   EXPECT_TRUE(net.notices(kB, NoticeType::red_part).empty());
   expect_clean(net);
 }

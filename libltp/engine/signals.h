@@ -24,6 +24,10 @@ class EngineSignals {
   virtual void export_window_open(std::uint64_t span_engine) = 0;
   // The span opened a new block: its meter should time the aggregation limit.
   virtual void block_opened(std::uint64_t span_engine) = 0;
+  // Red data from the span's engine was not kept for want of heap room
+  // (the sender will resend it), or, if `cancelled`, a block was cancelled
+  // because the heap could never hold it: worth a warning, not a wake-up.
+  virtual void heap_short(std::uint64_t span_engine, bool cancelled) = 0;
 };
 
 // For callers that poll instead of sleeping.
@@ -34,6 +38,7 @@ class NoSignals final : public EngineSignals {
   void timeline_changed() override {}
   void export_window_open(std::uint64_t) override {}
   void block_opened(std::uint64_t) override {}
+  void heap_short(std::uint64_t, bool) override {}
 };
 
 }  // namespace ltp::engine

@@ -240,6 +240,10 @@ HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
       return forget_closed(c, timer);
     case db::TimerKind::release_block:
       return db::ChunkedBuffer::open(timer.owner).destroy(txn);
+    case db::TimerKind::held_retransmission: {
+      BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::ExportSession, timer), ipc::kNullAddr));
+      return release_held_retransmission(c, timer.owner);
+    }
   }
   return success();
 }

@@ -8,6 +8,8 @@
 // nobody can be sleeping on it. Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -27,6 +29,9 @@ class NodeSignals final : public engine::EngineSignals {
   void timeline_changed() override;
   void export_window_open(std::uint64_t span_engine) override;
   void block_opened(std::uint64_t span_engine) override;
+  // A warning in the log: every cancel, and data not kept at most once
+  // per span every kHeapShortQuietS.
+  void heap_short(std::uint64_t span_engine, bool cancelled) override;
 
   // Posts the named semaphore if it exists.
   void post(const std::string& name);
@@ -37,6 +42,8 @@ class NodeSignals final : public engine::EngineSignals {
   ipc::NodeDir dir_;
   std::mutex mutex_;
   std::map<std::string, ipc::NodeSemaphore, std::less<>> open_;
+  static constexpr std::int64_t kHeapShortQuietS = 10;
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> heap_short_warned_;
 };
 
 }  // namespace ltp::node

@@ -54,6 +54,7 @@ class NodeSpec:
     port: int  # this node's udplsi port
     spans: List[Span] = field(default_factory=list)
     ownqtime: str = "1"
+    ltprc_extra: List[str] = field(default_factory=list)  # lines before `s`
 
     def ionrc(self) -> str:
         return f"1 {self.engine}\n"
@@ -66,6 +67,7 @@ class NodeSpec:
                 f"{s.queuing_latency}"
             )
         lines.append(f"a seat 'udplsi 127.0.0.1:{self.port}'")
+        lines.extend(self.ltprc_extra)
         lines.append("s")
         return "\n".join(lines) + "\n"
 

@@ -202,7 +202,7 @@ bool Lockstep::transmit(Side& s, std::uint64_t to) {
 }
 
 void Lockstep::collect_notices(Side& s) {
-  for (;;) {
+  while (now_ >= s.client_busy_until) {
     auto n = s.engine->next_notice(kClient);
     if (!n || !n.value()) return;
     const Notice& notice = *n.value();
@@ -217,6 +217,7 @@ void Lockstep::collect_notices(Side& s) {
     if (notice.data != ipc::kNullAddr) {
       seen.data = s.engine->read_data(notice.data);
       (void)s.engine->release_data(kClient, notice.data);
+      s.client_busy_until = now_ + config_.client_read_ms;
     }
     s.notices.push_back(std::move(seen));
   }
@@ -265,6 +266,7 @@ std::optional<std::uint64_t> Lockstep::next_event() {
   for (auto& s : sides_) {
     consider(s->engine->next_deadline());
     if (s->backlogged) consider(s->link_free_us / 1000);
+    if (s->client_busy_until > now_) consider(s->client_busy_until);
   }
   return next;
 }

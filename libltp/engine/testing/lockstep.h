@@ -48,7 +48,11 @@ class CountingSignals final : public EngineSignals {
   void timeline_changed() override { ++timeline; }
   void export_window_open(std::uint64_t) override { ++windows; }
   void block_opened(std::uint64_t) override { ++opened; }
+  void heap_short(std::uint64_t, bool cancelled) override {
+    ++(cancelled ? heap_cancels : short_of_heap);
+  }
   int segments = 0, notices = 0, timeline = 0, windows = 0, opened = 0;
+  int short_of_heap = 0, heap_cancels = 0;
 };
 
 // A notice as the client saw it, data read out and released.
@@ -73,6 +77,9 @@ struct LockstepConfig {
   std::uint64_t link_rate = 0;
   std::uint64_t seed = 1;
   bool open_clients = true;
+  // A slow client (one writing each block out): after taking a notice
+  // with data, each side's client takes the next one this much later.
+  std::uint64_t client_read_ms = 0;
   std::uint64_t nodes = 2;  // engines 1..nodes, each with a span to every other
   std::uint64_t heap_bytes = std::uint64_t{64} << 20;
   std::uint64_t receiver_heap_bytes = 0;  // B's heap if not 0
@@ -197,9 +204,10 @@ class Lockstep {
     std::uint64_t baseline_blocks = 0;
     std::vector<SeenNotice> notices;
     std::map<codec::SegmentType, std::uint64_t> sent_by_type;
-    std::uint64_t link_free_us = 0;  // when the link can start the next segment (link_rate)
-    bool backlogged = false;         // the link was busy with segments still queued
-    OutboundBatch batch{256 << 10};  // reused: a fresh scratch per step costs page faults
+    std::uint64_t client_busy_until = 0;  // client_read_ms
+    std::uint64_t link_free_us = 0;       // when the link can start the next segment (link_rate)
+    bool backlogged = false;              // the link was busy with segments still queued
+    OutboundBatch batch{256 << 10};       // reused: a fresh scratch per step costs page faults
   };
   struct Arrival {
     std::uint64_t to;
