@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include "ipc/transaction.h"
 #include "libltp/db/chunked_buffer.h"
@@ -414,10 +415,13 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
     {
       std::lock_guard lock(client_->engine_mutex_);
       auto& held = client_->held_[client_id_];
-      auto next = client_->engine_->next_notice(client_id_, held);
+      auto& unacknowledged = client_->unacknowledged_[client_id_];
+      auto next = client_->engine_->next_notice(client_id_, held, unacknowledged);
       if (!next) return failure(heap_error("cannot take a notice"));
       taken = next.value();
+      unacknowledged = ipc::kNullAddr;
       if (taken && taken->data != ipc::kNullAddr) ++held;
+      if (taken && taken->data == ipc::kNullAddr) unacknowledged = taken->record;
     }
     if (taken) {
       Notice notice{static_cast<NoticeType>(taken->type),
@@ -484,6 +488,12 @@ void AccessPoint::close() {
   // Under a restarted node the id is no longer ours to close: a new
   // holder (perhaps this process again) may have it.
   if (client_->node_gone()) return;
+  {
+    // Closing is done with the last notice taken, as a next call would be.
+    std::lock_guard lock(client_->engine_mutex_);
+    const ipc::Addr last = std::exchange(client_->unacknowledged_[client_id_], ipc::kNullAddr);
+    (void)client_->engine_->acknowledge_notice(client_id_, client_->held_[client_id_], last);
+  }
   node::Node& node = *client_->node_;
   close_record(node, client_id_);
   if (auto registry = node.registry()) (void)registry->remove(node::client_role(client_id_));

@@ -182,6 +182,10 @@ class Client : public std::enable_shared_from_this<Client> {
   // Per client id, the data notices this process was handed and has not
   // released (engine::Engine::next_notice's `held`); under engine_mutex_.
   std::unordered_map<std::uint64_t, std::uint64_t> held_;
+  // Per client id, the dataless notice this process was handed last: the
+  // next call (or close) acknowledges it, so one this process dies before
+  // acting on goes to the next holder; under engine_mutex_.
+  std::unordered_map<std::uint64_t, ipc::Addr> unacknowledged_;
 };
 
 // A claimed client service id: sends and takes notices as that client.

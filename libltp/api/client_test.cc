@@ -418,6 +418,60 @@ TEST(ClientTest, IdHeldByALiveProcessIsRefusedAndTakenOverWhenItDies) {
 // (say, while writing it out) loses nothing: the block stays the id's, the
 // next holder is handed it again, whole, and once released nothing of it is
 // left in the heap.
+// An outcome is the holder's only once it moves on: a sender killed after
+// taking EXPORT_SESSION_COMPLETE, before it could record it, leaves it to
+// the next holder. Taking the next notice, or closing, is moving on.
+TEST(ClientTest, AnOutcomeItsHolderDiedWithIsHandedToTheNextHolder) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::close(pipe_fds[0]);
+    auto child = Client::attach(n.path());
+    if (!child) ::_exit(1);
+    auto ap = AccessPoint::open(child.value(), 8);
+    if (!ap) ::_exit(2);
+    (void)!::write(pipe_fds[1], "o", 1);
+    for (;;) {
+      auto notice = ap.value()->next_notice();
+      if (notice && notice.value().type == NoticeType::export_complete) {
+        (void)!::write(pipe_fds[1], "c", 1);  // dies before acting on it
+        ::pause();
+      }
+    }
+  }
+  ::close(pipe_fds[1]);
+  char got = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
+  const auto sent = client->send(8, 1, pattern(200'000, 3));  // over the aggregation size
+  ASSERT_TRUE(sent);
+  loopback(n, 1);
+  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
+  EXPECT_EQ(got, 'c');
+  ::close(pipe_fds[0]);
+  ASSERT_EQ(::kill(holder, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(holder, &status, 0), holder);
+
+  auto count_complete = [&](const std::vector<Notice>& notices) {
+    return std::count_if(notices.begin(), notices.end(), [&](const Notice& x) {
+      return x.type == NoticeType::export_complete && x.session == sent.value();
+    });
+  };
+  {
+    auto next = AccessPoint::open(client, 8);
+    ASSERT_TRUE(next) << next.error().message;
+    EXPECT_EQ(count_complete(drain(*next.value())), 1) << "the outcome died with its holder";
+    next.value()->close();
+  }
+  // Taken, then closed: the outcome is gone for good.
+  auto again = AccessPoint::open(client, 8);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(count_complete(drain(*again.value())), 0);
+}
+
 TEST(ClientTest, ABlockItsReaderDiedWithIsHandedToTheNextHolderWhole) {
   TestNode n(1, {1});
   auto client = attach(n);

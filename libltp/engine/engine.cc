@@ -442,13 +442,35 @@ Result<void, EngineError> Engine::cancel_import(std::uint64_t originator,
   });
 }
 
+namespace {
+// Takes a dataless notice its holder is done with off the queue. It sits
+// right after the holder's held notices (or among them, once some were
+// released), so the search is short; one not found was taken already.
+HeapResult<void> drop_acknowledged(ipc::Transaction& txn, ipc::PList& notices, std::uint64_t held,
+                                   Addr record) {
+  if (record == ipc::kNullAddr) return success();
+  Addr node = notices.first(txn);
+  for (std::uint64_t i = 0; i <= held && node != ipc::kNullAddr; ++i) {
+    if (notices.value(txn, node) == record) {
+      if (load<db::NoticeRecord>(txn, record).data != ipc::kNullAddr) return success();
+      BOOST_OUTCOME_TRY(notices.erase(txn, node));
+      return txn.free(record);
+    }
+    node = notices.next(txn, node);
+  }
+  return success();
+}
+}  // namespace
+
 Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id,
-                                                               std::uint64_t held) {
+                                                               std::uint64_t held,
+                                                               Addr acknowledge) {
   return transact<std::optional<Notice>>(
       [&](ipc::Transaction& txn) -> Result<std::optional<Notice>, EngineError> {
         const auto client = db_.find_client(txn, client_id);
         if (!client) return std::optional<Notice>{};
         auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
+        BOOST_OUTCOME_TRY(lift(drop_acknowledged(txn, notices, held, acknowledge)));
         Addr node = notices.first(txn);
         for (std::uint64_t i = 0; i < held && node != ipc::kNullAddr; ++i) {
           node = notices.next(txn, node);
@@ -456,19 +478,25 @@ Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t cli
         if (node == ipc::kNullAddr) return std::optional<Notice>{};
         const Addr addr = notices.value(txn, node);
         const auto n = load<db::NoticeRecord>(txn, addr);
-        // Data stays queued, held, until the client releases it.
-        if (n.data == ipc::kNullAddr) {
-          BOOST_OUTCOME_TRY(lift(notices.erase(txn, node)));
-          BOOST_OUTCOME_TRY(lift(txn.free(addr)));
-        }
         return std::optional<Notice>(Notice{n.type,
                                             {n.originator, n.session_number},
                                             static_cast<std::uint8_t>(n.reason),
                                             n.end_of_block != 0,
                                             n.offset,
                                             n.length,
-                                            n.data});
+                                            n.data,
+                                            addr});
       });
+}
+
+Result<void, EngineError> Engine::acknowledge_notice(std::uint64_t client_id, std::uint64_t held,
+                                                     Addr record) {
+  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
+    const auto client = db_.find_client(txn, client_id);
+    if (!client) return success();
+    auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
+    return lift(drop_acknowledged(txn, notices, held, record));
+  });
 }
 
 std::vector<std::uint8_t> Engine::read_data(Addr data) {

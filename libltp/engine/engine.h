@@ -70,7 +70,8 @@ struct Notice {
   bool end_of_block = false;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
-  Addr data = ipc::kNullAddr;  // ChunkedBuffer: read_data, then release_data
+  Addr data = ipc::kNullAddr;    // ChunkedBuffer: read_data, then release_data
+  Addr record = ipc::kNullAddr;  // the queued notice, for next_notice's `acknowledge`
 };
 
 // Segments handed to the link: headers encoded into the batch's scratch,
@@ -179,14 +180,19 @@ class Engine {
   Result<void, EngineError> cancel_import(std::uint64_t originator, std::uint64_t session_number,
                                           std::uint64_t now);
 
-  // Delivery is a two-step hand-over. next_notice() returns the client's
-  // next notice past the first `held` ones (those with data that this
-  // holder was handed and has not released): a notice without data leaves
-  // the queue at once; one with data stays at its head, held, until
-  // release_data() — so a client that dies while it writes a block out
-  // leaves it to the next holder of the id, whole.
+  // Delivery is a two-step hand-over, for every notice. next_notice()
+  // returns the client's next notice past the first `held` ones (those
+  // with data that this holder was handed and has not released) and
+  // leaves it queued: one with data until release_data(), one without
+  // until the holder acknowledges it, passing its `record` as
+  // `acknowledge` to the next call (or to acknowledge_notice(), on
+  // close). So a client that dies while it writes a block out, or before
+  // it recorded an outcome, leaves it to the next holder of the id.
   Result<std::optional<Notice>, EngineError> next_notice(std::uint64_t client_id,
-                                                         std::uint64_t held = 0);
+                                                         std::uint64_t held = 0,
+                                                         Addr acknowledge = ipc::kNullAddr);
+  Result<void, EngineError> acknowledge_notice(std::uint64_t client_id, std::uint64_t held,
+                                               Addr record);
   std::vector<std::uint8_t> read_data(Addr data);
   // Ends a hand-over: the notice carrying `data` leaves the client's queue
   // and the buffer is freed. no_such_session if no notice of the client

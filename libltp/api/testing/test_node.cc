@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "ipc/node_semaphore.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/node/node_control.h"
@@ -79,10 +81,11 @@ std::optional<LinkTestNode::TakenNotice> LinkTestNode::wait_notice(
   if (!sem) return std::nullopt;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto next = engine_->next_notice(client);
+    auto next = engine_->next_notice(client, 0, std::exchange(unacknowledged_[client], 0));
     if (!next) return std::nullopt;
     if (next.value()) {
       TakenNotice taken{*next.value(), {}};
+      if (taken.notice.data == ipc::kNullAddr) unacknowledged_[client] = taken.notice.record;
       if (taken.notice.data != ipc::kNullAddr) {
         taken.data = engine_->read_data(taken.notice.data);
         (void)engine_->release_data(client, taken.notice.data);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,8 @@ class LinkTestNode {
   node::testing::TestNode base_;
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<engine::Engine> engine_;
+  // Per client, the dataless notice taken last: the next take acknowledges it.
+  std::map<std::uint64_t, ipc::Addr> unacknowledged_;
 };
 
 }  // namespace ltp::api::testing

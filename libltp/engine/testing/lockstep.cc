@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
@@ -125,7 +126,9 @@ void Lockstep::restart(std::uint64_t id) {
 }
 
 void Lockstep::close_client(std::uint64_t id) {
-  auto txn = side(id).heap->begin().value();
+  Side& s = side(id);
+  (void)s.engine->acknowledge_notice(kClient, 0, std::exchange(s.unacknowledged, ipc::kNullAddr));
+  auto txn = s.heap->begin().value();
   if (!db::LtpDb::open(txn).value().close_client(txn, kClient) || !txn.commit())
     fail("close client");
 }
@@ -203,8 +206,9 @@ bool Lockstep::transmit(Side& s, std::uint64_t to) {
 
 void Lockstep::collect_notices(Side& s) {
   while (now_ >= s.client_busy_until) {
-    auto n = s.engine->next_notice(kClient);
+    auto n = s.engine->next_notice(kClient, 0, std::exchange(s.unacknowledged, ipc::kNullAddr));
     if (!n || !n.value()) return;
+    if (n.value()->data == ipc::kNullAddr) s.unacknowledged = n.value()->record;
     const Notice& notice = *n.value();
     SeenNotice seen{notice.type,
                     notice.session,
