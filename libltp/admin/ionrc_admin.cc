@@ -72,6 +72,7 @@ class Applier {
   Out operator()(const ionrc::Start&) { return LineOutcome{StartNode{}, {}}; }
   Out operator()(const ionrc::Stop&) { return LineOutcome{StopNode{}, {}}; }
   Out operator()(const ionrc::Quit&) { return LineOutcome{admin::Quit{}, {}}; }
+  Out operator()(const ionrc::Ignored& c) { return LineOutcome{std::nullopt, c.note + "\n"}; }
   Out operator()(const ionrc::Help&) {
     return LineOutcome{std::nullopt, std::string(ionrc::help_text())};
   }

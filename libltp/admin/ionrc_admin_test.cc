@@ -62,6 +62,22 @@ TEST_F(IonrcAdminTest, IonStyleFileBuildsTheContactPlan) {
   EXPECT_NE(dump(*heap_).find("node 2 horizon 1800000000000 clockerr 2000"), std::string::npos);
 }
 
+// ION's `m` commands for what OpenLTP has not (its bundle agent's
+// production and consumption rates, in every ION example) load with a
+// note and change nothing.
+TEST_F(IonrcAdminTest, IonsOtherManageCommandsAreNotedAndIgnored) {
+  ASSERT_TRUE(run("1 2\n"));
+  const std::string before = dump(*heap_);
+  auto out =
+      run("m production 1000000\nm consumption 1000000\nm prod 1\nm usage\n"
+          "m clocksync 1\nm alarm 'echo hi'\n");
+  ASSERT_TRUE(out) << out.error().to_string();
+  ASSERT_EQ(out.value().size(), 6u);
+  EXPECT_NE(out.value()[0].text.find("note: `m production` is ION's"), std::string::npos);
+  EXPECT_NE(out.value()[0].text.find("ignored"), std::string::npos);
+  EXPECT_EQ(dump(*heap_), before);
+}
+
 TEST_F(IonrcAdminTest, LtprcTakesTheOwnEngineFromTheNode) {
   ASSERT_TRUE(run("1 7\n"));
   LtprcAdmin ltp(*heap_);

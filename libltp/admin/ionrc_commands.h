@@ -68,10 +68,15 @@ struct ListRanges {};
 
 struct Help {};
 struct Quit {};
+// An ION command OpenLTP has no use for (ION's `m production`, say):
+// accepted so ION's files load, with a note saying it changed nothing.
+struct Ignored {
+  std::string note;
+};
 
 using Command = std::variant<Initialize, Start, Stop, SetHorizon, SetClockError, AddContact,
                              ChangeContact, DeleteContact, InfoContact, ListContacts, AddRange,
-                             ChangeRange, DeleteRange, InfoRange, ListRanges, Help, Quit>;
+                             ChangeRange, DeleteRange, InfoRange, ListRanges, Help, Quit, Ignored>;
 
 Result<Command, std::string> parse(const Tokens& tokens, std::uint64_t now_ms);
 

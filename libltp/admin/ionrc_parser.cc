@@ -1,4 +1,9 @@
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
 
 #include "libltp/admin/command_words.h"
 #include "libltp/admin/ionrc_commands.h"
@@ -135,7 +140,31 @@ Result<Command, std::string> parse_manage(const Tokens& t, std::uint64_t now_ms)
     BOOST_OUTCOME_TRY(ms, parse_seconds_ms(t[2], "clockerr", 0, kMaxClockErrorMs));
     return Command{SetClockError{ms}};
   }
+  // The rest of ION 4.1.3's `m` commands concern its bundle agent, its
+  // clock and its memory accounting, none of which OpenLTP has.
+  static constexpr std::string_view kIonManage[] = {
+      "utcdelta", "clocksync", "production", "prod",   "consumption", "consum", "inbound",
+      "in",       "outbound",  "out",        "search", "alarm",       "usage"};
+  if (t.size() >= 2 &&
+      std::find(std::begin(kIonManage), std::end(kIonManage), t[1]) != std::end(kIonManage)) {
+    return Command{
+        Ignored{fmt::format("note: `m {}` is ION's, for what OpenLTP does not have "
+                            "(a bundle agent, its clock or memory accounting); ignored",
+                            t[1])}};
+  }
   return failure(unknown_command(t, "ionrc"));
+}
+
+// ION reads the config file name as given: empty means none (defaults),
+// "." means <host name up to its first dot>.ionconfig in the current
+// directory.
+std::optional<std::string> config_file_name(const std::string& given) {
+  if (given.empty()) return std::nullopt;
+  if (given != ".") return given;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return given;
+  std::string name(host);
+  return name.substr(0, name.find('.')) + ".ionconfig";
 }
 
 }  // namespace
@@ -150,7 +179,7 @@ Result<Command, std::string> parse(const Tokens& t, std::uint64_t now_ms) {
     BOOST_OUTCOME_TRY(expect_tokens(t, 2, 3, "1 <node number> [<config file>]"));
     BOOST_OUTCOME_TRY(node, parse_node(t[1], "node number"));
     std::optional<std::string> config;
-    if (t.size() == 3) config = t[2];
+    if (t.size() == 3) config = config_file_name(t[2]);
     return Command{Initialize{node, std::move(config)}};
   }
   const bool single = verb == "s" || verb == "x" || verb == "h" || verb == "?" || verb == "q";
@@ -171,7 +200,7 @@ std::string_view help_text() {
          "  a range <from> <until> <node> <node> <OWLT s>\n"
          "  c range <from> <node> <node> <OWLT s>\n"
          "  d|i range {<from>|*} <node> <node>               l range\n"
-         "  m horizon <time>    m clockerr <s>\n"
+         "  m horizon <time>    m clockerr <s>    (ION's other m commands: noted, ignored)\n"
          "  s   start    x   stop    h, ?   this help    q   quit    # comment\n"
          "  times: +seconds from now, or yyyy/mm/dd-hh:mm:ss (UTC)\n";
 }

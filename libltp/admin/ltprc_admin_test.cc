@@ -57,6 +57,22 @@ TEST_F(LtprcAdminTest, IonLoopbackLegacyFileLoads) {
   EXPECT_NE(dump(*heap_).find("seat 'udplsi 0.0.0.0:1113'"), std::string::npos);
 }
 
+// ION 4.1.3's own files write these (tests/ams-sana, contrib/...): `1`
+// with a second number ION ignores, `s` and `a seat` with the LSI command
+// unquoted as two words (ltpadmin.c's patchLsiCmd / composeLsiCmd).
+TEST_F(LtprcAdminTest, IonShorthandsLoad) {
+  auto out =
+      run("1 300 1000000\n"
+          "a seat udplsi localhost:9118\n"
+          "a span 9999 10 10 1500 100000 1 'udplso localhost:9118'\n"
+          "s udplsi localhost:9118\n");
+  ASSERT_TRUE(out) << out.error().to_string();
+  EXPECT_EQ(node().est_max_export_sessions, 300u);
+  EXPECT_NE(dump(*heap_).find("seat 'udplsi localhost:9118'"), std::string::npos);
+  ASSERT_EQ(out.value().size(), 1u);
+  EXPECT_EQ(std::get<StartNode>(*out.value()[0].action).lsi_command, "udplsi localhost:9118");
+}
+
 TEST_F(LtprcAdminTest, IonTwoNodeFileLoads) {
   auto out =
       run("# two nodes, node 2's side\n"
@@ -162,7 +178,7 @@ TEST_F(LtprcAdminTest, EveryKindOfBadLineIsRejectedAndChangesNothing) {
       {"m colour 3", "unknown ltprc command `m colour`"},
       {"a span 4 5 6 1400 20000", "too few arguments"},
       {"d span 3 4", "too many arguments"},
-      {"1 10 11", "too many arguments"},
+      {"1 10 11 12", "too many arguments"},
       {"a span 4 5 6 1400 2x000 1 'udplso h:1113'", "aggregation size threshold: `2x000`"},
       {"a span 0 5 6 1400 20000 1 'udplso h:1113'", "engine number: 0 is out of range"},
       {"a span 4 5 6 10 20000 1 'udplso h:1113'", "max segment size: 10 is out of range"},

@@ -95,16 +95,23 @@ Result<Command, std::string> parse_span_command(const Tokens& t) {
   return Command{InfoSpan{engine}};
 }
 
+// An LSI command from `first`: quoted, one token; unquoted, ION takes a
+// program and one argument as two tokens (ltpadmin.c's composeLsiCmd).
+std::string lsi_command(const Tokens& t, std::size_t first) {
+  return t.size() == first + 2 ? t[first] + " " + t[first + 1] : t[first];
+}
+
 Result<Command, std::string> parse_seat_command(const Tokens& t) {
   if (t[0] == "l") {
     BOOST_OUTCOME_TRY(expect_tokens(t, 2, 2, "l seat"));
     return Command{ListSeats{}};
   }
-  BOOST_OUTCOME_TRY(expect_tokens(t, 3, 3, kSeatUsage));
-  BOOST_OUTCOME_TRY(check_link_command(t[2], "LSI command"));
-  if (t[0] == "a") return Command{AddSeat{t[2]}};
-  if (t[0] == "d") return Command{DeleteSeat{t[2]}};
-  return Command{InfoSeat{t[2]}};
+  BOOST_OUTCOME_TRY(expect_tokens(t, 3, 4, kSeatUsage));
+  const std::string command = lsi_command(t, 2);
+  BOOST_OUTCOME_TRY(check_link_command(command, "LSI command"));
+  if (t[0] == "a") return Command{AddSeat{command}};
+  if (t[0] == "d") return Command{DeleteSeat{command}};
+  return Command{InfoSeat{command}};
 }
 
 Result<Command, std::string> parse_manage(const Tokens& t) {
@@ -146,7 +153,8 @@ Result<Command, std::string> parse(const Tokens& t) {
   const std::string& verb = t[0];
   const bool object = t.size() >= 2;
   if (verb == "1") {
-    BOOST_OUTCOME_TRY(expect_tokens(t, 2, 2, "1 <est_max_export_sessions>"));
+    // ION 4.1.3 ignores a second argument "for backward compatibility".
+    BOOST_OUTCOME_TRY(expect_tokens(t, 2, 3, "1 <est_max_export_sessions>"));
     BOOST_OUTCOME_TRY(n, parse_uint(t[1], "est max export sessions", 1, kMaxSessions));
     return Command{Initialize{n}};
   }
@@ -159,10 +167,11 @@ Result<Command, std::string> parse(const Tokens& t) {
   }
   if (verb == "m") return parse_manage(t);
   if (verb == "s") {
-    BOOST_OUTCOME_TRY(expect_tokens(t, 1, 2, "s ['<LSI command>']"));
+    BOOST_OUTCOME_TRY(expect_tokens(t, 1, 3, "s ['<LSI command>']"));
     if (t.size() == 1) return Command{Start{}};
-    BOOST_OUTCOME_TRY(check_link_command(t[1], "LSI command"));
-    return Command{Start{t[1]}};
+    const std::string command = lsi_command(t, 1);
+    BOOST_OUTCOME_TRY(check_link_command(command, "LSI command"));
+    return Command{Start{command}};
   }
   if (verb == "w") return parse_watch(t);
   if (verb == "e") {

@@ -126,6 +126,18 @@ TEST_F(AdminToolsTest, TwoNodeFileLoadsWithFractionalSecondsAndAnIonconfigHeapSi
   EXPECT_EQ(report["seats"][0], "udplsi 127.0.0.1:" + std::to_string(port2_));
 }
 
+// ION's configs/loopback-ltp/loopback.ionrc: `1 1 ''`, an empty config
+// file name, which ION reads as "no config file" (default sizes).
+TEST_F(AdminToolsTest, AnEmptyIonconfigNameMeansNone) {
+  write_text(temp_.path() / "n.ionrc", "1 2 ''\nm production 1000000\n");
+  const auto run = tool("ionadmin", {(temp_.path() / "n.ionrc").string()});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("`m production` is ION's"), std::string::npos) << run.out;
+  write_text(temp_.path() / "n.ltprc", "1 10\n");
+  ASSERT_EQ(tool("ltpadmin", {(temp_.path() / "n.ltprc").string()}).status, 0);
+  EXPECT_EQ(stat()["engine"], 2);
+}
+
 TEST_F(AdminToolsTest, EveryKindOfBadLineIsRefusedWithItsLineAndChangesNothing) {
   ASSERT_EQ(tool("ionadmin", {config("node2.ionrc", true).string()}).status, 0);
   ASSERT_EQ(tool("ltpadmin", {config("node2.ltprc", true).string()}).status, 0);
