@@ -233,10 +233,13 @@ class Soak:
         )
 
     def daemons(self, engine: int) -> List[Tuple[str, int]]:
-        done = subprocess.run(
-            [os.path.join(bin_dir(), "ltpstat"), "--node", self.nodes.dirs[engine], "--json"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=30,
-        )
+        try:
+            done = subprocess.run(
+                [os.path.join(bin_dir(), "ltpstat"), "--node", self.nodes.dirs[engine], "--json"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=30,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return []  # this kill picks among the clients only
         if done.returncode != 0:
             return []
         found = []
