@@ -24,7 +24,8 @@ namespace {
 namespace cli = ltp::cli;
 using ltp::daemons::DaemonProcess;
 
-// Closes every open client id whose process is gone.
+// Closes every open client id whose process is gone, keeping what it is
+// owed (db::kHolderDied).
 void reap_dead_clients(DaemonProcess& daemon) {
   auto& node = daemon.node();
   auto registry = node.registry();
@@ -33,11 +34,14 @@ void reap_dead_clients(DaemonProcess& daemon) {
   if (!txn) return;
   auto& db = daemon.engine().db();
   for (const auto& client : db.list_clients(txn.value())) {
-    if (client.pid == 0 || registry->is_alive(ltp::node::client_role(client.client_id))) continue;
-    if (db.close_client(txn.value(), client.client_id)) {
+    if (client.pid == 0 || client.pid == ltp::db::kHolderDied ||
+        registry->is_alive(ltp::node::client_role(client.client_id))) {
+      continue;
+    }
+    if (db.orphan_client(txn.value(), client.client_id)) {
       spdlog::info(
-          "client {}: its process {} is gone; closed the client id (its notices wait "
-          "for the next ltp_open)",
+          "client {}: its process {} is gone; closed the client id (its notices, and the "
+          "outcomes of what it sent, wait for the next ltp_open)",
           client.client_id, client.pid);
     }
   }

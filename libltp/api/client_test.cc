@@ -71,6 +71,13 @@ class TestNode {
     return ipc::heap_stats(txn).objects;
   }
 
+  // What ltpdeliv does on finding the holder of `client_id` dead.
+  void reap(std::uint64_t client_id) {
+    auto txn = node_->heap().begin().value();
+    ASSERT_TRUE(db::LtpDb::open(txn).value().orphan_client(txn, client_id));
+    ASSERT_TRUE(txn.commit());
+  }
+
   // Fires every timer due within the next hour: closed-session memories
   // and grace periods end, so only live objects remain in the heap.
   void age() { ASSERT_TRUE(engine_->on_timers(node::now_ms() + 3'600'000)); }
@@ -470,6 +477,51 @@ TEST(ClientTest, AnOutcomeItsHolderDiedWithIsHandedToTheNextHolder) {
   auto again = AccessPoint::open(client, 8);
   ASSERT_TRUE(again);
   EXPECT_EQ(count_complete(drain(*again.value())), 0);
+}
+
+// A sender that died before its block completed, and was found dead (its
+// id closed) before that: the outcome still waits for the next holder
+// (the soak lost 3 of 961 outcomes this way: they were dropped as for an
+// id nobody holds).
+TEST(ClientTest, TheOutcomeOfABlockWhoseSenderDiedWaitsForTheNextHolder) {
+  TestNode n(1, {1});
+  auto client = attach(n);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t sender = ::fork();
+  if (sender == 0) {
+    ::close(pipe_fds[0]);
+    auto child = Client::attach(n.path());
+    if (!child) ::_exit(1);
+    auto ap = AccessPoint::open(child.value(), 9);
+    if (!ap) ::_exit(2);
+    auto sent = ap.value()->send(1, std::span<const std::byte>(pattern(200'000, 4)));
+    if (!sent) ::_exit(3);
+    (void)!::write(pipe_fds[1], &sent.value().number, sizeof sent.value().number);
+    ::pause();
+  }
+  ::close(pipe_fds[1]);
+  std::uint64_t number = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &number, sizeof number), static_cast<ssize_t>(sizeof number));
+  ::close(pipe_fds[0]);
+  ASSERT_EQ(::kill(sender, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(sender, &status, 0), sender);
+  n.reap(9);
+  loopback(n, 1);  // the block completes with nobody holding id 9
+
+  auto next = AccessPoint::open(client, 9);
+  ASSERT_TRUE(next) << next.error().message;
+  const auto notices = drain(*next.value());
+  EXPECT_EQ(std::count_if(notices.begin(), notices.end(),
+                          [&](const Notice& x) {
+                            // On loopback id 9 also receives: closed, it is
+                            // unreachable, so the outcome is a cancel.
+                            return (x.type == NoticeType::export_complete ||
+                                    x.type == NoticeType::export_cancelled) &&
+                                   x.session.number == number;
+                          }),
+            1);
 }
 
 TEST(ClientTest, ABlockItsReaderDiedWithIsHandedToTheNextHolderWhole) {

@@ -227,7 +227,9 @@ std::optional<Addr> LtpDb::find_client(const ipc::Transaction& txn, std::uint64_
 
 bool LtpDb::client_is_open(const ipc::Transaction& txn, std::uint64_t client_id) const {
   const auto addr = find_client(txn, client_id);
-  return addr && txn.get<ClientRecord>(*addr)->pid != 0;
+  if (!addr) return false;
+  const std::uint64_t pid = txn.get<ClientRecord>(*addr)->pid;
+  return pid != 0 && pid != kHolderDied;
 }
 
 Result<void, DbError> LtpDb::open_client(ipc::Transaction& txn, std::uint64_t client_id,
@@ -235,7 +237,9 @@ Result<void, DbError> LtpDb::open_client(ipc::Transaction& txn, std::uint64_t cl
   if (pid == 0) return failure(DbError::bad_config);
   if (const auto addr = find_client(txn, client_id)) {
     const ClientRecord client = *txn.get<ClientRecord>(*addr);
-    if (client.pid != 0 && client.pid != pid) return failure(DbError::client_in_use);
+    if (client.pid != 0 && client.pid != kHolderDied && client.pid != pid) {
+      return failure(DbError::client_in_use);
+    }
     return lift(txn.put(*addr + offsetof(ClientRecord, pid), pid));
   }
   // The record (and its notice queue) outlives ltp_close, like ION's.
@@ -263,6 +267,12 @@ Result<void, DbError> LtpDb::close_client(ipc::Transaction& txn, std::uint64_t c
   const auto addr = find_client(txn, client_id);
   if (!addr) return failure(DbError::no_such_client);
   return lift(txn.put(*addr + offsetof(ClientRecord, pid), std::uint64_t{0}));
+}
+
+Result<void, DbError> LtpDb::orphan_client(ipc::Transaction& txn, std::uint64_t client_id) {
+  const auto addr = find_client(txn, client_id);
+  if (!addr) return failure(DbError::no_such_client);
+  return lift(txn.put(*addr + offsetof(ClientRecord, pid), kHolderDied));
 }
 
 }  // namespace ltp::db

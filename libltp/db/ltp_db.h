@@ -68,6 +68,9 @@ class LtpDb {
   Result<void, DbError> open_client(ipc::Transaction& txn, std::uint64_t client_id,
                                     std::uint64_t pid);
   Result<void, DbError> close_client(ipc::Transaction& txn, std::uint64_t client_id);
+  // Not open, its holder dead (ltpdeliv): unlike a closed id, it keeps
+  // collecting the outcomes of what it sent, for its next holder.
+  Result<void, DbError> orphan_client(ipc::Transaction& txn, std::uint64_t client_id);
   std::optional<Addr> find_client(const ipc::Transaction& txn, std::uint64_t client_id) const;
   bool client_is_open(const ipc::Transaction& txn, std::uint64_t client_id) const;
   // Every client record, open or not (ltpdeliv reaps dead holders).

@@ -139,9 +139,12 @@ struct SeatRecord {
 
 struct ClientRecord {
   std::uint64_t client_id;
-  std::uint64_t pid;  // 0 = not open
-  Addr notices;       // PList of NoticeRecord
+  // 0 = not open (closed by its holder); kHolderDied = not open, its
+  // holder died: the outcomes of what it sent wait for the next holder.
+  std::uint64_t pid;
+  Addr notices;  // PList of NoticeRecord
 };
+inline constexpr std::uint64_t kHolderDied = UINT64_MAX;
 
 // ION's notice numbering.
 enum class NoticeType : std::uint64_t {

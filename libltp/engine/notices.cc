@@ -12,8 +12,10 @@ HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::Not
   auto& txn = c.txn;
   const auto record = db_.find_client(txn, client);
   // Data an import accepted waits for the id's next ltp_open (its session
-  // began while the id was open, and the sender has been told it arrived);
-  // export notices for an id nobody holds are dropped, as ION does.
+  // began while the id was open, and the sender has been told it arrived),
+  // and so does every notice of an id whose holder died (its next holder
+  // is owed the outcome of each block it sent); export notices for an id
+  // closed by its holder, or never opened, are dropped, as ION does.
   const bool accepted_data =
       notice.type == db::NoticeType::red_part || notice.type == db::NoticeType::green_segment;
   if (!record || (load<db::ClientRecord>(txn, *record).pid == 0 && !accepted_data)) {

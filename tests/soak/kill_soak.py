@@ -267,7 +267,8 @@ class Soak:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             return
-        self.kills[role.split("@")[0]] = self.kills.get(role.split("@")[0], 0) + 1
+        name = re.sub(r":\d+$", "", role.split("@")[0]) if role.startswith("lsi:") else role.split("@")[0]
+        self.kills[name] = self.kills.get(name, 0) + 1
 
     def collect_files(self) -> None:
         """Verifies each whole block file, records it and removes it (a long
@@ -316,6 +317,11 @@ class Soak:
                 break
             time.sleep(0.1)
         settled = self.sender_done()
+        if not settled:
+            # What is still open, for whoever reads a failed run.
+            for engine in (1, 2):
+                subprocess.run([os.path.join(bin_dir(), "ltpstat"), "--node",
+                                self.nodes.dirs[engine]], stdout=sys.stderr, timeout=30)
         # The clients end as a user would end them, releasing their ids.
         for p in (self.sender, self.receiver):
             p.terminate()
@@ -370,12 +376,14 @@ class Soak:
         lost = 0
         missing_notice = 0
         cancelled = 0
+        reasons: Dict[int, int] = {}
         for i, session in session_of.items():
             got = outcome.get(session)
             if got is None:
                 missing_notice += 1
             elif got[0] == "cancelled":
                 cancelled += 1
+                reasons[got[1]] = reasons.get(got[1], 0) + 1
             if i not in delivered and (got is None or got[0] != "cancelled"):
                 lost += 1
         # Outcomes of sessions the journal never named and no file matched:
@@ -410,6 +418,7 @@ class Soak:
             "accepted": len(session_of),
             "delivered": len(delivered),
             "cancelled": cancelled,
+            "cancel_reasons": reasons,
             "delivered_and_cancelled": delivered_and_cancelled,
             "lost": lost,
             "duplicated": duplicated,
