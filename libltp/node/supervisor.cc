@@ -32,10 +32,14 @@ void Supervisor::check(std::uint64_t now_ms) {
       continue;
     }
     plan->started(i, pid.value(), now_ms, true);
-    // The first quick death is retried at once, later ones ever later.
+    // The first quick death is retried at once, later ones ever later;
+    // but never a supervisor: while one waits, the other guards the node
+    // alone, and a kill of it then leaves nothing to restart anything.
+    const bool supervisor = d.role == kClockRole || d.role == kDeliveryRole;
     const std::uint64_t backoff =
-        quick_deaths <= 1 ? 0
-                          : std::min<std::uint64_t>(kMaxBackoffMs, 1000ull << (quick_deaths - 2));
+        quick_deaths <= 1 || supervisor
+            ? 0
+            : std::min<std::uint64_t>(kMaxBackoffMs, 1000ull << (quick_deaths - 2));
     plan->defer(i, quick_deaths, now_ms + backoff);
     spdlog::warn("{} (pid {}) died; restarted `{}` as pid {} (restart {}{})", d.role, d.pid,
                  fmt::join(d.argv, " "), pid.value(), d.restarts + 1,

@@ -8,7 +8,8 @@
 // for its role is gone; it is restarted with the same command, the plan's
 // restart count goes up, and the node's log gets a warning. A daemon that
 // keeps dying right after each start is retried after 1, 2, 4 ... up to
-// 30 s, so a misconfigured one (a port in use) does not spin. Nothing is
+// 30 s, so a misconfigured one (a port in use) does not spin; ltpclock
+// and ltpdeliv never wait (each is the other's only guard). Nothing is
 // restarted unless the plan is `supervised`: not while the node starts or
 // stops.
 #pragma once

@@ -142,6 +142,28 @@ TEST_F(Supervision, EveryKilledDaemonIsRestartedAndCounted) {
   EXPECT_TRUE(daemons().empty()) << daemons().dump();
 }
 
+// A supervisor killed again and again is still restarted at once: were it
+// left to wait out a backoff, a kill of the other supervisor meanwhile
+// would leave the node with nothing to restart anything (the long soak
+// found both nodes dead this way).
+TEST_F(Supervision, ASupervisorThatKeepsDyingIsNeverLeftDownSoTheOtherIsNotAlone) {
+  const auto start = ionstart();
+  ASSERT_EQ(start.status, 0) << start.out << start.err;
+  for (int round = 0; round < 4; ++round) {
+    const int pid = running("ltpdeliv")["pid"].get<int>();
+    kill_and_await_exit({pid});
+    if (round < 3) {
+      // Restarted within a check or two (the old backoff: 1 s, then 2 s).
+      ASSERT_FALSE(await_replaced("ltpdeliv", pid).is_null()) << daemons().dump();
+    } else {
+      (void)await_replaced("ltpdeliv", pid, 600ms);  // now it must be up again
+    }
+  }
+  kill_and_await_exit({running("ltpclock")["pid"].get<int>()});
+  EXPECT_FALSE(await_replaced("ltpclock", 0).is_null()) << daemons().dump();
+  EXPECT_FALSE(running("ltpdeliv").is_null()) << daemons().dump();
+}
+
 // With both supervisors killed at once nothing restarts the rest; ionstart
 // then starts exactly what is down and leaves the others running.
 TEST_F(Supervision, IonstartStartsOnlyTheDaemonsThatAreDown) {
