@@ -34,13 +34,21 @@ std::deque<std::uint64_t> contents(const Transaction& txn, const PList& list) {
   return out;
 }
 
-TEST_F(ContainersTest, ListBehavesLikeADeque) {
+TEST_F(ContainersTest, ListBehavesLikeASequence) {
   auto txn = begin();
   auto list = PList::create(txn).value();
   std::deque<std::uint64_t> model;
   std::mt19937_64 rng(1);
   for (int i = 0; i < 3000; ++i) {
-    switch (rng() % 4) {
+    switch (rng() % 5) {
+      case 4: {  // before a random element, or at the back past the last
+        const std::size_t at = model.empty() ? 0 : rng() % (model.size() + 1);
+        Addr node = list.first(txn);
+        for (std::size_t k = 0; k < at; ++k) node = list.next(txn, node);
+        ASSERT_TRUE(list.insert_before(txn, node, i));
+        model.insert(model.begin() + static_cast<std::ptrdiff_t>(at), i);
+        break;
+      }
       case 0:
         ASSERT_TRUE(list.push_back(txn, i));
         model.push_back(i);

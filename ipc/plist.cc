@@ -70,12 +70,18 @@ Result<Addr, HeapError> PList::push_back(Transaction& txn, std::uint64_t value) 
 }
 
 Result<Addr, HeapError> PList::push_front(Transaction& txn, std::uint64_t value) {
-  const ListHeader h = hdr(txn, header_);
+  return insert_before(txn, first(txn), value);
+}
+
+Result<Addr, HeapError> PList::insert_before(Transaction& txn, Addr node, std::uint64_t value) {
+  if (node == kNullAddr) return push_back(txn, value);
+  if (!detail::is_live_object(txn, node)) return failure(HeapError::bad_address);
+  const ListNode at = node_at(txn, node);
   BOOST_OUTCOME_TRY(n, txn.alloc(sizeof(ListNode)));
-  BOOST_OUTCOME_TRY(txn.put(n, ListNode{h.head, kNullAddr, value}));
-  BOOST_OUTCOME_TRY(txn.put(h.head != kNullAddr ? prev_slot(h.head) : tail_slot(header_), n));
-  BOOST_OUTCOME_TRY(txn.put(head_slot(header_), n));
-  BOOST_OUTCOME_TRY(txn.put<std::uint64_t>(count_slot(header_), h.count + 1));
+  BOOST_OUTCOME_TRY(txn.put(n, ListNode{node, at.prev, value}));
+  BOOST_OUTCOME_TRY(txn.put(at.prev != kNullAddr ? next_slot(at.prev) : head_slot(header_), n));
+  BOOST_OUTCOME_TRY(txn.put(prev_slot(node), n));
+  BOOST_OUTCOME_TRY(txn.put<std::uint64_t>(count_slot(header_), hdr(txn, header_).count + 1));
   return n;
 }
 

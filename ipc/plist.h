@@ -34,6 +34,8 @@ class PList {
   // Return the new element's node address (a stable handle for erase()).
   Result<Addr, HeapError> push_back(Transaction& txn, std::uint64_t value);
   Result<Addr, HeapError> push_front(Transaction& txn, std::uint64_t value);
+  // Before `node` (an element of this list), or at the back if it is null.
+  Result<Addr, HeapError> insert_before(Transaction& txn, Addr node, std::uint64_t value);
   // `node` must be an element of this list (not verified: that would be O(n)).
   Result<void, HeapError> erase(Transaction& txn, Addr node);
   Result<std::uint64_t, HeapError> pop_front(Transaction& txn);

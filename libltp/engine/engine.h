@@ -336,10 +336,10 @@ class Engine {
   HeapResult<void> release_held_retransmission(Ctx& c, Addr session);
   // A transmitting session must always have something that will move it
   // (a checkpoint awaiting its report, or data queued): one left with
-  // neither (a report that claimed less than its checkpoint asked for,
-  // e.g. a forgery that used up the real report's serial) resends what
-  // is still unacknowledged, with a checkpoint.
-  HeapResult<void> keep_export_moving(Ctx& c, Addr span, Addr session, std::uint64_t report_serial);
+  // neither (a part of a split report lost, or a report that claimed less
+  // than its checkpoint asked for, e.g. a forgery that used up the real
+  // report's serial) asks the receiver for a report on all it holds.
+  HeapResult<void> keep_export_moving(Ctx& c, Addr span, Addr session);
   HeapResult<void> checkpoint_expired(Ctx& c, Addr session, Addr checkpoint);
   HeapResult<void> close_export(Ctx& c, Addr session);
   // Empties the session's retransmission ranges and checkpoints (timers stopped).

@@ -328,7 +328,7 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     }
   }
   // Before completion, which frees the session.
-  BOOST_OUTCOME_TRY(keep_export_moving(c, *span, *session, rs.report_serial));
+  BOOST_OUTCOME_TRY(keep_export_moving(c, *span, *session));
   BOOST_OUTCOME_TRY(maybe_complete_export(c, *session));
   BOOST_OUTCOME_TRY(expire_early(c, *span, overtaken));
   return probe_tail(c, *span);
@@ -352,8 +352,7 @@ HeapResult<void> Engine::queue_retransmission(Ctx& c, Addr span, Addr session,
   return queue_data(c, span, session);
 }
 
-HeapResult<void> Engine::keep_export_moving(Ctx& c, Addr span, Addr session,
-                                            std::uint64_t report_serial) {
+HeapResult<void> Engine::keep_export_moving(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::transmitting || s.first_pass_done == 0) return success();
@@ -361,11 +360,15 @@ HeapResult<void> Engine::keep_export_moving(Ctx& c, Addr span, Addr session,
       ipc::PHashMap::open(txn, s.checkpoints).value().size(txn) != 0) {
     return success();
   }
-  std::vector<db::ByteRange> gaps;
+  std::optional<db::ByteRange> last_gap;
   db::IntervalSet::open(s.acknowledged)
-      .for_each_gap(txn, {0, s.red_length}, [&](db::ByteRange gap) { gaps.push_back(gap); });
-  if (gaps.empty()) return success();
-  return queue_retransmission(c, span, session, gaps, report_serial);
+      .for_each_gap(txn, {0, s.red_length}, [&](db::ByteRange gap) { last_gap = gap; });
+  if (!last_gap) return success();
+  // Most often the gaps are the scope of one part of a split report that
+  // was lost, data the receiver holds. So not the gaps but their last
+  // octet goes again, as a checkpoint that cites no report: its answer
+  // reports the whole red part up to there, and asks for what is missing.
+  return queue_retransmission(c, span, session, {{last_gap->end - 1, last_gap->end}}, 0);
 }
 
 HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {

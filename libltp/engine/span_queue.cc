@@ -1,7 +1,8 @@
 // The span's outbound queues: control segments (RS, RA, CS, CR, CAS, CAR)
-// are served before data; data is a FIFO of export sessions with bytes to
-// (re)send, each cut into segments only when dequeued, so no heap object
-// exists per data segment.
+// are served before data; data is a queue of export sessions with bytes to
+// (re)send, those with bytes to resend ahead of those on their first pass,
+// each cut into segments only when dequeued, so no heap object exists per
+// data segment.
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
 #include "libltp/engine/engine.h"
@@ -19,12 +20,30 @@ HeapResult<void> Engine::queue_control(Ctx& c, Addr span, const db::ControlRecor
   return success();
 }
 
+namespace {
+bool recovering(const ipc::Transaction& txn, const db::ExportSession& s) {
+  return !ipc::PList::open(txn, s.pending).value().empty(txn);
+}
+}  // namespace
+
+// A session with ranges to resend goes after the recoveries already queued
+// but ahead of every first pass, so a block's recovery does not wait out
+// the backlog of later blocks (a round trip or more on a long link).
 HeapResult<void> Engine::queue_data(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
-  if (load<db::ExportSession>(txn, session).queue_node != ipc::kNullAddr) return success();
+  const db::ExportSession s = load<db::ExportSession>(txn, session);
+  if (s.queue_node != ipc::kNullAddr) return success();
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
   BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, record.data_queue));
-  BOOST_OUTCOME_TRY(node, queue.push_back(txn, session));
+  Addr before = ipc::kNullAddr;
+  if (recovering(txn, s)) {
+    before = queue.first(txn);
+    while (before != ipc::kNullAddr &&
+           recovering(txn, load<db::ExportSession>(txn, queue.value(txn, before)))) {
+      before = queue.next(txn, before);
+    }
+  }
+  BOOST_OUTCOME_TRY(node, queue.insert_before(txn, before, session));
   BOOST_OUTCOME_TRY(txn.put(session + offsetof(db::ExportSession, queue_node), node));
   wakeups_.segments.insert(record.config.engine_id);
   return success();
