@@ -9,6 +9,10 @@
 //                       [--txbps BITS]  (udplso's rate, as an operator sets it)
 //   ltpbench latency [--count N]          1 KB blocks, send -> red part delivered
 //   ltpbench sessions [--blocks N]        N blocks in flight at once
+//   ltpbench longlink [--owlt S] [--rate BITS] [--loss P] [--blocks N] [--block-size N]
+//                                         a relay with that light time and rate, which
+//                                         the contact plan tells the nodes; the time to
+//                                         deliver every block against the physical bound
 // Ctrl-C stops the case and removes what it started.
 #include <fmt/format.h>
 #include <spawn.h>
@@ -50,9 +54,11 @@ struct Options {
   double loss = 0;
   int count = 1000;
   std::uint64_t seed = 1;
-  std::uint64_t txbps = 0;  // udplso's rate; 0 = unpaced
-  double queuing = 1;       // each engine's queuing time, s (ION's default: 1)
-  int runs = 1;             // throughput cases: runs, the median printed
+  std::uint64_t txbps = 0;     // udplso's rate; 0 = unpaced
+  double queuing = 1;          // each engine's queuing time, s (ION's default: 1)
+  int runs = 1;                // throughput cases: runs, the median printed
+  std::uint64_t owlt_s = 0;    // the relay's delay each way, and the contact plan's range
+  std::uint64_t rate_bps = 0;  // the relay's rate cap each way, and the contacts' rate
   std::filesystem::path bin_dir;
 };
 
@@ -109,21 +115,47 @@ struct Pair {
   int relay[3] = {0, 0, 0};  // where each node's LSO sends
 };
 
+// The ionrc of `engine`: with a light time or a rate, a contact plan that
+// matches the relay, so the engines time their answers by its range and
+// udplso paces to its rate.
+std::string ionrc(const Options& o, int engine) {
+  std::string text = fmt::format("1 {}\n", engine);
+  if (o.owlt_s == 0 && o.rate_bps == 0) return text;
+  const std::uint64_t bytes_per_s = o.rate_bps != 0 ? o.rate_bps / 8 : 1'000'000'000;
+  text += fmt::format("a contact +0 +864000 1 2 {0}\na contact +0 +864000 2 1 {0}\n", bytes_per_s);
+  text += fmt::format("a range +0 +864000 1 2 {}\n", o.owlt_s);
+  return text;
+}
+
 std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t aggregation) {
   p.port[1] = ltp::node::testing::free_udp_port();
   p.port[2] = ltp::node::testing::free_udp_port();
   p.relay[1] = p.port[2];
   p.relay[2] = p.port[1];
-  if (o.loss > 0) {
+  if (o.loss > 0 || o.owlt_s > 0 || o.rate_bps > 0) {
     p.relay[2] = ltp::node::testing::free_udp_port();
     p.relay[1] = ltp::node::testing::free_udp_port();
     const auto ready = p.one.path() / "netem.ready";
-    p.netem = std::make_unique<Child>(std::vector<std::string>{
-        (o.bin_dir / "ltpnetem").string(), "--ab",
-        fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[1], p.port[2]), "--ba",
-        fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[2], p.port[1]), "--loss",
-        fmt::format("{}%", o.loss), "--seed", std::to_string(o.seed), "--ready-file",
-        ready.string()});
+    std::vector<std::string> argv{(o.bin_dir / "ltpnetem").string(),
+                                  "--ab",
+                                  fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[1], p.port[2]),
+                                  "--ba",
+                                  fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[2], p.port[1]),
+                                  "--seed",
+                                  std::to_string(o.seed),
+                                  "--ready-file",
+                                  ready.string()};
+    if (o.loss > 0) argv.insert(argv.end(), {"--loss", fmt::format("{}%", o.loss)});
+    if (o.owlt_s > 0) argv.insert(argv.end(), {"--delay", fmt::format("{}s", o.owlt_s)});
+    if (o.rate_bps > 0) {
+      // Room for the rate's worth of a second: the sender paces to the
+      // same rate, so the queue only smooths its bursts.
+      const std::uint64_t datagrams =
+          std::max<std::uint64_t>(1000, o.rate_bps / 8 / o.segment_size);
+      argv.insert(argv.end(),
+                  {"--rate", std::to_string(o.rate_bps), "--queue", std::to_string(datagrams)});
+    }
+    p.netem = std::make_unique<Child>(std::move(argv));
     while (!std::filesystem::exists(ready))
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -131,7 +163,7 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
     const int peer = engine == 1 ? 2 : 1;
     auto& node = engine == 1 ? p.one : p.two;
     const auto error = node.configure(
-        fmt::format("1 {}\n", engine),
+        ionrc(o, engine),
         fmt::format(
             "1 {0}\nm ownqtime {7}\na span {1} {0} {0} {2} {3} 1 'udplso 127.0.0.1:{4}{6}' {7}\n"
             "a seat 'udplsi 127.0.0.1:{5}'\n",
@@ -357,10 +389,66 @@ int latency(const Options& o) {
   return cli::kOk;
 }
 
+// Blocks through a relay with a light time and a rate (and loss), the
+// contact plan matching it: the time from the first send to the last
+// block's red part at the receiver, against the physical bound: the first
+// pass's octets (LTP headers counted as 20 octets a segment) at the rate,
+// plus the light time for the last of them to arrive, plus one round trip
+// for its report and the retransmission that report asks for.
+int long_link(const Options& o) {
+  Pair p;
+  if (auto error = setup(p, o, std::max(o.blocks, 1), 1); !error.empty()) {
+    return cli::runtime_failure("ltpbench", error);
+  }
+  auto ends = open_ends(p);
+  if (!ends.sender || !ends.receiver)
+    return cli::runtime_failure("ltpbench", "cannot open clients");
+  std::vector<std::byte> block(o.block_size, std::byte{0x6c});
+  std::atomic<int> cancelled = 0;
+  const auto start = Clock::now();
+  const auto limit = std::chrono::seconds(120 + 20 * o.owlt_s);
+  std::thread outcomes(
+      [&] { await(*ends.sender, NoticeType::export_complete, o.blocks, limit, &cancelled); });
+  for (int i = 0; i < o.blocks && !g_interrupted.load(); ++i) {
+    if (auto sid = ends.sender->send(2, block); !sid) {
+      std::fprintf(stderr, "ltpbench: send: %s\n", sid.error().message.c_str());
+      break;
+    }
+  }
+  const bool delivered = await(*ends.receiver, NoticeType::red_part, o.blocks, limit, &cancelled);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  outcomes.join();
+  if (g_interrupted.load()) return cli::runtime_failure("ltpbench", "interrupted");
+  const std::uint64_t payload = o.segment_size - 20;
+  const double wire_octets = static_cast<double>(o.blocks) *
+                             static_cast<double>((o.block_size + payload - 1) / payload) *
+                             static_cast<double>(o.segment_size);
+  const double bound =
+      wire_octets * 8 / static_cast<double>(o.rate_bps) + 3 * static_cast<double>(o.owlt_s);
+  nlohmann::json line{{"case", "long_link"},
+                      {"owlt_s", o.owlt_s},
+                      {"rate_bps", o.rate_bps},
+                      {"loss_percent", o.loss},
+                      {"seed", o.seed},
+                      {"segment_size", o.segment_size},
+                      {"block_size", o.block_size},
+                      {"blocks", o.blocks},
+                      {"delivered", delivered},
+                      {"cancelled", cancelled.load()},
+                      {"seconds", seconds},
+                      {"bound_seconds", bound},
+                      {"ratio_to_bound", seconds / bound},
+                      {"sender", span_counters(p.one, 2)},
+                      {"receiver", span_counters(p.two, 1)}};
+  std::printf("%s\n", line.dump().c_str());
+  return delivered ? cli::kOk : cli::runtime_failure("ltpbench", "not every block arrived in time");
+}
+
 int run(int argc, char** argv) {
   cxxopts::Options options("ltpbench", "OpenLTP's performance cases (see scripts/bench).");
   Options o;
-  options.add_options()("case", "throughput | latency | sessions", cxxopts::value<std::string>())(
+  options.add_options()("case", "throughput | latency | sessions | longlink",
+                        cxxopts::value<std::string>())(
       "segment-size", "max segment size, octets",
       cxxopts::value<std::uint64_t>()->default_value("1400"))(
       "block-size", "octets per block", cxxopts::value<std::uint64_t>()->default_value("10485760"))(
@@ -378,7 +466,15 @@ int run(int argc, char** argv) {
       "runs",
       "throughput and sessions: run the case this many times, each on fresh nodes with its own "
       "ceiling, and print the median run (by ratio) with every run's ratio",
-      cxxopts::value<int>()->default_value("1"))("h,help", "show this help");
+      cxxopts::value<int>()->default_value("1"))(
+      "owlt",
+      "a relay delaying each datagram this many seconds each way, and a contact plan "
+      "range to match (longlink: default 1)",
+      cxxopts::value<std::uint64_t>())(
+      "rate",
+      "a relay capping each way at this many bits/s, and contacts at that rate "
+      "(longlink: default 50000000)",
+      cxxopts::value<std::uint64_t>())("h,help", "show this help");
   options.parse_positional({"case"});
   options.positional_help("CASE");
   const auto command_line = cli::parse(options, argc, argv);
@@ -396,6 +492,11 @@ int run(int argc, char** argv) {
   o.txbps = args["txbps"].as<std::uint64_t>();
   o.queuing = args["queuing"].as<double>();
   o.runs = args["runs"].as<int>();
+  const bool long_case = o.bench_case == "longlink";
+  o.owlt_s = args.count("owlt") ? args["owlt"].as<std::uint64_t>() : (long_case ? 1 : 0);
+  o.rate_bps = args.count("rate") ? args["rate"].as<std::uint64_t>() : (long_case ? 50'000'000 : 0);
+  if (long_case && o.rate_bps == 0) return cli::usage_error("ltpbench", "longlink needs a --rate");
+  if (o.segment_size <= 20) return cli::usage_error("ltpbench", "--segment-size must be over 20");
   if (o.runs < 1) return cli::usage_error("ltpbench", "--runs must be at least 1");
   o.bin_dir = ltp::node::default_bin_dir();
   if (o.bin_dir.empty())
@@ -403,6 +504,7 @@ int run(int argc, char** argv) {
   if (o.bench_case == "throughput") return throughput(o, false);
   if (o.bench_case == "sessions") return throughput(o, true);
   if (o.bench_case == "latency") return latency(o);
+  if (long_case) return long_link(o);
   return cli::usage_error("ltpbench", fmt::format("unknown case `{}`", o.bench_case));
 }
 
