@@ -1,5 +1,7 @@
-// udplsi [{host|@}[:port]]: the UDP link service input of a node (ION's
-// invocation; default @:1113, every interface). Receives datagrams in
+// udplsi [--peers-only] [{host|@}[:port]]: the UDP link service input of a
+// node (ION's invocation; default @:1113, every interface). With
+// --peers-only, a span's segments are taken only from the host its LSO
+// sends to (PeerAddresses). Receives datagrams in
 // batches (recvmmsg, with UDP GRO so a run of segments from one sender
 // crosses the kernel as one message) on a thread of its own, into a queue
 // (udp::DatagramQueue) from which the main thread hands them to the
@@ -21,7 +23,9 @@
 #include <vector>
 
 #include "daemons/common/daemon_process.h"
+#include "daemons/udplsi/peer_addresses.h"
 #include "libltp/api/link_service.h"
+#include "libltp/db/ltp_db.h"
 #include "libltp/udp/batch_socket.h"
 #include "libltp/udp/datagram_queue.h"
 #include "libltp/udp/endpoint.h"
@@ -45,6 +49,8 @@ constexpr std::size_t kQueueOctets = 8 << 20;
 constexpr std::size_t kMaxTransaction = 256;
 // The longest a receive waits before the stop flag is looked at again.
 constexpr udp::Nanos kPoll = 100ms;
+// How often --peers-only looks for spans added or changed.
+constexpr auto kPeerRefresh = 1s;
 
 struct ReceiveTotals {
   std::uint64_t received = 0;
@@ -54,10 +60,11 @@ struct ReceiveTotals {
 
 // The receiving thread: socket -> queue, as fast as the kernel hands
 // datagrams over, until a stop is requested or the socket fails.
-void receive(udp::BatchSocket& socket, udp::DatagramQueue& queue, ReceiveTotals& totals,
-             std::optional<std::string>& failure) {
+void receive(udp::BatchSocket& socket, udp::DatagramQueue& queue, bool with_hosts,
+             ReceiveTotals& totals, std::optional<std::string>& failure) {
   udp::ReceiveRing ring(kMaxBatch);
   std::vector<std::span<const std::uint8_t>> datagrams;
+  std::vector<udp::HostAddress> hosts;
   datagrams.reserve(kMaxBatch * udp::kMaxSegmentsPerMessage);
   while (!DaemonProcess::stop_requested()) {
     auto got = socket.recv_batch(ring, kPoll);
@@ -66,14 +73,16 @@ void receive(udp::BatchSocket& socket, udp::DatagramQueue& queue, ReceiveTotals&
       return;
     }
     datagrams.clear();
+    hosts.clear();
     for (std::size_t i = 0; i < got.value(); ++i) {
       if (ring.truncated(i)) {
         ++totals.truncated;  // larger than any UDP datagram: cannot be a segment
         continue;
       }
       datagrams.push_back(ring.datagram(i));
+      if (with_hosts) hosts.push_back(ring.source(i).host());
     }
-    const std::size_t dropped = datagrams.size() - queue.push(datagrams);
+    const std::size_t dropped = datagrams.size() - queue.push(datagrams, hosts);
     if (dropped != 0 && totals.overflowed == 0) {
       spdlog::warn("the engine is behind: received segments dropped (the peer will resend)");
     }
@@ -82,20 +91,80 @@ void receive(udp::BatchSocket& socket, udp::DatagramQueue& queue, ReceiveTotals&
   }
 }
 
-int serve(DaemonProcess& daemon, udp::BatchSocket& socket) {
+// Each span's engine id and LSO command, as the heap has them now.
+std::vector<std::pair<std::uint64_t, std::string>> span_lso_commands(DaemonProcess& daemon) {
+  std::vector<std::pair<std::uint64_t, std::string>> spans;
+  auto txn = daemon.node().heap().begin();
+  if (!txn) return spans;
+  const auto& db = daemon.engine().db();
+  for (const auto engine : db.list_spans(txn.value())) {
+    if (auto config = db.span_info(txn.value(), engine)) {
+      spans.emplace_back(engine, std::string(config.value().lso_command.data()));
+    }
+  }
+  (void)txn.value().commit();
+  return spans;
+}
+
+// --peers-only: the spans' hosts, read again every kPeerRefresh; each
+// change is logged.
+class PeerFilter {
+ public:
+  explicit PeerFilter(DaemonProcess& daemon) : daemon_(daemon) { refresh(); }
+
+  void refresh_if_due() {
+    if (std::chrono::steady_clock::now() >= next_refresh_) refresh();
+  }
+  const std::vector<ltp::engine::DatagramSource>& sources(
+      const std::vector<udp::HostAddress>& hosts) {
+    sources_.clear();
+    for (const auto& host : hosts) sources_.push_back(peers_.source(host));
+    return sources_;
+  }
+
+ private:
+  void refresh() {
+    next_refresh_ = std::chrono::steady_clock::now() + kPeerRefresh;
+    auto peers = ltp::daemons::PeerAddresses::from_lso_commands(span_lso_commands(daemon_));
+    if (loaded_ && peers == peers_) return;
+    peers_ = std::move(peers);
+    loaded_ = true;
+    spdlog::info("udplsi takes segments only from the hosts the spans' LSOs send to: {}",
+                 peers_.describe());
+    for (const auto& why : peers_.unpinned()) {
+      spdlog::warn("no segment is taken from {}", why);
+    }
+  }
+
+  DaemonProcess& daemon_;
+  ltp::daemons::PeerAddresses peers_;
+  bool loaded_ = false;
+  std::chrono::steady_clock::time_point next_refresh_;
+  std::vector<ltp::engine::DatagramSource> sources_;
+};
+
+int serve(DaemonProcess& daemon, udp::BatchSocket& socket, bool peers_only) {
   udp::DatagramQueue queue(kQueueOctets);
   ReceiveTotals totals;
   std::optional<std::string> receive_failure;
-  std::thread receiving(receive, std::ref(socket), std::ref(queue), std::ref(totals),
+  std::thread receiving(receive, std::ref(socket), std::ref(queue), peers_only, std::ref(totals),
                         std::ref(receive_failure));
+  std::optional<PeerFilter> filter;
+  if (peers_only) filter.emplace(daemon);
   std::vector<std::span<const std::uint8_t>> datagrams;
+  std::vector<udp::HostAddress> hosts;
   datagrams.reserve(kMaxTransaction);
   std::uint64_t failed_batches = 0;
   while (!daemon.should_stop()) {
     datagrams.clear();
-    const std::size_t n = queue.peek(kMaxTransaction, kPoll, datagrams);
+    hosts.clear();
+    if (filter) filter->refresh_if_due();
+    const std::size_t n = queue.peek(kMaxTransaction, kPoll, datagrams, filter ? &hosts : nullptr);
     if (n == 0) continue;
-    if (auto handled = api::handle_inbound(daemon.engine(), datagrams, ltp::node::now_ms());
+    const std::span<const ltp::engine::DatagramSource> sources =
+        filter ? std::span(filter->sources(hosts)) : std::span<const ltp::engine::DatagramSource>();
+    if (auto handled =
+            api::handle_inbound(daemon.engine(), datagrams, ltp::node::now_ms(), sources);
         !handled) {
       // The batch had no effect (heap full, ...); the peer will resend.
       if (failed_batches++ == 0) spdlog::error("{}", handled.error().message);
@@ -116,9 +185,11 @@ int run(int argc, char** argv) {
   cxxopts::Options options(kProgram, "LTP link service input over UDP.");
   DaemonProcess::add_common_options(options);
   options.add_options()("address", "{host|@}[:port] to listen on (default @:1113)",
-                        cxxopts::value<std::string>());
+                        cxxopts::value<std::string>())(
+      "peers-only",
+      "take a span's segments only from the host its LSO sends to (udplso HOST:PORT)");
   options.parse_positional({"address"});
-  options.positional_help("[{HOST|@}[:PORT]]");
+  options.positional_help("[--peers-only] [{HOST|@}[:PORT]]");
   const auto command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
   const std::string address =
@@ -140,7 +211,7 @@ int run(int argc, char** argv) {
   daemon.value()->announce_started();
   spdlog::info("udplsi listening on {} (receive buffer {} octets)", udp::to_string(local.value()),
                socket.value().receive_buffer_size());
-  return serve(*daemon.value(), socket.value());
+  return serve(*daemon.value(), socket.value(), command_line.args.count("peers-only") != 0);
 }
 
 }  // namespace

@@ -165,8 +165,9 @@ Result<void, LinkError> SpanLink::sent(engine::Engine& engine,
 
 Result<void, LinkError> handle_inbound(engine::Engine& engine,
                                        std::span<const std::span<const std::uint8_t>> datagrams,
-                                       std::uint64_t now) {
-  auto handled = engine.handle_inbound_batch(datagrams, now);
+                                       std::uint64_t now,
+                                       std::span<const engine::DatagramSource> sources) {
+  auto handled = engine.handle_inbound_batch(datagrams, now, sources);
   if (!handled) return failure(engine_error(handled.error(), "handling received segments"));
   return success();
 }

@@ -150,9 +150,11 @@ class SpanLink {
 
 // Hands received datagrams to the engine in one transaction. Malformed or
 // unwanted ones are counted and dropped by the engine; only a heap failure
-// is an error (the batch then had no effect).
+// is an error (the batch then had no effect). `sources`, if not empty,
+// says for each datagram which engines may have sent it (PeerAddresses).
 Result<void, LinkError> handle_inbound(engine::Engine& engine,
                                        std::span<const std::span<const std::uint8_t>> datagrams,
-                                       std::uint64_t now);
+                                       std::uint64_t now,
+                                       std::span<const engine::DatagramSource> sources = {});
 
 }  // namespace ltp::api

@@ -127,19 +127,23 @@ HeapResult<db::SpanStats*> Engine::span_stats(Ctx& c, Addr span) {
 }
 
 Result<void, EngineError> Engine::handle_inbound(std::span<const std::uint8_t> datagram,
-                                                 std::uint64_t now) {
+                                                 std::uint64_t now, const DatagramSource& source) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
-    return lift(handle_segment(c, datagram));
+    return lift(handle_segment(c, datagram, source));
   });
 }
 
 Result<void, EngineError> Engine::handle_inbound_batch(
-    std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now) {
+    std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now,
+    std::span<const DatagramSource> sources) {
+  const auto source_of = [&](std::size_t i) {
+    return sources.empty() ? DatagramSource{} : sources[i];
+  };
   auto all = transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
-    for (const auto datagram : datagrams) {
-      BOOST_OUTCOME_TRY(lift(handle_segment(c, datagram)));
+    for (std::size_t i = 0; i < datagrams.size(); ++i) {
+      BOOST_OUTCOME_TRY(lift(handle_segment(c, datagrams[i], source_of(i))));
     }
     return success();
   });
@@ -147,13 +151,26 @@ Result<void, EngineError> Engine::handle_inbound_batch(
   // One segment the heap could not take must not cost the others: retry
   // them one transaction each, dropping only those that fail.
   Result<void, EngineError> outcome = success();
-  for (const auto datagram : datagrams) {
-    if (auto r = handle_inbound(datagram, now); !r) outcome = r;
+  for (std::size_t i = 0; i < datagrams.size(); ++i) {
+    if (auto r = handle_inbound(datagrams[i], now, source_of(i)); !r) outcome = r;
   }
   return outcome;
 }
 
-HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> datagram) {
+bool Engine::from_senders_address(std::optional<std::uint64_t> sender,
+                                  const DatagramSource& source) {
+  if (!source.pinned || !sender) return true;  // an unknown sender is the dispatch's to drop
+  if (std::find(source.engines.begin(), source.engines.end(), *sender) != source.engines.end()) {
+    return true;
+  }
+  if (vdb_ != nullptr) {
+    if (db::VolatileSpan* v = vdb_->span(*sender)) ++v->from_other_addresses;
+  }
+  return false;
+}
+
+HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> datagram,
+                                        const DatagramSource& source) {
   auto decoded = codec::decode_prefix(datagram);
   if (!decoded) {
     BOOST_OUTCOME_TRY(stats, node_stats(c));
@@ -169,8 +186,10 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
   const bool to_our_export = type == codec::SegmentType::report ||
                              type == codec::SegmentType::cancel_from_receiver ||
                              type == codec::SegmentType::cancel_ack_to_sender;
-  BOOST_OUTCOME_TRY(admitted,
-                    authentic(c, datagram.first(decoded.value().size), segment, to_our_export));
+  const auto sender = to_our_export ? export_peer(c, segment.header.session.number)
+                                    : std::optional(segment.header.session.originator);
+  if (!from_senders_address(sender, source)) return success();
+  BOOST_OUTCOME_TRY(admitted, authentic(c, datagram.first(decoded.value().size), segment, sender));
   if (!admitted) return success();
   if (to_our_export) {
     if (segment.header.session.originator != own_engine_id_) {

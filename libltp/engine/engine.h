@@ -127,6 +127,14 @@ class OutboundBatch {
 // (aggregation_deadline() + flush()), as ION's meter does.
 enum class TimerScope { all, except_aggregation };
 
+// Which engines a datagram may come from, as its link service input tells
+// by its source address (udplsi --peers-only: the engines whose LSO sends
+// to that address). Not `pinned`: any engine.
+struct DatagramSource {
+  bool pinned = false;
+  std::span<const std::uint64_t> engines;
+};
+
 struct EngineOptions {
   // Seeds session numbers and serials for repeatable tests; 0: a CSPRNG.
   std::uint64_t serial_seed = 0;
@@ -140,10 +148,16 @@ class Engine {
 
   // Inbound: malformed or unwanted segments are counted and dropped; only
   // a heap failure is an error (the segment then had no effect).
+  // A datagram whose sender (the originator of data, RA, CS and CAR; the
+  // engine our export session went to for RS, CR and CAS) is not among
+  // its source's engines is dropped too, and counted in the sender's
+  // span (VolatileSpan::from_other_addresses). `sources`: empty, or one
+  // per datagram.
   Result<void, EngineError> handle_inbound(std::span<const std::uint8_t> datagram,
-                                           std::uint64_t now);
+                                           std::uint64_t now, const DatagramSource& source = {});
   Result<void, EngineError> handle_inbound_batch(
-      std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now);
+      std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now,
+      std::span<const DatagramSource> sources = {});
 
   // Fires every timer in `scope` due at `now`.
   Result<void, EngineError> on_timers(std::uint64_t now, TimerScope scope = TimerScope::all);
@@ -229,7 +243,10 @@ class Engine {
   void send_wakeups();
 
   // engine.cc: inbound dispatch.
-  HeapResult<void> handle_segment(Ctx& c, std::span<const std::uint8_t> datagram);
+  HeapResult<void> handle_segment(Ctx& c, std::span<const std::uint8_t> datagram,
+                                  const DatagramSource& source);
+  // Whether a pinned source may send as `sender`; counts it if not.
+  bool from_senders_address(std::optional<std::uint64_t> sender, const DatagramSource& source);
   const db::DbRoot& root(const Ctx& c) const { return *c.txn.get<db::DbRoot>(db_.root_addr()); }
   HeapResult<db::SpanStats*> span_stats(Ctx& c, Addr span);
   HeapResult<db::NodeStats*> node_stats(Ctx& c);
@@ -295,10 +312,11 @@ class Engine {
   std::optional<db::SecurityDb> security(const Ctx& c);
   // The engine an export session's segments come from (open or closed).
   std::optional<std::uint64_t> export_peer(const Ctx& c, std::uint64_t number) const;
-  // Whether a decoded inbound segment may touch any session: no receive
-  // rule for its sender, or a MAC that verifies. Counted in the rule.
+  // Whether a decoded inbound segment from `sender` may touch any session:
+  // no receive rule for its sender, or a MAC that verifies. Counted in the
+  // rule.
   HeapResult<bool> authentic(Ctx& c, std::span<const std::uint8_t> datagram,
-                             const codec::Segment& segment, bool to_our_export);
+                             const codec::Segment& segment, std::optional<std::uint64_t> sender);
   struct Signer {
     codec::Ciphersuite suite;
     std::span<const std::uint8_t> key;

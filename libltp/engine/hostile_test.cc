@@ -224,5 +224,36 @@ TEST(EngineHostile, ReservedCancelReasonsAreCountedApart) {
   EXPECT_EQ(stats.cancels_received[5], 0u);
 }
 
+// udplsi --peers-only tells the engine which engines may have sent each
+// datagram (those whose LSO sends to its source host): a report claiming
+// a whole block from a host that is not its span's is dropped before it
+// touches the session, and counted in that span; the same report from
+// the span's host is taken.
+TEST(EngineHostile, ASegmentFromAHostThatIsNotItsSendersIsDropped) {
+  Lockstep net(hostile_config());
+  net.set_filter([](const testing::Crossing& x) { return testing::Verdict{x.from == kB ? 0 : 1}; });
+  const auto sid = net.send(kA, Lockstep::pattern(5000, 13));
+  net.run(50);  // the first pass crosses; B's answers are lost
+  const std::vector<codec::Claim> whole = {{0, 5000}};
+  codec::Segment report;
+  report.header.type = codec::SegmentType::report;
+  report.header.session = sid;
+  report.body = codec::ReportSegment{77, 0, 5000, 0, codec::ClaimsView(whole)};
+  std::vector<std::uint8_t> bytes(codec::encoded_size(report));
+  ASSERT_TRUE(codec::encode(report, bytes));
+
+  const std::uint64_t elsewhere[] = {3};
+  ASSERT_TRUE(net.engine(kA).handle_inbound(bytes, net.now(), {true, elsewhere}));
+  ASSERT_TRUE(net.engine(kA).handle_inbound(bytes, net.now(), {true, {}}));
+  EXPECT_EQ(net.vspan(kA).from_other_addresses, 2u);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().reports_received, 0u);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().export_sessions_completed, 0u);
+
+  const std::uint64_t its_host[] = {3, kB};
+  ASSERT_TRUE(net.engine(kA).handle_inbound(bytes, net.now(), {true, its_host}));
+  EXPECT_EQ(net.vspan(kA).from_other_addresses, 2u);
+  EXPECT_EQ(net.engine(kA).stats(kB).value().export_sessions_completed, 1u);
+}
+
 }  // namespace
 }  // namespace ltp::engine

@@ -35,11 +35,10 @@ std::optional<std::uint64_t> Engine::export_peer(const Ctx& c, std::uint64_t num
 }
 
 HeapResult<bool> Engine::authentic(Ctx& c, std::span<const std::uint8_t> datagram,
-                                   const codec::Segment& segment, bool to_our_export) {
+                                   const codec::Segment& segment,
+                                   std::optional<std::uint64_t> sender) {
   const auto secdb = security(c);
   if (!secdb) return true;
-  const auto sender = to_our_export ? export_peer(c, segment.header.session.number)
-                                    : std::optional(segment.header.session.originator);
   // A segment for an export session we never had finds no span and is
   // dropped by the dispatch as unknown.
   if (!sender) return true;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -26,16 +27,20 @@ Result<void, std::string> check_link_command(std::string_view command, admin::Li
         "$PATH): give its path, install it, or fix the name",
         what, words[0]));
   }
-  // OpenLTP's own link services: their first argument is the address.
+  // OpenLTP's own link services: their first argument not an option is
+  // the address.
   const std::string program = std::filesystem::path(words[0]).filename().string();
-  if ((program == "udplso" || program == "udplsi") && words.size() > 1) {
-    auto address = udp::split_host_port(words[1]);
+  const auto first_argument =
+      std::find_if(words.begin() + 1, words.end(), [](const auto& w) { return w[0] != '-'; });
+  if ((program == "udplso" || program == "udplsi") && first_argument != words.end()) {
+    const std::string& text = *first_argument;
+    auto address = udp::split_host_port(text);
     if (!address) {
       return failure(
-          fmt::format("{}: bad address `{}`: {}", program, words[1], address.error().message));
+          fmt::format("{}: bad address `{}`: {}", program, text, address.error().message));
     }
     if (program == "udplso" && address.value().port == 0) {
-      return failure(fmt::format("udplso: bad address `{}`: cannot send to port 0", words[1]));
+      return failure(fmt::format("udplso: bad address `{}`: cannot send to port 0", text));
     }
   }
   return success();

@@ -11,9 +11,11 @@ namespace {
 struct EntryHeader {
   std::uint32_t length;
   std::uint32_t flags;
+  HostAddress host;
 };
 constexpr std::uint32_t kWrap = 1;
-constexpr std::size_t kAlign = sizeof(EntryHeader);
+constexpr std::size_t kAlign = 8;
+static_assert(sizeof(EntryHeader) % kAlign == 0);
 
 std::size_t round_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
@@ -34,7 +36,8 @@ std::ptrdiff_t DatagramQueue::place(std::size_t length, std::size_t head, std::s
   return -1;
 }
 
-std::size_t DatagramQueue::push(std::span<const std::span<const std::uint8_t>> datagrams) {
+std::size_t DatagramQueue::push(std::span<const std::span<const std::uint8_t>> datagrams,
+                                std::span<const HostAddress> hosts) {
   std::size_t head, used, used_before;
   {
     std::lock_guard lock(mutex_);
@@ -46,16 +49,20 @@ std::size_t DatagramQueue::push(std::span<const std::span<const std::uint8_t>> d
   // copies need no lock, and a pop meanwhile only frees more room.
   std::size_t pushed = 0;
   const std::size_t size = storage_.size();
-  for (const auto& datagram : datagrams) {
+  for (std::size_t i = 0; i < datagrams.size(); ++i) {
+    const auto& datagram = datagrams[i];
     const std::ptrdiff_t at = place(datagram.size(), head, used);
     if (at < 0) break;
     if (static_cast<std::size_t>(at) != head) {
-      const EntryHeader wrap{0, kWrap};
+      // Only the first 8 octets of a wrap header are ever read: it may
+      // sit in the last 8 octets of the storage.
+      const std::uint32_t wrap[2] = {0, kWrap};
       std::memcpy(&storage_[head], &wrap, sizeof wrap);
       used += size - head;
       head = 0;
     }
-    const EntryHeader header{static_cast<std::uint32_t>(datagram.size()), 0};
+    const EntryHeader header{static_cast<std::uint32_t>(datagram.size()), 0,
+                             hosts.empty() ? HostAddress{} : hosts[i]};
     std::memcpy(&storage_[head], &header, sizeof header);
     if (!datagram.empty()) {
       std::memcpy(&storage_[head + sizeof header], datagram.data(), datagram.size());
@@ -77,7 +84,8 @@ std::size_t DatagramQueue::push(std::span<const std::span<const std::uint8_t>> d
 }
 
 std::size_t DatagramQueue::peek(std::size_t max, Nanos wait,
-                                std::vector<std::span<const std::uint8_t>>& out) {
+                                std::vector<std::span<const std::uint8_t>>& out,
+                                std::vector<HostAddress>* hosts) {
   std::size_t available, at;
   {
     std::unique_lock lock(mutex_);
@@ -98,14 +106,16 @@ std::size_t DatagramQueue::peek(std::size_t max, Nanos wait,
   std::size_t octets = 0;
   const std::size_t n = std::min(max, available);
   for (std::size_t i = 0; i < n; ++i) {
-    EntryHeader header;
-    std::memcpy(&header, &storage_[at], sizeof header);
-    if (header.flags & kWrap) {
+    std::uint32_t flags[2];
+    std::memcpy(flags, &storage_[at], sizeof flags);
+    if (flags[1] & kWrap) {
       octets += storage_.size() - at;
       at = 0;
-      std::memcpy(&header, &storage_[at], sizeof header);
     }
+    EntryHeader header;
+    std::memcpy(&header, &storage_[at], sizeof header);
     out.emplace_back(&storage_[at + sizeof header], header.length);
+    if (hosts != nullptr) hosts->push_back(header.host);
     at += footprint(header.length);
     octets += footprint(header.length);
     if (at == storage_.size()) at = 0;

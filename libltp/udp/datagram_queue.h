@@ -5,8 +5,9 @@
 // the kernel's receive buffer (often capped at 208 KiB for unprivileged
 // processes) only has to cover the moment between two reads, while a burst
 // the engine cannot take at once waits here. Datagrams are copied in
-// back to back, each behind its length, so a 1400-octet segment takes
-// 1408 octets of the queue whatever size the socket's buffers are.
+// back to back, each behind its length and its source's host address, so
+// a 1400-octet segment takes 1424 octets of the queue whatever size the
+// socket's buffers are.
 //
 // push() never blocks: a datagram that does not fit is refused, as a full
 // socket buffer would refuse it. peek() waits (up to a timeout) for
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "libltp/udp/clock.h"
+#include "libltp/udp/endpoint.h"
 
 namespace ltp::udp {
 
@@ -31,17 +33,21 @@ class DatagramQueue {
  public:
   explicit DatagramQueue(std::size_t capacity_octets);
 
-  // Producer: appends the datagrams that fit, in order; how many did.
-  std::size_t push(std::span<const std::span<const std::uint8_t>> datagrams);
+  // Producer: appends the datagrams that fit, in order, with their
+  // sources' hosts (`hosts`: one per datagram, or empty); how many did.
+  std::size_t push(std::span<const std::span<const std::uint8_t>> datagrams,
+                   std::span<const HostAddress> hosts = {});
 
-  // Consumer: up to `max` of the oldest datagrams, appended to `out`,
-  // waiting up to `wait` if there are none (0 found = the wait ended).
-  std::size_t peek(std::size_t max, Nanos wait, std::vector<std::span<const std::uint8_t>>& out);
+  // Consumer: up to `max` of the oldest datagrams, appended to `out` (and
+  // their hosts to `hosts`, if given), waiting up to `wait` if there are
+  // none (0 found = the wait ended).
+  std::size_t peek(std::size_t max, Nanos wait, std::vector<std::span<const std::uint8_t>>& out,
+                   std::vector<HostAddress>* hosts = nullptr);
   // Consumer: drops the `count` oldest datagrams, of those the last peek()
   // returned (call it before the next peek).
   void pop(std::size_t count);
 
-  // Octets the queue holds at most (a datagram takes its size + 8, rounded up to 8).
+  // Octets the queue holds at most (a datagram takes its size + 24, rounded up to 8).
   std::size_t capacity() const { return storage_.size(); }
 
  private:

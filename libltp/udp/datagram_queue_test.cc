@@ -46,11 +46,31 @@ TEST(DatagramQueue, KeepsOrderAndContentAcrossTheWrap) {
   }
 }
 
+TEST(DatagramQueue, EachDatagramKeepsItsSourceHostAcrossTheWrap) {
+  DatagramQueue queue(4096);
+  std::vector<std::span<const std::uint8_t>> out;
+  std::vector<HostAddress> hosts;
+  for (std::uint8_t round = 0; round < 100; ++round) {
+    const Bytes bytes = datagram(1 + (round * 211) % 1500, round);
+    HostAddress host{};
+    host[15] = round;
+    const std::span<const std::uint8_t> one[] = {bytes};
+    ASSERT_EQ(queue.push(one, std::span(&host, 1)), 1u);
+    out.clear();
+    hosts.clear();
+    ASSERT_EQ(queue.peek(1, Nanos(0), out, &hosts), 1u);
+    ASSERT_EQ(hosts.size(), 1u);
+    EXPECT_EQ(hosts[0], host);
+    EXPECT_EQ(Bytes(out[0].begin(), out[0].end()), bytes);
+    queue.pop(1);
+  }
+}
+
 TEST(DatagramQueue, AFullQueueRefusesWhatDoesNotFitAndKeepsTheRest) {
   DatagramQueue queue(4096);
   const Bytes big = datagram(1400, 1);
   std::vector<std::span<const std::uint8_t>> three(3, big);
-  EXPECT_EQ(queue.push(three), 2u);  // 2 x 1408 fit in 4096, the third does not
+  EXPECT_EQ(queue.push(three), 2u);  // 2 x 1424 fit in 4096, the third does not
   EXPECT_EQ(push_one(queue, datagram(8000, 2)), 0u);
   std::vector<std::span<const std::uint8_t>> out;
   ASSERT_EQ(queue.peek(10, Nanos(0), out), 2u);

@@ -44,6 +44,17 @@ std::uint16_t Endpoint::port() const {
   return 0;
 }
 
+HostAddress Endpoint::host() const {
+  HostAddress host{};
+  if (family() == AF_INET) {
+    host[10] = host[11] = 0xff;
+    std::memcpy(&host[12], &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, 4);
+  } else if (family() == AF_INET6) {
+    std::memcpy(host.data(), &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, 16);
+  }
+  return host;
+}
+
 bool operator==(const Endpoint& a, const Endpoint& b) {
   if (a.family() != b.family() || a.port() != b.port()) return false;
   if (a.family() == AF_INET) {

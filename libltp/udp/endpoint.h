@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ namespace ltp::udp {
 
 constexpr std::uint16_t kDefaultPort = 1113;
 
+// An endpoint's host address as 16 octets: IPv6 as it is, IPv4 mapped
+// (::ffff:a.b.c.d), so that hosts of either family compare as octets.
+using HostAddress = std::array<std::uint8_t, 16>;
+
 class Endpoint {
  public:
   Endpoint() = default;
@@ -34,6 +39,7 @@ class Endpoint {
   socklen_t size() const { return size_; }
   int family() const { return storage_.ss_family; }
   std::uint16_t port() const;
+  HostAddress host() const;
 
   friend bool operator==(const Endpoint& a, const Endpoint& b);
 

@@ -16,13 +16,14 @@ std::string TwoNodes::ltprc(int engine, const SpanSettings& s) const {
       "{maxber}"
       "a span {peer} {sessions} {sessions} {seg} {agg} {time} 'udplso "
       "127.0.0.1:{peer_port}{rate}'\n"
-      "a seat 'udplsi 127.0.0.1:{port}'\n",
+      "a seat 'udplsi {lsi_options}127.0.0.1:{port}'\n",
       fmt::arg("sessions", s.max_export_sessions),
       fmt::arg("maxber", s.maxber.empty() ? "" : fmt::format("m maxber {}\n", s.maxber)),
       fmt::arg("peer", peer), fmt::arg("seg", s.max_segment_size),
       fmt::arg("agg", s.aggregation_size), fmt::arg("time", s.aggregation_time),
       fmt::arg("peer_port", lso_port_[engine] ? lso_port_[engine] : port_[peer]),
       fmt::arg("rate", s.lso_bits_per_second ? fmt::format(" {}", s.lso_bits_per_second) : ""),
+      fmt::arg("lsi_options", s.lsi_options.empty() ? "" : s.lsi_options + " "),
       fmt::arg("port", port_[engine]));
 }
 

@@ -32,6 +32,8 @@ struct SpanSettings {
   // buffer the kernel caps (net.core.rmem_max, no CAP_NET_ADMIN) can absorb
   // while udplsi waits for a core.
   std::uint64_t lso_bits_per_second = 0;
+  // Options before udplsi's address in the seat's command ("--peers-only").
+  std::string lsi_options;
   // ltprc's `m maxber`; empty: ION's default (1e-6). The engine derives its
   // checkpoint and report retransmission limits from it
   // (libltp/engine/retransmit_limits.h), so a test over a link that loses

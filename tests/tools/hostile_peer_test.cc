@@ -7,7 +7,8 @@
 // on running nodes), nothing forged has any effect: the block arrives
 // byte-identical, the sender learns the true outcome, and every forgery
 // is counted as refused in ltpstat. Without keys, the flood of sessions
-// still cannot stop real blocks (import slots yield).
+// still cannot stop real blocks (import slots yield), and udplsi
+// --peers-only refuses whatever comes from a host that is not the span's.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -41,10 +42,17 @@ std::string slurp(const std::filesystem::path& path) {
   return text.str();
 }
 
-// Sends forged segments from an unbound UDP socket of its own.
+// Sends forged segments from a UDP socket of its own, from 127.0.0.1 or
+// the loopback host given.
 class Forger {
  public:
-  Forger() : fd_(::socket(AF_INET, SOCK_DGRAM, 0)) {}
+  explicit Forger(const char* host = nullptr) : fd_(::socket(AF_INET, SOCK_DGRAM, 0)) {
+    if (host == nullptr) return;
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, host, &from.sin_addr);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << host;
+  }
   ~Forger() { ::close(fd_); }
   void send(int port, const codec::Segment& segment) {
     std::vector<std::uint8_t> bytes(codec::encoded_size(segment));
@@ -83,10 +91,11 @@ std::uint64_t auth_count(const nlohmann::json& span, const char* field) {
 
 class HostilePeer : public RelayedNodes {
  protected:
-  void SetUp() override {
+  void SetUp() override { start_relayed(0, span_settings()); }
+  virtual runtime_test::SpanSettings span_settings() const {
     runtime_test::SpanSettings settings;
     settings.lso_bits_per_second = 200'000'000;  // as tools_transfer_test: no receive-buffer loss
-    start_relayed(0, settings);
+    return settings;
   }
 
   // Loads a shared key and both rules on each node with the tools.
@@ -220,6 +229,33 @@ TEST_F(HostilePeer, WithoutKeysAFloodOfSessionsDoesNotStopRealBlocks) {
   const auto one = span_counters(stat(1), 2);
   EXPECT_EQ(one.value("export_sessions_completed", 0), 1);
   EXPECT_EQ(one.value("export_sessions_cancelled", 0), 0);
+}
+
+// udplsi --peers-only and no keys: each node takes a span's segments only
+// from the host its LSO sends to (127.0.0.1, where the relay forwards
+// from), so a forger on another host (127.0.0.2) changes nothing, and
+// ltpstat counts what it sent in the span it claimed to be.
+class HostilePeerPinned : public HostilePeer {
+ protected:
+  runtime_test::SpanSettings span_settings() const override {
+    auto settings = HostilePeer::span_settings();
+    settings.lsi_options = "--peers-only";
+    return settings;
+  }
+};
+
+TEST_F(HostilePeerPinned, ForgeriesFromAnotherHostChangeNothing) {
+  Forger forger("127.0.0.2");
+  transfer_under([&](std::uint64_t number) { forge_all(forger, number); });
+  const auto one = span_of(stat(1), 2);
+  const auto two = span_of(stat(2), 1);
+  EXPECT_EQ(one["counters"].value("export_sessions_completed", 0), 1);
+  EXPECT_EQ(one["counters"].value("export_sessions_cancelled", 0), 0);
+  EXPECT_EQ(two["counters"].value("import_sessions_cancelled", 0), 0);
+  // The 3 reports and the cancel claimed node 2 (at node 1); the data and
+  // the flood claimed node 1 (at node 2).
+  EXPECT_EQ(one["link"].value("from_other_addresses", 0), 4);
+  EXPECT_EQ(two["link"].value("from_other_addresses", 0), forger.sent() - 4);
 }
 
 }  // namespace

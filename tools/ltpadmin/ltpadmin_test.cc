@@ -259,6 +259,7 @@ TEST_F(AdminToolsTest, LinkCommandsThatCouldNeverStartAreRefusedWhenConfigured) 
        "udplso: bad address `127.0.0.1:99999`"},
       {"a span 1 10 10 1400 1000 1 'udplso 127.0.0.1:0'", "cannot send to port 0"},
       {"a seat 'udplsi 127.0.0.1:port'", "udplsi: bad address `127.0.0.1:port`"},
+      {"a seat 'udplsi --peers-only 127.0.0.1:port'", "udplsi: bad address `127.0.0.1:port`"},
       {"a seat 'no-such-lsi'", "cannot find the LSI program `no-such-lsi`"},
       {"s 'no-such-lsi 127.0.0.1:1113'", "cannot find the LSI program"},
   };
@@ -274,7 +275,8 @@ TEST_F(AdminToolsTest, LinkCommandsThatCouldNeverStartAreRefusedWhenConfigured) 
   // A program given by path, and the ION address forms, are fine.
   write_text(temp_.path() / "n.ltprc", "a span 1 10 10 1400 1000 1 '" + (kBin / "udplso").string() +
                                            " @:4556'\n"
-                                           "a seat 'udplsi [::1]:1113'\n");
+                                           "a seat 'udplsi [::1]:1113'\n"
+                                           "a seat 'udplsi --peers-only 127.0.0.1:1113'\n");
   const auto ok = tool("ltpadmin", {(temp_.path() / "n.ltprc").string()});
   EXPECT_EQ(ok.status, 0) << ok.err;
 }

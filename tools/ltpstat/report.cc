@@ -92,6 +92,7 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso
         {"lso_running", lso_running},
         {"meter_pid", link->meter_pid},
         {"imports_yielded", link->imports_yielded},
+        {"from_other_addresses", link->from_other_addresses},
     };
   } else {
     span["link"] = nullptr;  // stopped: the link state lives with the running node

@@ -105,6 +105,10 @@ void span_counters(std::string& out, const json& s) {
   if (!s["link"].is_null()) {
     out += fmt::format("  imports   slots yielded to newcomers since start {}\n",
                        s["link"]["imports_yielded"].get<std::uint64_t>());
+    if (const auto others = s["link"]["from_other_addresses"].get<std::uint64_t>(); others != 0) {
+      out += fmt::format(
+          "  refused   from hosts its LSO does not send to (udplsi --peers-only) {}\n", others);
+    }
   }
 }
 
