@@ -15,6 +15,9 @@ namespace ltp::engine {
 
 namespace {
 constexpr std::uint64_t kDefaultStaleImportMs = 60000;
+// Resends of a delivered block's report, with nothing heard from its
+// sender meanwhile, after which the sender is taken to be done with it.
+constexpr std::uint64_t kQuietSenderResends = 3;
 
 std::uint64_t stale_interval(const db::SpanConfig& config) {
   return config.stale_import_ms != 0 ? config.stale_import_ms : kDefaultStaleImportMs;
@@ -300,6 +303,16 @@ HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   const auto span = find_span(c, s.originator);
   db::ReportRecord rs = load<db::ReportRecord>(txn, report);
+  // A delivered block whose sender has gone quiet through several of our
+  // resends has its answer: a sender still waiting would have resent its
+  // checkpoint by now. ION keeps no memory of the export sessions it
+  // closed and never acknowledges a report for one again, so without this
+  // the session would linger to the limit and then cancel a block its
+  // client already has.
+  if (s.red_delivered != 0 && rs.retransmissions >= kQuietSenderResends &&
+      c.now - s.last_heard_ms >= kQuietSenderResends * response_interval(c, *span, 0, 0)) {
+    return close_import(c, session);
+  }
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
   if (rs.retransmissions >= limits.report) {
     return cancel_import_session(c, session, codec::CancelReason::retransmission_limit);

@@ -413,6 +413,25 @@ TEST(EngineScenario, ReportAckAlwaysDroppedCancelsWithRetransmissionLimit) {
   expect_clean(net);
 }
 
+// A sender that closed its session and never acknowledges the report
+// again (ION keeps no memory of closed exports; here every RA is lost):
+// the delivered session closes after a few quiet resends, not at the
+// limit, and cancels nothing.
+TEST(EngineScenario, ADeliveredBlocksReportUnansweredByAQuietSenderCloses) {
+  auto config = base_config();
+  config.span.report_limit = 30;  // a lossy link's maxber: minutes of resends
+  Lockstep net(config);
+  net.set_filter(drop_if([](const Crossing& c) { return c.type == SegmentType::report_ack; }));
+  net.send(kA, Lockstep::pattern(3000, 11));
+  ASSERT_TRUE(net.run());
+  EXPECT_EQ(net.count(kB, SegmentType::report), 4u);  // sent, then 3 quiet resends
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 0u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_TRUE(net.notices(kB, NoticeType::import_cancelled).empty());
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, MultiReportWithOneReportLost) {
   auto config = base_config();
   Lockstep net(config);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -28,6 +29,7 @@
 #include "tests/ion/openltp_peer.h"
 #include "tests/ion/udp_tap.h"
 #include "tests/runtime/two_nodes.h"
+#include "tests/tools/relayed_nodes.h"
 
 namespace ltp::ion_test {
 namespace {
@@ -80,7 +82,10 @@ class IonInterop : public ::testing::Test {
   // Starts ION (from the plain or the --ltpauth build) as engine 2 and
   // OpenLTP as engine 1, each sending to the other's udplsi — ION through
   // a UdpTap when `tap`. Skips when there is no ION.
-  void start(bool ltpauth = false, std::optional<IonAuth> auth = {}, bool tap = false) {
+  // With `impairments` (ltpnetem's options), both directions go through
+  // an ltpnetem relay instead.
+  void start(bool ltpauth = false, std::optional<IonAuth> auth = {}, bool tap = false,
+             const std::vector<std::string>& impairments = {}) {
     const auto build = ion_build(ltpauth);
     if (build.prefix.empty()) {
       GTEST_SKIP() << "no ION 4.1.3" << (ltpauth ? " (--ltpauth)" : "") << ": " << build.message;
@@ -93,11 +98,20 @@ class IonInterop : public ::testing::Test {
       tap_ = std::make_unique<UdpTap>(openltp_port);
     }
 
+    // ab: OpenLTP -> ION; ba: ION -> OpenLTP.
+    if (!impairments.empty()) {
+      auto relay =
+          tools_test::start_netem_relay(ion_port, openltp_port, impairments, openltp_.scratch());
+      relay_ = std::move(relay.process);
+      ASSERT_EQ(relay.error, "");
+      relay_ports_ = {relay.ab_port, relay.ba_port};
+    }
+
     IonNodeConfig ion;
     ion.engine = kIonEngine;
     ion.lsi_port = ion_port;
     ion.peer_engine = kOpenLtpEngine;
-    ion.peer_port = tap ? tap_->port() : openltp_port;
+    ion.peer_port = tap ? tap_->port() : relay_ ? relay_ports_.second : openltp_port;
     ion.auth = std::move(auth);
     ion_ = std::make_unique<IonNode>(build.prefix);
     ASSERT_EQ(ion_->start(ion), "");
@@ -107,7 +121,7 @@ class IonInterop : public ::testing::Test {
     openltp.engine = kOpenLtpEngine;
     openltp.lsi_port = openltp_port;
     openltp.peer_engine = kIonEngine;
-    openltp.peer_port = ion_port;
+    openltp.peer_port = relay_ ? relay_ports_.first : ion_port;
     ASSERT_EQ(openltp_.start(openltp), "");
   }
 
@@ -119,6 +133,7 @@ class IonInterop : public ::testing::Test {
       EXPECT_EQ(ion_->stop(), "");
     }
     tap_.reset();
+    if (relay_) relay_->stop();
   }
 
   // ltprecv for kClient, writing each block to a file of its own.
@@ -146,6 +161,8 @@ class IonInterop : public ::testing::Test {
   std::unique_ptr<IonNode> ion_;
   OpenLtpPeer openltp_;
   std::unique_ptr<UdpTap> tap_;
+  std::unique_ptr<tools_test::ToolProcess> relay_;
+  std::pair<int, int> relay_ports_;  // where OpenLTP sends, where ION sends
 };
 
 // start() in a test body; returns from it if start() skipped or failed.
@@ -220,6 +237,76 @@ TEST_P(RedBlock, FromIonDriverToOpenLtpRecv) {
 INSTANTIATE_TEST_SUITE_P(Sizes, RedBlock,
                          ::testing::Values(std::size_t{1} << 10, std::size_t{1} << 20),
                          [](const auto& info) { return size_name(info.param); });
+
+// Through ltpnetem losing the given percentage of datagrams each way, and
+// duplicating and reordering 1 % of them: eight blocks of 100 KB each
+// way, counted at the receiver, and no OpenLTP session left open.
+class LossyLink : public IonInterop, public ::testing::WithParamInterface<int> {
+ protected:
+  static constexpr int kBlocks = 8;
+  static constexpr std::size_t kBlockBytes = 100'000;
+  std::vector<std::string> impairments() const {
+    return {"--loss", fmt::format("{}%", GetParam()), "--duplicate", "1%", "--reorder", "1%"};
+  }
+};
+
+// ltpcounter runs until OpenLTP has closed every session: ION cancels an
+// import session UNREACH when a late segment finds its client gone, even
+// for a block it delivered (docs/interop.md), which is ION's, not the
+// link's.
+TEST_P(LossyLink, FromOpenLtpDriverToIonCounter) {
+  START_OR_RETURN(false, {}, false, impairments());
+  auto ltpcounter = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
+  const auto began = std::chrono::steady_clock::now();
+  auto ltpdriver =
+      openltp_.launch("ltpdriver", {std::to_string(kIonEngine), "1", std::to_string(kBlocks), "0",
+                                    std::to_string(kBlockBytes)});
+  ASSERT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->err();
+  EXPECT_TRUE(openltp_.await_no_sessions(kTransferLimit)) << openltp_.stat().dump(1);
+  fmt::print("[   TIME   ] {} x 100 KB at {} % loss, OpenLTP -> ION: {:.3f} s\n", kBlocks,
+             GetParam(), seconds_since(began));
+  ltpcounter->signal(SIGINT);
+  ASSERT_TRUE(ltpcounter->wait(30s)) << ltpcounter->out();
+  const auto counted = parse_counter_output(ltpcounter->out());
+  EXPECT_EQ(counted.blocks, kBlocks) << ltpcounter->out();
+  EXPECT_EQ(counted.bytes, static_cast<long long>(kBlocks * kBlockBytes));
+  EXPECT_EQ(counted.cancelled, 0);
+  const auto stat = openltp_.stat();
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "export_sessions_completed"),
+            static_cast<std::uint64_t>(kBlocks));
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "export_sessions_cancelled"), 0u);
+}
+
+TEST_P(LossyLink, FromIonDriverToOpenLtpRecv) {
+  START_OR_RETURN(false, {}, false, impairments());
+  const auto received = openltp_.scratch() / "received";
+  std::filesystem::create_directories(received);
+  auto ltprecv = openltp_.launch(
+      "ltprecv", {"1", "-o", received.string(), "--count", std::to_string(kBlocks)});
+  ASSERT_TRUE(openltp_.await_client(kClient, *ltprecv)) << ltprecv->err();
+  const auto began = std::chrono::steady_clock::now();
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, kBlocks, kBlockBytes);
+  ASSERT_EQ(ltpdriver->wait(60s), 0) << ltpdriver->out() << ltpdriver->err();
+  ASSERT_EQ(ltprecv->wait(kTransferLimit), 0) << ltprecv->err();
+  fmt::print("[   TIME   ] {} x 100 KB at {} % loss, ION -> OpenLTP: {:.3f} s\n", kBlocks,
+             GetParam(), seconds_since(began));
+  const std::string sent = slurp(ion_->driver_sdu_file(), kBlockBytes);
+  int blocks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(received)) {
+    ++blocks;
+    EXPECT_TRUE(slurp(entry.path()) == sent) << entry.path() << " differs from what ION sent";
+  }
+  EXPECT_EQ(blocks, kBlocks);
+  EXPECT_TRUE(openltp_.await_no_sessions(60s)) << openltp_.stat().dump(1);
+  const auto stat = openltp_.stat();
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "import_sessions_completed"),
+            static_cast<std::uint64_t>(kBlocks));
+  EXPECT_EQ(counter(span_counters(stat, kIonEngine), "import_sessions_cancelled"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loss, LossyLink, ::testing::Values(5, 20),
+                         [](const auto& info) { return fmt::format("Percent{}", info.param); });
 
 // What an authenticated segment from ION looks like on the wire.
 struct IonAuthSegment {

@@ -29,26 +29,27 @@ int port_of(const std::string& address) {
 
 }  // namespace
 
-void RelayedNodes::start_relayed(double loss_percent, const runtime_test::SpanSettings& settings) {
-  choose_ports();
+NetemRelay start_netem_relay(int to_b, int to_a, const std::vector<std::string>& impairments,
+                             const std::filesystem::path& scratch) {
+  NetemRelay relay;
   int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
+  if (::pipe(ready) != 0) {
+    relay.error = "pipe() failed";
+    return relay;
+  }
   ::fcntl(ready[0], F_SETFD, FD_CLOEXEC);  // only the relay gets the write end
   std::vector<std::string> args{tool_path("ltpnetem"),
                                 "--ab",
-                                fmt::format("127.0.0.1:0=127.0.0.1:{}", port_[2]),
+                                fmt::format("127.0.0.1:0=127.0.0.1:{}", to_b),
                                 "--ba",
-                                fmt::format("127.0.0.1:0=127.0.0.1:{}", port_[1]),
+                                fmt::format("127.0.0.1:0=127.0.0.1:{}", to_a),
                                 "--seed",
                                 "1",
                                 "--json",
                                 "--ready-file",
                                 fmt::format("/dev/fd/{}", ready[1])};
-  if (loss_percent > 0) {
-    args.push_back("--loss");
-    args.push_back(fmt::format("{}%", loss_percent));
-  }
-  relay_ = std::make_unique<ToolProcess>(args, scratch());
+  args.insert(args.end(), impairments.begin(), impairments.end());
+  relay.process = std::make_unique<ToolProcess>(args, scratch);
   ::close(ready[1]);
   // Blocks until the relay listens ("ab ADDRESS\nba ADDRESS\n"), or until
   // it exits and the pipe closes.
@@ -62,10 +63,23 @@ void RelayedNodes::start_relayed(double loss_percent, const runtime_test::SpanSe
   ::close(ready[0]);
   std::istringstream lines(text);
   for (std::string direction, address; lines >> direction >> address;) {
-    lso_port_[direction == "ab" ? 1 : 2] = port_of(address);
+    (direction == "ab" ? relay.ab_port : relay.ba_port) = port_of(address);
   }
-  ASSERT_TRUE(lso_port_[1] != 0 && lso_port_[2] != 0)
-      << "ltpnetem is not listening: " << relay_->err();
+  if (relay.ab_port == 0 || relay.ba_port == 0) {
+    relay.error = "ltpnetem is not listening: " + relay.process->err();
+  }
+  return relay;
+}
+
+void RelayedNodes::start_relayed(double loss_percent, const runtime_test::SpanSettings& settings) {
+  choose_ports();
+  std::vector<std::string> impairments;
+  if (loss_percent > 0) impairments = {"--loss", fmt::format("{}%", loss_percent)};
+  auto relay = start_netem_relay(port_[2], port_[1], impairments, scratch());
+  relay_ = std::move(relay.process);
+  ASSERT_EQ(relay.error, "");
+  lso_port_[1] = relay.ab_port;
+  lso_port_[2] = relay.ba_port;
   start(settings);
 }
 

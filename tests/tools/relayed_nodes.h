@@ -50,6 +50,18 @@ class RelayedNodes : public runtime_test::TwoNodes {
   std::unique_ptr<ToolProcess> relay_;
 };
 
+// ltpnetem on loopback, seed 1, with `impairments` (its options: "--loss",
+// "5%", ...): what is sent to 127.0.0.1:ab_port goes to 127.0.0.1:to_b,
+// what is sent to ba_port to to_a. `error` says why it did not start.
+struct NetemRelay {
+  std::unique_ptr<ToolProcess> process;
+  int ab_port = 0;
+  int ba_port = 0;
+  std::string error;
+};
+NetemRelay start_netem_relay(int to_b, int to_a, const std::vector<std::string>& impairments,
+                             const std::filesystem::path& scratch);
+
 // Waits until `process` holds client service `id` on `node` (its record in
 // the heap names the process). False if it exited or `limit` passed. Also
 // used by the ION harness's OpenLTP peer.
