@@ -259,9 +259,9 @@ TEST_P(LossyLink, FromOpenLtpDriverToIonCounter) {
   auto ltpcounter = ion_->start_counter(kClient);
   ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
   const auto began = std::chrono::steady_clock::now();
-  auto ltpdriver =
-      openltp_.launch("ltpdriver", {std::to_string(kIonEngine), "1", std::to_string(kBlocks), "0",
-                                    std::to_string(kBlockBytes)});
+  auto ltpdriver = openltp_.launch(
+      "ltpdriver",
+      {std::to_string(kIonEngine), "1", std::to_string(kBlocks), "0", std::to_string(kBlockBytes)});
   ASSERT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->err();
   EXPECT_TRUE(openltp_.await_no_sessions(kTransferLimit)) << openltp_.stat().dump(1);
   fmt::print("[   TIME   ] {} x 100 KB at {} % loss, OpenLTP -> ION: {:.3f} s\n", kBlocks,
