@@ -242,9 +242,10 @@ bool IonNode::await_counter_open(tools_test::ToolProcess& counter,
 
 std::unique_ptr<tools_test::ToolProcess> IonNode::start_driver(std::uint64_t engine,
                                                                unsigned client, int cycles,
-                                                               std::size_t size) {
+                                                               std::size_t size,
+                                                               std::size_t green) {
   return run("ltpdriver", {std::to_string(engine), std::to_string(client), std::to_string(cycles),
-                           "0", std::to_string(size)});
+                           std::to_string(green), std::to_string(size)});
 }
 
 void IonNode::if_test_dies(const std::vector<std::string>& words) {

@@ -118,11 +118,13 @@ class IonNode {
   // thread (the progress printer) starts right after ltp_open succeeds.
   bool await_counter_open(tools_test::ToolProcess& counter,
                           std::chrono::milliseconds limit = std::chrono::seconds(30));
-  // ltpdriver: `cycles` blocks of `size` red octets to `engine`'s
-  // `client`. It exits once ION has the blocks, before they are delivered.
-  // (A size of 1 means random sizes to ltpdriver: not offered here.)
+  // ltpdriver: `cycles` blocks of `size` octets to `engine`'s `client`,
+  // the last `green` of each green. It exits once ION has the blocks,
+  // before they are delivered. (A size of 1 means random sizes to
+  // ltpdriver: not offered here.)
   std::unique_ptr<tools_test::ToolProcess> start_driver(std::uint64_t engine, unsigned client,
-                                                        int cycles, std::size_t size);
+                                                        int cycles, std::size_t size,
+                                                        std::size_t green = 0);
   // The file ltpdriver sends from: each block is its first `size` octets.
   std::filesystem::path driver_sdu_file() const { return dir_ / "ltpdriverSduFile"; }
 
