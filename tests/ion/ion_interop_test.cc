@@ -443,6 +443,45 @@ TEST_F(IonInterop, ManySmallBlocksInFlightBothWays) {
   EXPECT_EQ(counter(counters, "import_sessions_completed"), static_cast<std::uint64_t>(kBlocks));
 }
 
+// OpenLTP restarted (on its heap) while ION sends 20 blocks: every block
+// arrives once, intact, through a second ltprecv (the first one is told
+// the node stopped and exits).
+TEST_F(IonInterop, AnOpenLtpRestartMidStreamLosesNoBlockFromIon) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 20;
+  constexpr std::size_t kSize = 50'000;
+  const auto received = openltp_.scratch() / "received";
+  std::filesystem::create_directories(received);
+  const auto files = [&] {
+    return std::distance(std::filesystem::directory_iterator(received),
+                         std::filesystem::directory_iterator());
+  };
+  auto ltprecv = openltp_.launch("ltprecv", {"1", "-o", received.string()});
+  ASSERT_TRUE(openltp_.await_client(kClient, *ltprecv)) << ltprecv->err();
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, kBlocks, kSize);
+  for (int i = 0; i < 600 && files() < 3; ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_GE(files(), 3) << ltprecv->err();
+  const auto before_restart = files();
+  ASSERT_EQ(openltp_.restart(), "");
+  EXPECT_TRUE(ltprecv->wait(30s)) << "ltprecv did not notice the node stopped";
+  auto again = openltp_.launch("ltprecv", {"1", "-o", received.string()});
+  ASSERT_TRUE(openltp_.await_client(kClient, *again)) << again->err();
+  ASSERT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->out() << ltpdriver->err();
+  for (int i = 0; i < 1200 && files() < kBlocks; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(openltp_.await_no_sessions(60s)) << openltp_.stat().dump(1);
+  again->signal(SIGTERM);
+  again->wait(30s);
+  const std::string sent = slurp(ion_->driver_sdu_file(), kSize);
+  int blocks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(received)) {
+    ++blocks;
+    EXPECT_TRUE(slurp(entry.path()) == sent) << entry.path();
+  }
+  EXPECT_EQ(blocks, kBlocks);
+  EXPECT_LT(before_restart, kBlocks) << "every block was in before the restart: it proves nothing";
+  EXPECT_EQ(counter(span_counters(openltp_.stat(), kIonEngine), "import_sessions_cancelled"), 0u);
+}
+
 // What an authenticated segment from ION looks like on the wire.
 struct IonAuthSegment {
   bool red_data = false;

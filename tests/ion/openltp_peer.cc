@@ -51,6 +51,11 @@ std::string OpenLtpPeer::stop() {
   return left;
 }
 
+std::string OpenLtpPeer::restart() {
+  if (auto stopped = node_.stop(); !stopped.empty()) return stopped;
+  return node_.start();
+}
+
 std::vector<std::vector<std::string>> OpenLtpPeer::cleanup_commands() const {
   return {{"run", tool_path("ionstop"), "--node", path().string()},
           {"remove", path().string()},

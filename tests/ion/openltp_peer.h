@@ -50,6 +50,9 @@ class OpenLtpPeer {
   std::string start(const OpenLtpConfig& config);
   // Stops it; "" or what was left (a daemon, shm, a semaphore).
   std::string stop();
+  // Stops and starts it again on the same heap (what ionstop, then
+  // ionstart without --fresh, do); "" or why not.
+  std::string restart();
 
   // Starts one of the build's tools with --node of this node.
   std::unique_ptr<tools_test::ToolProcess> launch(const std::string& tool,
