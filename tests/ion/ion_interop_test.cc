@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -480,6 +481,65 @@ TEST_F(IonInterop, AnOpenLtpRestartMidStreamLosesNoBlockFromIon) {
   EXPECT_EQ(blocks, kBlocks);
   EXPECT_LT(before_restart, kBlocks) << "every block was in before the restart: it proves nothing";
   EXPECT_EQ(counter(span_counters(openltp_.stat(), kIonEngine), "import_sessions_cancelled"), 0u);
+}
+
+// The labels of a tool's "Label: value" lines, in order ("Throughput
+// (bytes per second)", ...), and its other lines as they are, numbers
+// left out: what a script that greps the output depends on.
+std::vector<std::string> output_shape(const std::string& out) {
+  std::vector<std::string> shape;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto colon = line.find(": ");
+    if (colon != std::string::npos) {
+      shape.push_back(line.substr(0, colon) + ":");
+    } else if (!line.empty() && !std::isdigit(static_cast<unsigned char>(line[0]))) {
+      shape.push_back(line);
+    }
+  }
+  return shape;
+}
+
+// OpenLTP's ltpdriver and ltpcounter against ION's, side by side: the same
+// run each way (5 blocks of 10000 octets), the same lines, the same counts.
+TEST_F(IonInterop, LtpdriverAndLtpcounterPrintWhatIonsPrint) {
+  START_OR_RETURN();
+  constexpr int kCycles = 5;
+  constexpr std::size_t kSize = 10'000;
+  const std::string max_bytes = std::to_string(kCycles * kSize);
+
+  auto ion_counter = ion_->start_counter(kClient, kCycles * kSize);
+  ASSERT_TRUE(ion_->await_counter_open(*ion_counter)) << ion_counter->out();
+  auto our_driver = openltp_.launch(
+      "ltpdriver",
+      {std::to_string(kIonEngine), "1", std::to_string(kCycles), "0", std::to_string(kSize)});
+  ASSERT_EQ(our_driver->wait(kTransferLimit), 0) << our_driver->err();
+  ASSERT_EQ(ion_counter->wait(kTransferLimit), 0) << ion_counter->out();
+
+  auto our_counter = openltp_.launch("ltpcounter", {"1", max_bytes});
+  ASSERT_TRUE(openltp_.await_client(kClient, *our_counter)) << our_counter->err();
+  auto ion_driver = ion_->start_driver(kOpenLtpEngine, kClient, kCycles, kSize);
+  ASSERT_EQ(ion_driver->wait(60s), 0) << ion_driver->out() << ion_driver->err();
+  ASSERT_EQ(our_counter->wait(kTransferLimit), 0) << our_counter->err();
+
+  EXPECT_EQ(output_shape(our_driver->out()), output_shape(ion_driver->out()))
+      << "OpenLTP's ltpdriver:\n"
+      << our_driver->out() << "ION's:\n"
+      << ion_driver->out();
+  EXPECT_EQ(output_shape(our_counter->out()), output_shape(ion_counter->out()))
+      << "OpenLTP's ltpcounter:\n"
+      << our_counter->out() << "ION's:\n"
+      << ion_counter->out();
+  for (const char* label : {"Cycles", "Bytes", "Data size (bytes)"}) {
+    EXPECT_EQ(value_after(our_driver->out(), label), value_after(ion_driver->out(), label))
+        << label;
+  }
+  const auto ours = parse_counter_output(our_counter->out());
+  const auto ions = parse_counter_output(ion_counter->out());
+  EXPECT_EQ(ours.blocks, ions.blocks);
+  EXPECT_EQ(ours.bytes, ions.bytes);
+  EXPECT_EQ(ours.cancelled, ions.cancelled);
+  EXPECT_EQ(ours.stopped, ions.stopped);
 }
 
 // What an authenticated segment from ION looks like on the wire.

@@ -102,7 +102,8 @@ int run(int argc, char** argv) {
   Counts counts;
   int status = cli::kOk;
   using Clock = std::chrono::steady_clock;
-  auto next_alive = Clock::now() + kAlive;
+  // ION's prints its first "v" as it starts, then one every kAlive.
+  auto next_alive = Clock::now();
   while (counts.bytes < max_bytes && !api::stop_signalled()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_alive - Clock::now());
     auto notice = ap.value()->next_notice(std::max(left, 0ms));

@@ -112,10 +112,13 @@ int run(int argc, char** argv) {
   }
   // The last block goes now, not at the span's aggregation time limit.
   (void)ap.value()->flush(engine);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Whole seconds, as ION's prints them (scripts do integer arithmetic on
+  // it), and no rate under one.
+  const auto seconds = static_cast<unsigned long long>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count());
 
-  std::printf("Time (seconds): %.3f\n", seconds);
+  std::printf("Time (seconds): %llu\n", seconds);
   if (random_sizes) {
     std::printf("Data size random.\n");
   } else {
@@ -123,11 +126,11 @@ int run(int argc, char** argv) {
   }
   std::printf("Cycles: %llu\n", static_cast<unsigned long long>(cycles));
   std::printf("Bytes: %llu\n", static_cast<unsigned long long>(bytes_sent));
-  if (seconds < 0.001) {
+  if (seconds == 0) {
     std::printf("Interval is too short to measure rate.\n");
   } else {
     std::printf("Throughput (bytes per second): %llu\n",
-                static_cast<unsigned long long>(static_cast<double>(bytes_sent) / seconds));
+                static_cast<unsigned long long>(bytes_sent) / seconds);
   }
   return cli::kOk;
 }
