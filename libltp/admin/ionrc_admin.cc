@@ -73,6 +73,9 @@ class Applier {
   Out operator()(const ionrc::Stop&) { return LineOutcome{StopNode{}, {}}; }
   Out operator()(const ionrc::Quit&) { return LineOutcome{admin::Quit{}, {}}; }
   Out operator()(const ionrc::Ignored& c) { return LineOutcome{std::nullopt, c.note + "\n"}; }
+  Out operator()(const ionrc::Version&) { return LineOutcome{ShowVersion{}, {}}; }
+  // Handled by IonrcAdmin::execute, before any transaction.
+  Out operator()(const ionrc::SetReferenceTime&) { return LineOutcome{}; }
   Out operator()(const ionrc::Help&) {
     return LineOutcome{std::nullopt, std::string(ionrc::help_text())};
   }
@@ -173,7 +176,11 @@ Result<LineOutcome, std::string> IonrcAdmin::apply(ipc::Transaction& txn,
 }
 
 Result<LineOutcome, std::string> IonrcAdmin::execute(const Tokens& tokens) {
-  BOOST_OUTCOME_TRY(command, ionrc::parse(tokens, clock_()));
+  BOOST_OUTCOME_TRY(command, ionrc::parse(tokens, reference_ms_.value_or(clock_())));
+  if (const auto* at = std::get_if<ionrc::SetReferenceTime>(&command)) {
+    reference_ms_ = at->unix_ms.value_or(clock_());
+    return LineOutcome{};
+  }
   return in_transaction(heap_, [&](ipc::Transaction& txn) { return apply(txn, command); });
 }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <istream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@ class IonrcAdmin : public ScriptRunner<IonrcAdmin> {
  private:
   ipc::Heap& heap_;
   Clock clock_;
+  std::optional<std::uint64_t> reference_ms_;  // `@`
 };
 
 // ION-like one-line descriptions, as `i`/`l contact|range` print them.

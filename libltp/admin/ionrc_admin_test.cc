@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "ipc/testing/heap_fixture.h"
@@ -75,6 +76,50 @@ TEST_F(IonrcAdminTest, IonsOtherManageCommandsAreNotedAndIgnored) {
   ASSERT_EQ(out.value().size(), 6u);
   EXPECT_NE(out.value()[0].text.find("note: `m production` is ION's"), std::string::npos);
   EXPECT_NE(out.value()[0].text.find("ignored"), std::string::npos);
+  EXPECT_EQ(dump(*heap_), before);
+}
+
+// ION's `@` moves the time that later relative times count from, for the
+// rest of the file; `@ 0` brings it back to now.
+TEST_F(IonrcAdminTest, AtSetsWhatRelativeTimesCountFrom) {
+  auto out =
+      run("1 2\n"
+          "@ 2027/01/16-00:00:00\n"
+          "a contact +0 +60 2 3 1000\n"
+          "@ +3600\n"
+          "a contact +0 +60 3 2 1000\n"
+          "@ 0\n"
+          "a range +0 +60 2 3 1\n");
+  ASSERT_TRUE(out) << out.error().to_string();
+  const auto p = plan();
+  ASSERT_EQ(p.contacts.size(), 2u);
+  constexpr std::uint64_t kMidnight = 1'800'057'600'000;  // 2027/01/16-00:00:00
+  EXPECT_EQ(p.contacts[0].start_ms, kMidnight);
+  EXPECT_EQ(p.contacts[0].end_ms, kMidnight + 60'000);
+  EXPECT_EQ(p.contacts[1].start_ms, kMidnight + 3'600'000);
+  ASSERT_EQ(p.ranges.size(), 1u);
+  EXPECT_EQ(p.ranges[0].start_ms, kNow);
+  EXPECT_FALSE(run("@\n"));
+  EXPECT_FALSE(run("@ tomorrow\n"));
+}
+
+// The rest of ionadmin's commands (region, announcements, brief, echo,
+// "is ION up", run a command) load with a note and change nothing; `r`
+// runs nothing; `v` shows the version.
+TEST_F(IonrcAdminTest, IonsOtherCommandsAreNotedAndIgnored) {
+  ASSERT_TRUE(run("1 2\n"));
+  const std::string before = dump(*heap_);
+  const auto marker = std::filesystem::temp_directory_path() / "openltp-ionrc-r-ran";
+  std::filesystem::remove(marker);
+  auto out = run("^ 5\n! 1\nb\ne 1\nt p 5\nr 'touch " + marker.string() + "'\nv\n");
+  ASSERT_TRUE(out) << out.error().to_string();
+  ASSERT_EQ(out.value().size(), 7u);
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_NE(out.value()[i].text.find("ignored"), std::string::npos) << out.value()[i].text;
+  }
+  EXPECT_NE(out.value()[5].text.find("runs no command"), std::string::npos);
+  EXPECT_TRUE(std::holds_alternative<ShowVersion>(*out.value()[6].action));
+  EXPECT_FALSE(std::filesystem::exists(marker));
   EXPECT_EQ(dump(*heap_), before);
 }
 

@@ -68,15 +68,23 @@ struct ListRanges {};
 
 struct Help {};
 struct Quit {};
+struct Version {};
+// `@ <time>`: the time later relative times (+seconds) count from; `@ 0`
+// (no time here) is now. Until one is given, a relative time counts from
+// the moment its line is read.
+struct SetReferenceTime {
+  std::optional<std::uint64_t> unix_ms;
+};
 // An ION command OpenLTP has no use for (ION's `m production`, say):
 // accepted so ION's files load, with a note saying it changed nothing.
 struct Ignored {
   std::string note;
 };
 
-using Command = std::variant<Initialize, Start, Stop, SetHorizon, SetClockError, AddContact,
-                             ChangeContact, DeleteContact, InfoContact, ListContacts, AddRange,
-                             ChangeRange, DeleteRange, InfoRange, ListRanges, Help, Quit, Ignored>;
+using Command =
+    std::variant<Initialize, Start, Stop, SetHorizon, SetClockError, AddContact, ChangeContact,
+                 DeleteContact, InfoContact, ListContacts, AddRange, ChangeRange, DeleteRange,
+                 InfoRange, ListRanges, Help, Quit, Version, SetReferenceTime, Ignored>;
 
 Result<Command, std::string> parse(const Tokens& tokens, std::uint64_t now_ms);
 

@@ -182,6 +182,37 @@ Result<Command, std::string> parse(const Tokens& t, std::uint64_t now_ms) {
     if (t.size() == 3) config = config_file_name(t[2]);
     return Command{Initialize{node, std::move(config)}};
   }
+  if (verb == "@") {
+    BOOST_OUTCOME_TRY(expect_tokens(t, 2, 2, "@ {0|+seconds|yyyy/mm/dd-hh:mm:ss}"));
+    if (t[1] == "0") return Command{SetReferenceTime{}};
+    BOOST_OUTCOME_TRY(at, parse_time(t[1], "reference time", now_ms));
+    return Command{SetReferenceTime{at}};
+  }
+  if (verb == "v") {
+    BOOST_OUTCOME_TRY(expect_tokens(t, 1, 1, "v"));
+    return Command{Version{}};
+  }
+  // The rest of ION 4.1.3's ionadmin commands act on what OpenLTP does not
+  // have, or only on ionadmin's own session.
+  if (verb == "^") {
+    return Command{Ignored{"note: `^` sets ION's region number (contact graph routing); ignored"}};
+  }
+  if (verb == "!") {
+    return Command{Ignored{"note: `!` switches ION's contact plan announcements; ignored"}};
+  }
+  if (verb == "b") return Command{Ignored{"note: `b` writes ION's brief of its plan; ignored"}};
+  if (verb == "e") return Command{Ignored{"note: `e` switches ionadmin's echo; ignored"}};
+  if (verb == "t") {
+    return Command{Ignored{"note: `t` asks whether ION is up; ignored (ltpstat tells)"}};
+  }
+  if (verb == "r") {
+    // Not run: a configuration file that starts programs is a surprise
+    // the node's tools should not spring.
+    return Command{
+        Ignored{fmt::format("note: `r` would run `{}`; OpenLTP runs no command from "
+                            "its configuration (ignored): run it yourself",
+                            t.size() > 1 ? t[1] : std::string())}};
+  }
   const bool single = verb == "s" || verb == "x" || verb == "h" || verb == "?" || verb == "q";
   if (!single) return failure(unknown_command(t, "ionrc"));
   BOOST_OUTCOME_TRY(expect_tokens(t, 1, 1, verb));
@@ -201,8 +232,10 @@ std::string_view help_text() {
          "  c range <from> <node> <node> <OWLT s>\n"
          "  d|i range {<from>|*} <node> <node>               l range\n"
          "  m horizon <time>    m clockerr <s>    (ION's other m commands: noted, ignored)\n"
-         "  s   start    x   stop    h, ?   this help    q   quit    # comment\n"
-         "  times: +seconds from now, or yyyy/mm/dd-hh:mm:ss (UTC)\n";
+         "  @ {0|+seconds|yyyy/mm/dd-hh:mm:ss}   what later +seconds count from (0: now)\n"
+         "  s   start    x   stop    v   version    h, ?   this help    q   quit    # comment\n"
+         "  (ION's ^ ! b e t r: noted, ignored; r runs nothing)\n"
+         "  times: +seconds from now (or from @), or yyyy/mm/dd-hh:mm:ss (UTC)\n";
 }
 
 }  // namespace ltp::admin::ionrc
