@@ -118,7 +118,7 @@ class IonInterop : public ::testing::Test {
     ASSERT_EQ(ion_->start(ion), "");
     for (const auto& words : openltp_.cleanup_commands()) ion_->if_test_dies(words);
 
-    OpenLtpConfig openltp;
+    OpenLtpConfig openltp = openltp_config_;
     openltp.engine = kOpenLtpEngine;
     openltp.lsi_port = openltp_port;
     openltp.peer_engine = kIonEngine;
@@ -164,6 +164,7 @@ class IonInterop : public ::testing::Test {
   std::unique_ptr<UdpTap> tap_;
   std::unique_ptr<tools_test::ToolProcess> relay_;
   std::pair<int, int> relay_ports_;  // where OpenLTP sends, where ION sends
+  OpenLtpConfig openltp_config_;     // start() fills in engines and ports
 };
 
 // start() in a test body; returns from it if start() skipped or failed.
@@ -308,6 +309,29 @@ TEST_P(LossyLink, FromIonDriverToOpenLtpRecv) {
 
 INSTANTIATE_TEST_SUITE_P(Loss, LossyLink, ::testing::Values(5, 20),
                          [](const auto& info) { return fmt::format("Percent{}", info.param); });
+
+// ION gone while OpenLTP sends: its checkpoint goes unanswered, so
+// OpenLTP cancels RLEXC at its retransmission limit (maxber 1e-6: 4
+// resends, as ION's default; each waits twice as long, from 0.1 s here)
+// and says so; its cancel goes unanswered too, and the session ends at
+// that limit.
+TEST_F(IonInterop, ABlockToAnIonNodeThatStoppedIsCancelledAtTheRetransmissionLimit) {
+  openltp_config_.maxber = "0.000001";
+  openltp_config_.queuing_seconds = "0.05";
+  START_OR_RETURN();
+  ASSERT_EQ(ion_->stop(), "");
+  const auto file = openltp_.scratch() / "block";
+  std::ofstream(file, std::ios::binary) << std::string(20'000, 'd');
+  const auto began = std::chrono::steady_clock::now();
+  auto ltpsend = openltp_.launch("ltpsend", {std::to_string(kIonEngine), "1", file.string()});
+  ASSERT_EQ(ltpsend->wait(kTransferLimit), 1) << ltpsend->out() << ltpsend->err();
+  fmt::print("[   TIME   ] cancelled after {:.3f} s\n", seconds_since(began));
+  EXPECT_NE(ltpsend->err().find("RLEXC"), std::string::npos) << ltpsend->err();
+  EXPECT_TRUE(openltp_.await_no_sessions(60s)) << openltp_.stat().dump(1);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "export_sessions_cancelled"), 1u);
+  EXPECT_GE(counters["cancels_sent"].value("RLEXC", 0), 1);  // each resend counts
+}
 
 // A client service nobody opened: the receiving engine cancels the
 // session UNREACH, and the sender learns it.

@@ -38,6 +38,9 @@ struct OpenLtpConfig {
   // a busy ION — slow to answer, dropping what overflows its socket — can
   // use up within seconds; this allows about 35, as for a lossy link.
   std::string maxber = "0.0001";
+  // ltprc's own and the span's queuing time (ION's default, 1 s): with the
+  // round trip, what response timers start from before they back off.
+  std::string queuing_seconds = "1";
   int max_sessions = 32;
   int max_segment_size = 1400;
 };
