@@ -1,0 +1,271 @@
+// OpenLTP against a live ION 4.1.3 node, issue 19's scenarios (ctest
+// label `ion`; the fixture is tests/ion/ion_interop_fixture.h): each way
+// through loss with duplication and reordering, a client nobody opened, a
+// peer that stopped, mixed red and green blocks, many blocks in flight, an
+// OpenLTP restart mid-stream, and ltpdriver/ltpcounter's output against
+// ION's. Every test counts blocks and bytes at the receiver and checks
+// that OpenLTP ends with no session open.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/ion/ion_interop_fixture.h"
+#include "tests/tools/relayed_nodes.h"
+
+namespace ltp::ion_test {
+namespace {
+
+using namespace std::chrono_literals;
+using tools_test::span_counters;
+
+// Through ltpnetem losing the given percentage of datagrams each way, and
+// duplicating and reordering 1 % of them: eight blocks of 100 KB each
+// way, counted at the receiver, nothing cancelled on either side.
+class LossyLink : public IonInterop, public ::testing::WithParamInterface<int> {
+ protected:
+  static constexpr int kBlocks = 8;
+  static constexpr std::size_t kBlockBytes = 100'000;
+  std::vector<std::string> impairments() const {
+    return {"--loss", fmt::format("{}%", GetParam()), "--duplicate", "1%", "--reorder", "1%"};
+  }
+};
+
+TEST_P(LossyLink, FromOpenLtpDriverToIonCounter) {
+  START_OR_RETURN(false, {}, false, impairments());
+  const auto done = drive_to_ion(kBlocks, kBlockBytes);
+  fmt::print("[   TIME   ] {} x 100 KB at {} % loss, OpenLTP -> ION: {:.3f} s\n", kBlocks,
+             GetParam(), done.seconds);
+  EXPECT_EQ(done.blocks, kBlocks);
+  EXPECT_EQ(done.bytes, static_cast<long long>(kBlocks * kBlockBytes));
+  EXPECT_EQ(done.cancelled, 0);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "export_sessions_completed"), static_cast<std::uint64_t>(kBlocks));
+  EXPECT_EQ(counter(counters, "export_sessions_cancelled"), 0u);
+}
+
+TEST_P(LossyLink, FromIonDriverToOpenLtpRecv) {
+  START_OR_RETURN(false, {}, false, impairments());
+  const auto done = drive_from_ion(kBlocks, kBlockBytes);
+  fmt::print("[   TIME   ] {} x 100 KB at {} % loss, ION -> OpenLTP: {:.3f} s\n", kBlocks,
+             GetParam(), done.seconds);
+  EXPECT_EQ(done.blocks, kBlocks);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "import_sessions_completed"), static_cast<std::uint64_t>(kBlocks));
+  EXPECT_EQ(counter(counters, "import_sessions_cancelled"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loss, LossyLink, ::testing::Values(5, 20),
+                         [](const auto& info) { return fmt::format("Percent{}", info.param); });
+
+// ION gone while OpenLTP sends: its checkpoint goes unanswered, so
+// OpenLTP cancels RLEXC at its retransmission limit (maxber 1e-6: 4
+// resends, as ION's default; each waits twice as long, from 0.1 s here)
+// and says so; its cancel goes unanswered too, and the session ends at
+// that limit.
+TEST_F(IonInterop, ABlockToAnIonNodeThatStoppedIsCancelledAtTheRetransmissionLimit) {
+  openltp_config_.maxber = "0.000001";
+  openltp_config_.queuing_seconds = "0.05";
+  START_OR_RETURN();
+  ASSERT_EQ(ion_->stop(), "");
+  const auto file = openltp_.scratch() / "block";
+  std::ofstream(file, std::ios::binary) << std::string(20'000, 'd');
+  const auto began = std::chrono::steady_clock::now();
+  auto ltpsend = openltp_.launch("ltpsend", {std::to_string(kIonEngine), "1", file.string()});
+  ASSERT_EQ(ltpsend->wait(kTransferLimit), 1) << ltpsend->out() << ltpsend->err();
+  fmt::print("[   TIME   ] cancelled after {:.3f} s\n", seconds_since(began));
+  EXPECT_NE(ltpsend->err().find("RLEXC"), std::string::npos) << ltpsend->err();
+  EXPECT_TRUE(openltp_.await_no_sessions(60s)) << openltp_.stat().dump(1);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "export_sessions_cancelled"), 1u);
+  EXPECT_GE(counters["cancels_sent"].value("RLEXC", 0), 1);  // each resend counts
+}
+
+// A client service nobody opened: the receiving engine cancels the
+// session UNREACH, and the sender learns it.
+TEST_F(IonInterop, ABlockForAnIonClientNobodyOpenedIsCancelledUnreachable) {
+  START_OR_RETURN();
+  const auto file = openltp_.scratch() / "block";
+  std::ofstream(file, std::ios::binary) << std::string(20'000, 'u');
+  auto ltpsend = openltp_.launch("ltpsend", {std::to_string(kIonEngine), "1", file.string()});
+  ASSERT_EQ(ltpsend->wait(kTransferLimit), 1) << ltpsend->out() << ltpsend->err();
+  EXPECT_NE(ltpsend->err().find("UNREACH"), std::string::npos) << ltpsend->err();
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "export_sessions_cancelled"), 1u);
+  // ION answers every data segment of the session with a cancel of its own.
+  EXPECT_GE(counters["cancels_received"].value("UNREACH", 0), 1);
+}
+
+TEST_F(IonInterop, ABlockFromIonForAClientNobodyOpenedIsCancelledUnreachable) {
+  START_OR_RETURN();
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, 1, 20'000);
+  ASSERT_EQ(ltpdriver->wait(60s), 0) << ltpdriver->out() << ltpdriver->err();
+  // ltpdriver returns once ION holds the block: the cancel follows.
+  for (int i = 0; i < 300 && counter(span_counters(openltp_.stat(), kIonEngine),
+                                     "import_sessions_cancelled") == 0;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "import_sessions_cancelled"), 1u);
+  EXPECT_EQ(counters["cancels_sent"].value("UNREACH", 0), 1);
+  EXPECT_EQ(counter(counters, "import_sessions_completed"), 0u);
+}
+
+// Red and green in one block, each way: ION's ltpcounter counts red parts
+// and logs each green segment it discards (summed here from ion.log: some,
+// and no more than was sent, since green is never resent and ION's small
+// socket loses some even on loopback); ltprecv writes each red part.
+TEST_F(IonInterop, MixedBlocksCrossBothWays) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 4;
+  constexpr std::size_t kSize = 60'000, kGreen = 20'000;
+  const auto green_logged = [&] {
+    std::istringstream log(ion_->log());
+    std::size_t green = 0;
+    for (std::string line; std::getline(log, line);) {
+      const auto at = line.find("Green segment received");
+      if (at != std::string::npos) green += std::stoul(line.substr(line.find("length ", at) + 7));
+    }
+    return green;
+  };
+  const auto to_ion = drive_to_ion(kBlocks, kSize, kGreen, [&] {
+    for (int i = 0; i < 30 && green_logged() < kBlocks * kGreen; ++i) {
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  EXPECT_EQ(to_ion.blocks, kBlocks);
+  EXPECT_EQ(to_ion.bytes, static_cast<long long>(kBlocks * (kSize - kGreen)));
+  EXPECT_EQ(to_ion.cancelled, 0);
+  EXPECT_GT(green_logged(), 0u) << ion_->log();
+  EXPECT_LE(green_logged(), kBlocks * kGreen) << ion_->log();
+
+  const auto from_ion = drive_from_ion(kBlocks, kSize, kGreen);
+  EXPECT_EQ(from_ion.blocks, kBlocks);
+}
+
+// Many blocks in flight at once, each way: 200 blocks of 10 KB.
+TEST_F(IonInterop, ManySmallBlocksInFlightBothWays) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 200;
+  constexpr std::size_t kSize = 10'000;
+  const auto to_ion = drive_to_ion(kBlocks, kSize);
+  fmt::print("[   TIME   ] {} x 10 KB OpenLTP -> ION: {:.3f} s\n", kBlocks, to_ion.seconds);
+  EXPECT_EQ(to_ion.blocks, kBlocks);
+  EXPECT_EQ(to_ion.bytes, static_cast<long long>(kBlocks * kSize));
+  EXPECT_EQ(to_ion.cancelled, 0);
+  const auto from_ion = drive_from_ion(kBlocks, kSize);
+  fmt::print("[   TIME   ] {} x 10 KB ION -> OpenLTP: {:.3f} s\n", kBlocks, from_ion.seconds);
+  EXPECT_EQ(from_ion.blocks, kBlocks);
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "export_sessions_completed"), static_cast<std::uint64_t>(kBlocks));
+  EXPECT_EQ(counter(counters, "import_sessions_completed"), static_cast<std::uint64_t>(kBlocks));
+}
+
+// OpenLTP restarted (on its heap) while ION sends 20 blocks: every block
+// arrives once, intact, through a second ltprecv (the first one is told
+// the node stopped and exits).
+TEST_F(IonInterop, AnOpenLtpRestartMidStreamLosesNoBlockFromIon) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 20;
+  constexpr std::size_t kSize = 50'000;
+  const auto received = openltp_.scratch() / "received";
+  std::filesystem::create_directories(received);
+  const auto files = [&] {
+    return std::distance(std::filesystem::directory_iterator(received),
+                         std::filesystem::directory_iterator());
+  };
+  auto ltprecv = openltp_.launch("ltprecv", {"1", "-o", received.string()});
+  ASSERT_TRUE(openltp_.await_client(kClient, *ltprecv)) << ltprecv->err();
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, kBlocks, kSize);
+  for (int i = 0; i < 600 && files() < 3; ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_GE(files(), 3) << ltprecv->err();
+  const auto before_restart = files();
+  ASSERT_EQ(openltp_.restart(), "");
+  EXPECT_TRUE(ltprecv->wait(30s)) << "ltprecv did not notice the node stopped";
+  auto again = openltp_.launch("ltprecv", {"1", "-o", received.string()});
+  ASSERT_TRUE(openltp_.await_client(kClient, *again)) << again->err();
+  ASSERT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->out() << ltpdriver->err();
+  for (int i = 0; i < 1200 && files() < kBlocks; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(openltp_.await_no_sessions(60s)) << openltp_.stat().dump(1);
+  again->signal(SIGTERM);
+  again->wait(30s);
+  const std::string sent = slurp(ion_->driver_sdu_file(), kSize);
+  int blocks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(received)) {
+    ++blocks;
+    EXPECT_TRUE(slurp(entry.path()) == sent) << entry.path();
+  }
+  EXPECT_EQ(blocks, kBlocks);
+  EXPECT_LT(before_restart, kBlocks) << "every block was in before the restart: it proves nothing";
+  EXPECT_EQ(counter(span_counters(openltp_.stat(), kIonEngine), "import_sessions_cancelled"), 0u);
+}
+
+// The labels of a tool's "Label: value" lines, in order ("Throughput
+// (bytes per second)", ...), and its other lines as they are, numbers
+// left out: what a script that greps the output depends on.
+std::vector<std::string> output_shape(const std::string& out) {
+  std::vector<std::string> shape;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto colon = line.find(": ");
+    if (colon != std::string::npos) {
+      shape.push_back(line.substr(0, colon) + ":");
+    } else if (!line.empty() && !std::isdigit(static_cast<unsigned char>(line[0]))) {
+      shape.push_back(line);
+    }
+  }
+  return shape;
+}
+
+// OpenLTP's ltpdriver and ltpcounter against ION's, side by side: the same
+// run each way (5 blocks of 10000 octets), the same lines, the same counts.
+TEST_F(IonInterop, LtpdriverAndLtpcounterPrintWhatIonsPrint) {
+  START_OR_RETURN();
+  constexpr int kCycles = 5;
+  constexpr std::size_t kSize = 10'000;
+  const std::string max_bytes = std::to_string(kCycles * kSize);
+
+  auto ion_counter = ion_->start_counter(kClient, kCycles * kSize);
+  ASSERT_TRUE(ion_->await_counter_open(*ion_counter)) << ion_counter->out();
+  auto our_driver = openltp_.launch(
+      "ltpdriver",
+      {std::to_string(kIonEngine), "1", std::to_string(kCycles), "0", std::to_string(kSize)});
+  ASSERT_EQ(our_driver->wait(kTransferLimit), 0) << our_driver->err();
+  ASSERT_EQ(ion_counter->wait(kTransferLimit), 0) << ion_counter->out();
+
+  auto our_counter = openltp_.launch("ltpcounter", {"1", max_bytes});
+  ASSERT_TRUE(openltp_.await_client(kClient, *our_counter)) << our_counter->err();
+  auto ion_driver = ion_->start_driver(kOpenLtpEngine, kClient, kCycles, kSize);
+  ASSERT_EQ(ion_driver->wait(60s), 0) << ion_driver->out() << ion_driver->err();
+  ASSERT_EQ(our_counter->wait(kTransferLimit), 0) << our_counter->err();
+
+  EXPECT_EQ(output_shape(our_driver->out()), output_shape(ion_driver->out()))
+      << "OpenLTP's ltpdriver:\n"
+      << our_driver->out() << "ION's:\n"
+      << ion_driver->out();
+  EXPECT_EQ(output_shape(our_counter->out()), output_shape(ion_counter->out()))
+      << "OpenLTP's ltpcounter:\n"
+      << our_counter->out() << "ION's:\n"
+      << ion_counter->out();
+  for (const char* label : {"Cycles", "Bytes", "Data size (bytes)"}) {
+    EXPECT_EQ(value_after(our_driver->out(), label), value_after(ion_driver->out(), label))
+        << label;
+  }
+  const auto ours = parse_counter_output(our_counter->out());
+  const auto ions = parse_counter_output(ion_counter->out());
+  EXPECT_EQ(ours.blocks, ions.blocks);
+  EXPECT_EQ(ours.bytes, ions.bytes);
+  EXPECT_EQ(ours.cancelled, ions.cancelled);
+  EXPECT_EQ(ours.stopped, ions.stopped);
+}
+
+}  // namespace
+}  // namespace ltp::ion_test
