@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <future>
 #include <numeric>
 #include <thread>
@@ -360,27 +361,60 @@ TEST(ClientTest, ReopenAfterCloseInTheSameProcess) {
   EXPECT_EQ(AccessPoint::open(client, 0).error().code, ClientErrc::bad_argument);
 }
 
-// A child that opens `client_id`, says so on `ready`, then blocks in
-// next_notice() until it is killed.
-pid_t spawn_holder(const TestNode& n, std::uint64_t client_id) {
-  int ready[2];
-  EXPECT_EQ(::pipe(ready), 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(ready[0]);
-    auto client = Client::attach(n.path());
-    if (!client) ::_exit(1);
-    auto ap = AccessPoint::open(client.value(), client_id);
-    if (!ap) ::_exit(2);
-    const char ok = 'k';
-    (void)!::write(ready[1], &ok, 1);
-    for (;;) (void)ap.value()->next_notice();
+// A child process that attaches to the node, opens `client_id` and runs
+// `body` with its access point and the write end of a pipe, on which it
+// tells the test what it has done; then it waits to be killed. The test
+// reads what it wrote, and kills it (by pid) when it wants the holder
+// dead; the destructor kills and reaps it if the test did not.
+class ForkedHolder {
+ public:
+  using Body = std::function<void(AccessPoint&, int tell)>;
+  ForkedHolder(const TestNode& n, std::uint64_t client_id, const Body& body) {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(fds[0]);
+      auto client = Client::attach(n.path());
+      if (!client) ::_exit(1);
+      auto ap = AccessPoint::open(client.value(), client_id);
+      if (!ap) ::_exit(2);
+      body(*ap.value(), fds[1]);
+      for (;;) ::pause();
+    }
+    ::close(fds[1]);
+    told_ = fds[0];
   }
-  ::close(ready[1]);
-  char got = 0;
-  EXPECT_EQ(::read(ready[0], &got, 1), 1);
-  ::close(ready[0]);
-  return pid;
+  ~ForkedHolder() {
+    if (pid_ > 0) kill();
+    ::close(told_);
+  }
+  // The next value the holder wrote (zero if it died first).
+  template <class T>
+  T read() {
+    T value{};
+    EXPECT_EQ(::read(told_, &value, sizeof value), static_cast<ssize_t>(sizeof value));
+    return value;
+  }
+  void kill() {
+    ASSERT_EQ(::kill(pid_, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid_, &status, 0), pid_);
+    pid_ = -1;
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int told_ = -1;
+};
+
+void tell(int fd, char what) { (void)!::write(fd, &what, 1); }
+
+// Says it holds the id, then waits in next_notice() for ever.
+void hold(AccessPoint& ap, int fd) {
+  tell(fd, 'k');
+  for (;;) (void)ap.next_notice();
 }
 
 // Waits until `pid` sleeps (state S in /proc/PID/stat): blocked on its
@@ -400,19 +434,19 @@ void wait_until_sleeping(pid_t pid) {
 
 TEST(ClientTest, IdHeldByALiveProcessIsRefusedAndTakenOverWhenItDies) {
   TestNode n(1, {1});
-  const pid_t holder = spawn_holder(n, 5);
-  wait_until_sleeping(holder);
+  ForkedHolder holder(n, 5, hold);
+  ASSERT_EQ(holder.read<char>(), 'k');
+  wait_until_sleeping(holder.pid());
   auto client = attach(n);
   auto refused = AccessPoint::open(client, 5);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ClientErrc::in_use);
-  EXPECT_NE(refused.error().message.find("client id 5 is in use by pid " + std::to_string(holder)),
-            std::string::npos)
+  EXPECT_NE(
+      refused.error().message.find("client id 5 is in use by pid " + std::to_string(holder.pid())),
+      std::string::npos)
       << refused.error().message;
 
-  ASSERT_EQ(::kill(holder, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(holder, &status, 0), holder);
+  holder.kill();
   auto taken = AccessPoint::open(client, 5);
   ASSERT_TRUE(taken) << taken.error().message;
   // The stale record was closed and reopened for us: sends work.
@@ -431,36 +465,22 @@ TEST(ClientTest, IdHeldByALiveProcessIsRefusedAndTakenOverWhenItDies) {
 TEST(ClientTest, AnOutcomeItsHolderDiedWithIsHandedToTheNextHolder) {
   TestNode n(1, {1});
   auto client = attach(n);
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  const pid_t holder = ::fork();
-  if (holder == 0) {
-    ::close(pipe_fds[0]);
-    auto child = Client::attach(n.path());
-    if (!child) ::_exit(1);
-    auto ap = AccessPoint::open(child.value(), 8);
-    if (!ap) ::_exit(2);
-    (void)!::write(pipe_fds[1], "o", 1);
+  ForkedHolder holder(n, 8, [](AccessPoint& ap, int fd) {
+    tell(fd, 'o');
     for (;;) {
-      auto notice = ap.value()->next_notice();
+      auto notice = ap.next_notice();
       if (notice && notice.value().type == NoticeType::export_complete) {
-        (void)!::write(pipe_fds[1], "c", 1);  // dies before acting on it
-        ::pause();
+        tell(fd, 'c');  // dies before acting on it
+        return;
       }
     }
-  }
-  ::close(pipe_fds[1]);
-  char got = 0;
-  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
+  });
+  ASSERT_EQ(holder.read<char>(), 'o');
   const auto sent = client->send(8, 1, pattern(200'000, 3));  // over the aggregation size
   ASSERT_TRUE(sent);
   loopback(n, 1);
-  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
-  EXPECT_EQ(got, 'c');
-  ::close(pipe_fds[0]);
-  ASSERT_EQ(::kill(holder, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(holder, &status, 0), holder);
+  EXPECT_EQ(holder.read<char>(), 'c');
+  holder.kill();
 
   auto count_complete = [&](const std::vector<Notice>& notices) {
     return std::count_if(notices.begin(), notices.end(), [&](const Notice& x) {
@@ -486,27 +506,14 @@ TEST(ClientTest, AnOutcomeItsHolderDiedWithIsHandedToTheNextHolder) {
 TEST(ClientTest, TheOutcomeOfABlockWhoseSenderDiedWaitsForTheNextHolder) {
   TestNode n(1, {1});
   auto client = attach(n);
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  const pid_t sender = ::fork();
-  if (sender == 0) {
-    ::close(pipe_fds[0]);
-    auto child = Client::attach(n.path());
-    if (!child) ::_exit(1);
-    auto ap = AccessPoint::open(child.value(), 9);
-    if (!ap) ::_exit(2);
-    auto sent = ap.value()->send(1, std::span<const std::byte>(pattern(200'000, 4)));
+  ForkedHolder sender(n, 9, [](AccessPoint& ap, int fd) {
+    auto sent = ap.send(1, std::span<const std::byte>(pattern(200'000, 4)));
     if (!sent) ::_exit(3);
-    (void)!::write(pipe_fds[1], &sent.value().number, sizeof sent.value().number);
-    ::pause();
-  }
-  ::close(pipe_fds[1]);
-  std::uint64_t number = 0;
-  ASSERT_EQ(::read(pipe_fds[0], &number, sizeof number), static_cast<ssize_t>(sizeof number));
-  ::close(pipe_fds[0]);
-  ASSERT_EQ(::kill(sender, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(sender, &status, 0), sender);
+    (void)!::write(fd, &sent.value().number, sizeof sent.value().number);
+  });
+  const auto number = sender.read<std::uint64_t>();
+  ASSERT_NE(number, 0u);
+  sender.kill();
   n.reap(9);
   loopback(n, 1);  // the block completes with nobody holding id 9
 
@@ -527,37 +534,23 @@ TEST(ClientTest, TheOutcomeOfABlockWhoseSenderDiedWaitsForTheNextHolder) {
 TEST(ClientTest, ABlockItsReaderDiedWithIsHandedToTheNextHolderWhole) {
   TestNode n(1, {1});
   auto client = attach(n);
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  const pid_t reader = ::fork();
-  if (reader == 0) {
-    ::close(pipe_fds[0]);
-    auto child = Client::attach(n.path());
-    if (!child) ::_exit(1);
-    auto ap = AccessPoint::open(child.value(), 7);
-    if (!ap) ::_exit(2);
-    (void)!::write(pipe_fds[1], "o", 1);
+  ForkedHolder reader(n, 7, [](AccessPoint& ap, int fd) {
+    tell(fd, 'o');
     for (;;) {
-      auto notice = ap.value()->next_notice();
+      auto notice = ap.next_notice();
       if (notice && notice.value().type == NoticeType::red_part) {
-        (void)!::write(pipe_fds[1], "g", 1);  // holds the data, never releases it
-        ::pause();
+        tell(fd, 'g');  // holds the data, never releases it
+        for (;;) ::pause();
       }
     }
-  }
-  ::close(pipe_fds[1]);
-  char got = 0;
-  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
+  });
+  ASSERT_EQ(reader.read<char>(), 'o');
   const auto before = n.heap_objects();  // id 7's record made
   const auto sent = pattern(200'000, 9);
   ASSERT_TRUE(client->send(7, 1, sent));
   loopback(n, 1);
-  ASSERT_EQ(::read(pipe_fds[0], &got, 1), 1);
-  EXPECT_EQ(got, 'g');
-  ::close(pipe_fds[0]);
-  ASSERT_EQ(::kill(reader, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(reader, &status, 0), reader);
+  EXPECT_EQ(reader.read<char>(), 'g');
+  reader.kill();
 
   auto next = AccessPoint::open(client, 7);
   ASSERT_TRUE(next) << next.error().message;
