@@ -272,7 +272,11 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   BOOST_OUTCOME_TRY(queue_control(
       c, *span, {db::ControlKind::report_ack, own_engine_id_, number, rs.report_serial}));
   if (s.state != db::ExportState::transmitting) return success();
-  if (rs.upper_bound > s.red_length) {
+  // Serials are 32-bit (ION's are; ours count up from below 16384): a wider
+  // one is forged or broken, and a retransmission checkpoint citing it
+  // would outgrow the segment size max_payload() allows for.
+  if (rs.upper_bound > s.red_length || rs.report_serial > UINT32_MAX ||
+      rs.checkpoint_serial > UINT32_MAX) {
     BOOST_OUTCOME_TRY(stats2, span_stats(c, *span));
     ++stats2->segments_dropped_invalid;
     return success();

@@ -255,5 +255,35 @@ TEST(EngineHostile, ASegmentFromAHostThatIsNotItsSendersIsDropped) {
   EXPECT_EQ(net.engine(kA).stats(kB).value().export_sessions_completed, 1u);
 }
 
+// A report serial wider than 32 bits (ION's are 32-bit; ours count up from
+// below 16384): the retransmission checkpoint citing it would outgrow the
+// span's segment size, so the report is dropped as invalid and changes
+// nothing (the fuzzer found a 1002-octet segment on a 1000-octet span).
+TEST(EngineHostile, AReportWithASerialWiderThan32BitsIsDropped) {
+  Lockstep net(hostile_config());
+  net.set_filter([](const testing::Crossing& x) { return testing::Verdict{x.from == kB ? 0 : 1}; });
+  const auto sid = net.send(kA, Lockstep::pattern(5000, 14));
+  net.run(50);  // the first pass crosses; B's answers are lost
+  // The gap left is one whole segment's payload (977 octets here), so the
+  // checkpoint that resends it carries the widest header.
+  const std::vector<codec::Claim> first_half = {{0, 5000 - 977}};
+  codec::Segment report;
+  report.header.type = codec::SegmentType::report;
+  report.header.session = sid;
+  report.body = codec::ReportSegment{UINT64_MAX - 5, 0, 5000, 0, codec::ClaimsView(first_half)};
+  std::vector<std::uint8_t> bytes(codec::encoded_size(report));
+  ASSERT_TRUE(codec::encode(report, bytes));
+  net.inject(kA, bytes);
+  net.set_filter({});
+  ASSERT_TRUE(net.run());
+  for (const auto& x : net.trace()) {
+    EXPECT_LE(x.bytes.size(), hostile_config().span.max_segment_size)
+        << "a segment of type " << static_cast<int>(x.type) << " from " << x.from;
+  }
+  EXPECT_GE(net.engine(kA).stats(kB).value().segments_dropped_invalid, 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
+}
+
 }  // namespace
 }  // namespace ltp::engine
