@@ -83,6 +83,7 @@ void IonInterop::start(bool ltpauth, std::optional<IonAuth> auth, bool tap,
   openltp.lsi_port = openltp_port;
   openltp.peer_engine = kIonEngine;
   openltp.peer_port = relay_ ? relay_ports_.first : ion_port;
+  openltp_config_ = openltp;
   ASSERT_EQ(openltp_.start(openltp), "");
 }
 

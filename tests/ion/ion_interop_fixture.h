@@ -83,7 +83,7 @@ class IonInterop : public ::testing::Test {
   std::unique_ptr<UdpTap> tap_;
   std::unique_ptr<tools_test::ToolProcess> relay_;
   std::pair<int, int> relay_ports_;  // where OpenLTP sends, where ION sends
-  OpenLtpConfig openltp_config_;     // start() fills in engines and ports
+  OpenLtpConfig openltp_config_;     // start() fills in engines and ports, then keeps it
 };
 
 // start() in a test body; returns from it if start() skipped or failed.

@@ -208,6 +208,36 @@ TEST_F(IonInterop, AnOpenLtpRestartMidStreamLosesNoBlockFromIon) {
   EXPECT_EQ(counter(span_counters(openltp_.stat(), kIonEngine), "import_sessions_cancelled"), 0u);
 }
 
+// ION drops red data for a session number it has closed before. OpenLTP
+// draws session numbers at random, so a node restarted --fresh (a new
+// heap, numbering anew) is heard at once: five blocks before, five after.
+TEST_F(IonInterop, AnOpenLtpNodeRestartedFreshIsHeardByIonAtOnce) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 5;
+  constexpr std::size_t kSize = 20'000;
+  auto ltpcounter = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) {
+      ASSERT_EQ(openltp_.restart_fresh(openltp_config_), "");
+    }
+    auto ltpdriver = openltp_.launch(
+        "ltpdriver",
+        {std::to_string(kIonEngine), "1", std::to_string(kBlocks), "0", std::to_string(kSize)});
+    ASSERT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->err();
+    EXPECT_TRUE(openltp_.await_no_sessions(kTransferLimit)) << openltp_.stat().dump(1);
+    const auto counters = span_counters(openltp_.stat(), kIonEngine);
+    EXPECT_EQ(counter(counters, "export_sessions_completed"), static_cast<std::uint64_t>(kBlocks))
+        << "round " << round;
+    EXPECT_EQ(counter(counters, "export_sessions_cancelled"), 0u) << "round " << round;
+  }
+  ltpcounter->signal(SIGINT);
+  ASSERT_TRUE(ltpcounter->wait(30s)) << ltpcounter->out();
+  const auto counted = parse_counter_output(ltpcounter->out());
+  EXPECT_EQ(counted.blocks, 2 * kBlocks) << ltpcounter->out();
+  EXPECT_EQ(counted.cancelled, 0);
+}
+
 // The labels of a tool's "Label: value" lines, in order ("Throughput
 // (bytes per second)", ...), and its other lines as they are, numbers
 // left out: what a script that greps the output depends on.

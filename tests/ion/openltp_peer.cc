@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include <thread>
 
 #include "ipc/node_semaphore.h"
@@ -56,6 +58,17 @@ std::string OpenLtpPeer::stop() {
 std::string OpenLtpPeer::restart() {
   if (auto stopped = node_.stop(); !stopped.empty()) return stopped;
   return node_.start();
+}
+
+std::string OpenLtpPeer::restart_fresh(const OpenLtpConfig& config) {
+  if (auto stopped = node_.stop(); !stopped.empty()) return stopped;
+  const auto ionrc = scratch() / "fresh.ionrc";
+  const auto ltprc = scratch() / "fresh.ltprc";
+  std::ofstream(ionrc) << fmt::format("1 {}\n", config.engine);
+  std::ofstream(ltprc) << openltp_ltprc(config) << "s\n";
+  auto ionstart = launch("ionstart", {"--fresh", "-i", ionrc.string(), "-l", ltprc.string()});
+  if (ionstart->wait(60s) != 0) return "ionstart --fresh failed: " + ionstart->err();
+  return {};
 }
 
 std::vector<std::vector<std::string>> OpenLtpPeer::cleanup_commands() const {

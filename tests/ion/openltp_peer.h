@@ -56,6 +56,9 @@ class OpenLtpPeer {
   // Stops and starts it again on the same heap (what ionstop, then
   // ionstart without --fresh, do); "" or why not.
   std::string restart();
+  // Stops it and starts it with ionstart --fresh: a new heap, configured
+  // again from `config`; "" or why not.
+  std::string restart_fresh(const OpenLtpConfig& config);
 
   // Starts one of the build's tools with --node of this node.
   std::unique_ptr<tools_test::ToolProcess> launch(const std::string& tool,
