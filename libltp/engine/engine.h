@@ -375,6 +375,11 @@ class Engine {
   HeapResult<void> issue_reports(Ctx& c, Addr span, Addr session, std::uint64_t checkpoint_serial,
                                  std::uint64_t lower, std::uint64_t upper);
   HeapResult<void> handle_report_ack(Ctx& c, const codec::Segment& segment);
+  // Whether report `rs` of `s` claims its whole red part, from 0.
+  bool claims_whole_red_part(const ipc::Transaction& txn, const db::ImportSession& s,
+                             const db::ReportRecord& rs) const;
+  // Marks every report of the session acknowledged, its timer stopped.
+  HeapResult<void> retire_reports(Ctx& c, Addr session);
   HeapResult<void> report_expired(Ctx& c, Addr session, Addr report);
   HeapResult<void> stale_import_check(Ctx& c, Addr session);
   HeapResult<void> maybe_close_import(Ctx& c, Addr session);

@@ -294,8 +294,41 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
       txn.put(*session + offsetof(db::ImportSession, unacked_reports), s.unacked_reports - 1));
   BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
   ++stats->report_acks_received;
+  if (claims_whole_red_part(txn, s, rs)) {
+    // The sender knows it has everything: the reports before this one
+    // can tell it nothing more, and resending them would only keep the
+    // session open to their limit.
+    BOOST_OUTCOME_TRY(retire_reports(c, *session));
+  }
   BOOST_OUTCOME_TRY(maybe_close_import(c, *session));
   return expire_early(c, *span, overtaken);
+}
+
+bool Engine::claims_whole_red_part(const ipc::Transaction& txn, const db::ImportSession& s,
+                                   const db::ReportRecord& rs) const {
+  if (s.red_length_known == 0 || rs.lower_bound != 0 || rs.upper_bound != s.red_length ||
+      rs.claim_count != 1) {
+    return false;
+  }
+  const codec::Claim claim = *txn.get<codec::Claim>(rs.claims);
+  return claim.offset == 0 && claim.length == s.red_length;
+}
+
+HeapResult<void> Engine::retire_reports(Ctx& c, Addr session) {
+  auto& txn = c.txn;
+  const db::ImportSession s = load<db::ImportSession>(txn, session);
+  std::vector<Addr> open;
+  ipc::PHashMap::open(txn, s.reports).value().for_each(txn, [&](std::uint64_t, Addr report) {
+    if (load<db::ReportRecord>(txn, report).acknowledged == 0) open.push_back(report);
+  });
+  for (const Addr report : open) {
+    db::ReportRecord rs = load<db::ReportRecord>(txn, report);
+    BOOST_OUTCOME_TRY(stop_timer(c, rs.timer));
+    rs.timer = ipc::kNullAddr;
+    rs.acknowledged = 1;
+    BOOST_OUTCOME_TRY(txn.put(report, rs));
+  }
+  return txn.put(session + offsetof(db::ImportSession, unacked_reports), std::uint64_t{0});
 }
 
 HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {

@@ -432,6 +432,45 @@ TEST(EngineScenario, ADeliveredBlocksReportUnansweredByAQuietSenderCloses) {
   expect_clean(net);
 }
 
+// A report made obsolete by a later one that claims the whole block is
+// not resent once that one is acknowledged (issue 18: it was resent at
+// each timer until the limit, keeping the session open): here the first
+// report's acknowledgement is always lost, and the block's retransmission
+// is answered by a report of all of it, which is acknowledged.
+TEST(EngineScenario, AReportOvertakenByAWholeBlockOneIsNotResent) {
+  auto config = base_config();
+  config.span.report_limit = 30;
+  Lockstep net(config);
+  std::uint64_t first_report = 0;
+  net.set_filter([&](const Crossing& c) {
+    if (c.type == SegmentType::red_data && c.report_serial == 0 && c.index_of_type == 1) {
+      return Verdict{0, 0};  // one first-pass segment lost: the first report is partial
+    }
+    if (c.type == SegmentType::report && first_report == 0) first_report = c.report_serial;
+    if (c.type == SegmentType::report_ack && c.report_serial == first_report) return Verdict{0, 0};
+    return Verdict{};
+  });
+  net.send(kA, Lockstep::pattern(3000, 15));
+  ASSERT_TRUE(net.run());
+  ASSERT_NE(first_report, 0u);
+  // Resent by its timer before the whole block's report was acknowledged,
+  // perhaps; never after.
+  const auto whole_acked = net.crossings([&](const Crossing& c) {
+    return c.type == SegmentType::report_ack && c.report_serial != first_report;
+  });
+  ASSERT_FALSE(whole_acked.empty());
+  const std::uint64_t known_at = whole_acked.front().sent_at + config.owlt_ms;
+  EXPECT_TRUE(net.crossings([&](const Crossing& c) {
+                   return c.type == SegmentType::report && c.report_serial == first_report &&
+                          c.sent_at >= known_at;
+                 })
+                  .empty());
+  EXPECT_EQ(net.count(kB, SegmentType::cancel_from_receiver), 0u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
+  expect_clean(net);
+}
+
 TEST(EngineScenario, MultiReportWithOneReportLost) {
   auto config = base_config();
   Lockstep net(config);
