@@ -343,7 +343,7 @@ HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
   // the session would linger to the limit and then cancel a block its
   // client already has.
   if (s.red_delivered != 0 && rs.retransmissions >= kQuietSenderResends &&
-      c.now - s.last_heard_ms >= kQuietSenderResends * response_interval(c, *span, 0, 0)) {
+      c.now >= s.last_heard_ms + kQuietSenderResends * response_interval(c, *span, 0, 0)) {
     return close_import(c, session);
   }
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
