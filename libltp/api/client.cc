@@ -189,9 +189,7 @@ ClientResult<void> BlockData::release() {
   chunks_.clear();
   auto client = std::move(client_);
   std::lock_guard lock(client->engine_mutex_);
-  auto& held = client->held_[client_id_];
-  if (held > 0) --held;
-  if (!client->engine_->release_data(client_id_, handle)) {
+  if (!client->engine_->release_data(client_id_, handle, client->cursors_[client_id_])) {
     return failure(heap_error("cannot release data"));
   }
   return success();
@@ -414,14 +412,9 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
     std::optional<engine::Notice> taken;
     {
       std::lock_guard lock(client_->engine_mutex_);
-      auto& held = client_->held_[client_id_];
-      auto& unacknowledged = client_->unacknowledged_[client_id_];
-      auto next = client_->engine_->next_notice(client_id_, held, unacknowledged);
+      auto next = client_->engine_->next_notice(client_id_, client_->cursors_[client_id_]);
       if (!next) return failure(heap_error("cannot take a notice"));
       taken = next.value();
-      unacknowledged = ipc::kNullAddr;
-      if (taken && taken->data != ipc::kNullAddr) ++held;
-      if (taken && taken->data == ipc::kNullAddr) unacknowledged = taken->record;
     }
     if (taken) {
       Notice notice{static_cast<NoticeType>(taken->type),
@@ -439,7 +432,7 @@ ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::millise
         if (!txn) {
           // Not handed over after all: it stays first in line for the next call.
           std::lock_guard lock(client_->engine_mutex_);
-          --client_->held_[client_id_];
+          --client_->cursors_[client_id_].held;
           return failure(heap_error("cannot read a notice's data"));
         }
         const auto buffer = db::ChunkedBuffer::open(taken->data);
@@ -491,8 +484,7 @@ void AccessPoint::close() {
   {
     // Closing is done with the last notice taken, as a next call would be.
     std::lock_guard lock(client_->engine_mutex_);
-    const ipc::Addr last = std::exchange(client_->unacknowledged_[client_id_], ipc::kNullAddr);
-    (void)client_->engine_->acknowledge_notice(client_id_, client_->held_[client_id_], last);
+    (void)client_->engine_->acknowledge_notice(client_id_, client_->cursors_[client_id_]);
   }
   node::Node& node = *client_->node_;
   close_record(node, client_id_);

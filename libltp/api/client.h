@@ -35,6 +35,7 @@
 #include "ipc/node_dir.h"
 #include "ipc/node_semaphore.h"
 #include "ipc/result.h"
+#include "libltp/engine/notice_cursor.h"
 
 namespace ltp::node {
 class Node;
@@ -179,13 +180,9 @@ class Client : public std::enable_shared_from_this<Client> {
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<engine::Engine> engine_;
   std::mutex engine_mutex_;
-  // Per client id, the data notices this process was handed and has not
-  // released (engine::Engine::next_notice's `held`); under engine_mutex_.
-  std::unordered_map<std::uint64_t, std::uint64_t> held_;
-  // Per client id, the dataless notice this process was handed last: the
-  // next call (or close) acknowledges it, so one this process dies before
-  // acting on goes to the next holder; under engine_mutex_.
-  std::unordered_map<std::uint64_t, ipc::Addr> unacknowledged_;
+  // Per client id, this process's place in its notice queue (what it
+  // holds, what its next call acknowledges); under engine_mutex_.
+  std::unordered_map<std::uint64_t, engine::NoticeCursor> cursors_;
 };
 
 // A claimed client service id: sends and takes notices as that client.

@@ -4,6 +4,7 @@
 #include "libltp/engine/engine.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
@@ -482,9 +483,10 @@ HeapResult<void> drop_acknowledged(ipc::Transaction& txn, ipc::PList& notices, s
 }  // namespace
 
 Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id,
-                                                               std::uint64_t held,
-                                                               Addr acknowledge) {
-  return transact<std::optional<Notice>>(
+                                                               NoticeCursor& cursor) {
+  const std::uint64_t held = cursor.held;
+  const Addr acknowledge = cursor.unacknowledged;
+  auto next = transact<std::optional<Notice>>(
       [&](ipc::Transaction& txn) -> Result<std::optional<Notice>, EngineError> {
         const auto client = db_.find_client(txn, client_id);
         if (!client) return std::optional<Notice>{};
@@ -506,15 +508,26 @@ Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t cli
                                             n.data,
                                             addr});
       });
+  if (!next) return next;
+  cursor.unacknowledged = ipc::kNullAddr;
+  if (const auto& taken = next.value()) {
+    if (taken->data != ipc::kNullAddr) {
+      ++cursor.held;
+    } else {
+      cursor.unacknowledged = taken->record;
+    }
+  }
+  return next;
 }
 
-Result<void, EngineError> Engine::acknowledge_notice(std::uint64_t client_id, std::uint64_t held,
-                                                     Addr record) {
+Result<void, EngineError> Engine::acknowledge_notice(std::uint64_t client_id,
+                                                     NoticeCursor& cursor) {
+  const Addr record = std::exchange(cursor.unacknowledged, ipc::kNullAddr);
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     const auto client = db_.find_client(txn, client_id);
     if (!client) return success();
     auto notices = ipc::PList::open(txn, load<db::ClientRecord>(txn, *client).notices).value();
-    return lift(drop_acknowledged(txn, notices, held, record));
+    return lift(drop_acknowledged(txn, notices, cursor.held, record));
   });
 }
 
@@ -526,7 +539,9 @@ std::vector<std::uint8_t> Engine::read_data(Addr data) {
   return bytes;
 }
 
-Result<void, EngineError> Engine::release_data(std::uint64_t client_id, Addr data) {
+Result<void, EngineError> Engine::release_data(std::uint64_t client_id, Addr data,
+                                               NoticeCursor& cursor) {
+  if (data != ipc::kNullAddr && cursor.held > 0) --cursor.held;
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     if (data == ipc::kNullAddr) return success();
     const auto client = db_.find_client(txn, client_id);

@@ -37,6 +37,7 @@
 #include "libltp/db/records.h"
 #include "libltp/db/security_db.h"
 #include "libltp/db/volatile_db.h"
+#include "libltp/engine/notice_cursor.h"
 #include "libltp/engine/random_source.h"
 #include "libltp/engine/signals.h"
 
@@ -195,23 +196,21 @@ class Engine {
                                           std::uint64_t now);
 
   // Delivery is a two-step hand-over, for every notice. next_notice()
-  // returns the client's next notice past the first `held` ones (those
-  // with data that this holder was handed and has not released) and
-  // leaves it queued: one with data until release_data(), one without
-  // until the holder acknowledges it, passing its `record` as
-  // `acknowledge` to the next call (or to acknowledge_notice(), on
-  // close). So a client that dies while it writes a block out, or before
-  // it recorded an outcome, leaves it to the next holder of the id.
+  // returns the client's next notice past those the holder was handed
+  // with data and has not released, and leaves it queued: one with data
+  // until release_data(), one without until the holder's next call (or
+  // acknowledge_notice(), on close). So a client that dies while it
+  // writes a block out, or before it recorded an outcome, leaves it to
+  // the next holder of the id. The holder keeps a NoticeCursor, which
+  // these calls update.
   Result<std::optional<Notice>, EngineError> next_notice(std::uint64_t client_id,
-                                                         std::uint64_t held = 0,
-                                                         Addr acknowledge = ipc::kNullAddr);
-  Result<void, EngineError> acknowledge_notice(std::uint64_t client_id, std::uint64_t held,
-                                               Addr record);
+                                                         NoticeCursor& cursor);
+  Result<void, EngineError> acknowledge_notice(std::uint64_t client_id, NoticeCursor& cursor);
   std::vector<std::uint8_t> read_data(Addr data);
   // Ends a hand-over: the notice carrying `data` leaves the client's queue
   // and the buffer is freed. no_such_session if no notice of the client
   // carries it (released already).
-  Result<void, EngineError> release_data(std::uint64_t client_id, Addr data);
+  Result<void, EngineError> release_data(std::uint64_t client_id, Addr data, NoticeCursor& cursor);
 
   Result<db::SpanStats, EngineError> stats(std::uint64_t span_engine);
   db::NodeStats node_stats();

@@ -100,15 +100,14 @@ int main(int argc, char** argv) {
     deliver(a, drain(b, Lockstep::kA, now, batch, unused), now, answer_s);
     deliver(b, drain(a, Lockstep::kB, now, batch, unused), now, answer_s);
     for (Engine* e : {&a, &b}) {
-      ltp::ipc::Addr taken = ltp::ipc::kNullAddr;  // acknowledged by the next call
-      while (auto notice = e->next_notice(testing::kClient, 0, std::exchange(taken, 0))) {
+      NoticeCursor cursor;
+      while (auto notice = e->next_notice(testing::kClient, cursor)) {
         if (!notice.value()) break;
         if (notice.value()->data != ltp::ipc::kNullAddr) {
-          (void)e->release_data(testing::kClient, notice.value()->data);
-        } else {
-          taken = notice.value()->record;
+          (void)e->release_data(testing::kClient, notice.value()->data, cursor);
         }
       }
+      (void)e->acknowledge_notice(testing::kClient, cursor);
     }
   }
   std::printf(

@@ -81,14 +81,13 @@ std::optional<LinkTestNode::TakenNotice> LinkTestNode::wait_notice(
   if (!sem) return std::nullopt;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto next = engine_->next_notice(client, 0, std::exchange(unacknowledged_[client], 0));
+    auto next = engine_->next_notice(client, cursors_[client]);
     if (!next) return std::nullopt;
     if (next.value()) {
       TakenNotice taken{*next.value(), {}};
-      if (taken.notice.data == ipc::kNullAddr) unacknowledged_[client] = taken.notice.record;
       if (taken.notice.data != ipc::kNullAddr) {
         taken.data = engine_->read_data(taken.notice.data);
-        (void)engine_->release_data(client, taken.notice.data);
+        (void)engine_->release_data(client, taken.notice.data, cursors_[client]);
       }
       return taken;
     }

@@ -52,8 +52,8 @@ class LinkTestNode {
   node::testing::TestNode base_;
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<engine::Engine> engine_;
-  // Per client, the dataless notice taken last: the next take acknowledges it.
-  std::map<std::uint64_t, ipc::Addr> unacknowledged_;
+  // Per client, its place in its notice queue.
+  std::map<std::uint64_t, engine::NoticeCursor> cursors_;
 };
 
 }  // namespace ltp::api::testing

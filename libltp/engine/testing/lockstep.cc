@@ -127,7 +127,7 @@ void Lockstep::restart(std::uint64_t id) {
 
 void Lockstep::close_client(std::uint64_t id) {
   Side& s = side(id);
-  (void)s.engine->acknowledge_notice(kClient, 0, std::exchange(s.unacknowledged, ipc::kNullAddr));
+  (void)s.engine->acknowledge_notice(kClient, s.cursor);
   auto txn = s.heap->begin().value();
   if (!db::LtpDb::open(txn).value().close_client(txn, kClient) || !txn.commit())
     fail("close client");
@@ -206,9 +206,8 @@ bool Lockstep::transmit(Side& s, std::uint64_t to) {
 
 void Lockstep::collect_notices(Side& s) {
   while (now_ >= s.client_busy_until) {
-    auto n = s.engine->next_notice(kClient, 0, std::exchange(s.unacknowledged, ipc::kNullAddr));
+    auto n = s.engine->next_notice(kClient, s.cursor);
     if (!n || !n.value()) return;
-    if (n.value()->data == ipc::kNullAddr) s.unacknowledged = n.value()->record;
     const Notice& notice = *n.value();
     SeenNotice seen{notice.type,
                     notice.session,
@@ -220,7 +219,7 @@ void Lockstep::collect_notices(Side& s) {
                     now_};
     if (notice.data != ipc::kNullAddr) {
       seen.data = s.engine->read_data(notice.data);
-      (void)s.engine->release_data(kClient, notice.data);
+      (void)s.engine->release_data(kClient, notice.data, s.cursor);
       s.client_busy_until = now_ + config_.client_read_ms;
     }
     s.notices.push_back(std::move(seen));

@@ -204,11 +204,11 @@ class Lockstep {
     std::uint64_t baseline_blocks = 0;
     std::vector<SeenNotice> notices;
     std::map<codec::SegmentType, std::uint64_t> sent_by_type;
-    std::uint64_t client_busy_until = 0;        // client_read_ms
-    ipc::Addr unacknowledged = ipc::kNullAddr;  // the dataless notice taken last
-    std::uint64_t link_free_us = 0;  // when the link can start the next segment (link_rate)
-    bool backlogged = false;         // the link was busy with segments still queued
-    OutboundBatch batch{256 << 10};  // reused: a fresh scratch per step costs page faults
+    std::uint64_t client_busy_until = 0;  // client_read_ms
+    NoticeCursor cursor;                  // the client's place in its notice queue
+    std::uint64_t link_free_us = 0;       // when the link can start the next segment (link_rate)
+    bool backlogged = false;              // the link was busy with segments still queued
+    OutboundBatch batch{256 << 10};       // reused: a fresh scratch per step costs page faults
   };
   struct Arrival {
     std::uint64_t to;
