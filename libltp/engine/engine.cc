@@ -187,11 +187,20 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
   const bool to_our_export = type == codec::SegmentType::report ||
                              type == codec::SegmentType::cancel_from_receiver ||
                              type == codec::SegmentType::cancel_ack_to_sender;
-  const auto sender = to_our_export ? export_peer(c, segment.header.session.number)
-                                    : std::optional(segment.header.session.originator);
+  // Who sent it matters only to a pinned source or a security database;
+  // otherwise the dispatch alone looks the session up.
+  const auto secdb = security(c);
+  std::optional<std::uint64_t> sender;
+  if (source.pinned || secdb) {
+    sender = to_our_export ? export_peer(c, segment.header.session.number)
+                           : std::optional(segment.header.session.originator);
+  }
   if (!from_senders_address(sender, source)) return success();
-  BOOST_OUTCOME_TRY(admitted, authentic(c, datagram.first(decoded.value().size), segment, sender));
-  if (!admitted) return success();
+  if (secdb) {
+    BOOST_OUTCOME_TRY(admitted,
+                      authentic(c, *secdb, datagram.first(decoded.value().size), segment, sender));
+    if (!admitted) return success();
+  }
   if (to_our_export) {
     if (segment.header.session.originator != own_engine_id_) {
       BOOST_OUTCOME_TRY(stats, node_stats(c));

@@ -312,10 +312,11 @@ class Engine {
   // The engine an export session's segments come from (open or closed).
   std::optional<std::uint64_t> export_peer(const Ctx& c, std::uint64_t number) const;
   // Whether a decoded inbound segment from `sender` may touch any session:
-  // no receive rule for its sender, or a MAC that verifies. Counted in the
-  // rule.
-  HeapResult<bool> authentic(Ctx& c, std::span<const std::uint8_t> datagram,
-                             const codec::Segment& segment, std::optional<std::uint64_t> sender);
+  // no receive rule in `secdb` for its sender, or a MAC that verifies.
+  // Counted in the rule.
+  HeapResult<bool> authentic(Ctx& c, const db::SecurityDb& secdb,
+                             std::span<const std::uint8_t> datagram, const codec::Segment& segment,
+                             std::optional<std::uint64_t> sender);
   struct Signer {
     codec::Ciphersuite suite;
     std::span<const std::uint8_t> key;

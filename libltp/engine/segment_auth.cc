@@ -34,19 +34,18 @@ std::optional<std::uint64_t> Engine::export_peer(const Ctx& c, std::uint64_t num
   return ipc::PHashMap::open(txn, root(c).closed_exports).value().find(txn, number);
 }
 
-HeapResult<bool> Engine::authentic(Ctx& c, std::span<const std::uint8_t> datagram,
+HeapResult<bool> Engine::authentic(Ctx& c, const db::SecurityDb& secdb,
+                                   std::span<const std::uint8_t> datagram,
                                    const codec::Segment& segment,
                                    std::optional<std::uint64_t> sender) {
-  const auto secdb = security(c);
-  if (!secdb) return true;
   // A segment for an export session we never had finds no span and is
   // dropped by the dispatch as unknown.
   if (!sender) return true;
-  const auto rule = secdb->find_rule(c.txn, db::AuthDirection::receive, *sender);
+  const auto rule = secdb.find_rule(c.txn, db::AuthDirection::receive, *sender);
   if (!rule) return true;
   const db::AuthRuleRecord r = load<db::AuthRuleRecord>(c.txn, *rule);
   const auto suite = static_cast<codec::Ciphersuite>(r.ciphersuite);
-  const auto key = secdb->key_value(c.txn, std::string_view(r.key_name.data()))
+  const auto key = secdb.key_value(c.txn, std::string_view(r.key_name.data()))
                        .value_or(std::span<const std::uint8_t>{});
   const bool ok = (!codec::needs_key(suite) || !key.empty()) &&
                   codec::verify_authentication(datagram, segment, key, suite).has_value();
