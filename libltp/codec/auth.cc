@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "libltp/codec/decode.h"
 
@@ -69,6 +70,45 @@ EVP_MAC* hmac_algorithm() {
   return mac;
 }
 
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+
+// The HMAC context of this thread's last suite and key. Setting a digest
+// and a key costs several times a 1400-octet segment's hashing (the digest
+// is looked up by name, the key padded and hashed twice), and a link
+// signs or checks every segment with the same pair; so a context that
+// already has them is only reset (EVP_MAC_init without a key keeps it).
+class KeyedHmac {
+ public:
+  EVP_MAC_CTX* ready(Ciphersuite suite, std::span<const std::uint8_t> key) {
+    if (ctx_ && suite == suite_ && std::equal(key.begin(), key.end(), key_.begin(), key_.end())) {
+      return EVP_MAC_init(ctx_.get(), nullptr, 0, nullptr) == 1 ? ctx_.get() : nullptr;
+    }
+    ctx_.reset(EVP_MAC_CTX_new(hmac_algorithm()));
+    key_.clear();
+    char sha1[] = "SHA1";
+    char sha256[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         suite == Ciphersuite::hmac_sha256_128 ? sha256 : sha1, 0),
+        OSSL_PARAM_construct_end()};
+    // OpenSSL refuses an empty key; HMAC defines it as a block of zeros.
+    static constexpr std::uint8_t kZero[1] = {0};
+    const auto* key_bytes = key.empty() ? kZero : key.data();
+    if (!ctx_ || EVP_MAC_init(ctx_.get(), key_bytes, key.size(), params) != 1) {
+      ctx_.reset();
+      return nullptr;
+    }
+    suite_ = suite;
+    key_.assign(key.begin(), key.end());
+    return ctx_.get();
+  }
+
+ private:
+  MacCtx ctx_{nullptr, &EVP_MAC_CTX_free};
+  Ciphersuite suite_ = Ciphersuite::null;
+  std::vector<std::uint8_t> key_;
+};
+
 }  // namespace
 
 std::optional<Mac> compute_mac(Ciphersuite suite, std::span<const std::uint8_t> key,
@@ -76,24 +116,15 @@ std::optional<Mac> compute_mac(Ciphersuite suite, std::span<const std::uint8_t> 
   const auto size = mac_size(suite);
   if (!size || hmac_algorithm() == nullptr) return std::nullopt;
   if (suite == Ciphersuite::null) key = kNullCiphersuiteKey;
-  char sha1[] = "SHA1";
-  char sha256[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                       suite == Ciphersuite::hmac_sha256_128 ? sha256 : sha1, 0),
-      OSSL_PARAM_construct_end()};
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac_algorithm()),
-                                                                &EVP_MAC_CTX_free);
-  // OpenSSL refuses an empty key; HMAC defines it as a block of zeros.
-  static constexpr std::uint8_t kZero[1] = {0};
-  const auto* key_bytes = key.empty() ? kZero : key.data();
-  if (!ctx || EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1) return std::nullopt;
+  thread_local KeyedHmac hmac;
+  EVP_MAC_CTX* const ctx = hmac.ready(suite, key);
+  if (ctx == nullptr) return std::nullopt;
   for (const auto piece : pieces) {
-    if (EVP_MAC_update(ctx.get(), piece.data(), piece.size()) != 1) return std::nullopt;
+    if (EVP_MAC_update(ctx, piece.data(), piece.size()) != 1) return std::nullopt;
   }
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> full{};
   std::size_t full_size = 0;
-  if (EVP_MAC_final(ctx.get(), full.data(), &full_size, full.size()) != 1 || full_size < *size) {
+  if (EVP_MAC_final(ctx, full.data(), &full_size, full.size()) != 1 || full_size < *size) {
     return std::nullopt;
   }
   Mac mac;

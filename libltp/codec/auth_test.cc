@@ -50,6 +50,32 @@ TEST(Auth, PublishedHmacVectorsThroughComputeMac) {
   EXPECT_EQ(authentication_overhead(Ciphersuite::hmac_sha256_128), 21u);
 }
 
+// compute_mac keeps the last suite and key set up: changing either, or
+// the same key again after another, must still give the published MACs.
+TEST(Auth, MacsStayRightAcrossKeyAndSuiteChanges) {
+  const std::vector<std::uint8_t> key1(20, 0x0b);
+  const std::string hi = "Hi There";
+  const std::string jefe = "Jefe";
+  const std::string what = "what do ya want for nothing?";
+  const std::span<const std::uint8_t> hi_data[] = {bytes_of(hi)};
+  const std::span<const std::uint8_t> what_data[] = {bytes_of(what)};
+  const auto hex = [](const std::optional<Mac>& mac) {
+    return std::vector<std::uint8_t>(mac.value().view().begin(), mac.value().view().end());
+  };
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(hex(compute_mac(Ciphersuite::hmac_sha1_80, key1, hi_data)),
+              from_hex("b617318655057264e28b"));
+    EXPECT_EQ(hex(compute_mac(Ciphersuite::hmac_sha1_80, key1, hi_data)),
+              from_hex("b617318655057264e28b"));
+    // RFC 2202 test case 2 (same suite, another key), then RFC 4231's
+    // (same key, another suite).
+    EXPECT_EQ(hex(compute_mac(Ciphersuite::hmac_sha1_80, bytes_of(jefe), what_data)),
+              from_hex("effcdf6ae5eb2fa2d274"));
+    EXPECT_EQ(hex(compute_mac(Ciphersuite::hmac_sha256_128, bytes_of(jefe), what_data)),
+              from_hex("5bdcc146bf60754e6a042426089575c7"));
+  }
+}
+
 TEST(Auth, TypedViews) {
   const auto bytes = from_hex("09 01 04 21 00 02 00 24 01 03 c0 ff ee 01 00 00");
   auto decoded = decode(bytes);

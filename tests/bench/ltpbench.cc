@@ -59,6 +59,7 @@ struct Options {
   int runs = 1;                // throughput cases: runs, the median printed
   std::uint64_t owlt_s = 0;    // the relay's delay each way, and the contact plan's range
   std::uint64_t rate_bps = 0;  // the relay's rate cap each way, and the contacts' rate
+  int auth_suite = -1;         // RFC 5327 ciphersuite both ways, or -1: none
   std::filesystem::path bin_dir;
 };
 
@@ -170,6 +171,21 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
             max_sessions, peer, o.segment_size, aggregation, p.relay[engine], p.port[engine],
             o.txbps ? fmt::format(" {}", o.txbps) : "", o.queuing));
     if (!error.empty()) return error;
+    if (o.auth_suite >= 0) {
+      // One key both stations hold, in a file only its owner may read
+      // (ionsecadmin refuses any other), and both rules each way.
+      const auto key = node.path() / "bench.key";
+      std::ofstream(key, std::ios::binary) << "ltpbench shared secret " << o.seed << "\n";
+      std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                            std::filesystem::perms::owner_write);
+      const bool keyless = o.auth_suite == 255;
+      const std::string key_name = keyless ? "" : " bench";
+      const auto security = node.configure_security(
+          keyless ? "1\n" : fmt::format("1\na key bench {}\n", key.string()),
+          fmt::format("a ltprecvauthrule {0} {1}{2}\na ltpxmitauthrule {0} {1}{2}\n", peer,
+                      o.auth_suite, key_name));
+      if (!security.empty()) return security;
+    }
     if (auto started = node.start(); !started.empty()) return started;
   }
   return {};
@@ -315,6 +331,7 @@ Result<nlohmann::json, int> throughput_run(const Options& o, bool sessions_case)
                       {"loss_percent", o.loss},
                       {"txbps", o.txbps},
                       {"queuing_s", o.queuing},
+                      {"auth_suite", o.auth_suite},
                       {"seconds", seconds},
                       {"ltp_mbit_per_s", mbps},
                       {"cancelled", cancelled.load()},
@@ -474,7 +491,11 @@ int run(int argc, char** argv) {
       "rate",
       "a relay capping each way at this many bits/s, and contacts at that rate "
       "(longlink: default 50000000)",
-      cxxopts::value<std::uint64_t>())("h,help", "show this help");
+      cxxopts::value<std::uint64_t>())(
+      "auth",
+      "RFC 5327 authentication both ways with this ciphersuite (0 HMAC-SHA1-80, 192 "
+      "HMAC-SHA256-128, 255 NULL) and one shared key",
+      cxxopts::value<int>())("h,help", "show this help");
   options.parse_positional({"case"});
   options.positional_help("CASE");
   const auto command_line = cli::parse(options, argc, argv);
@@ -498,6 +519,11 @@ int run(int argc, char** argv) {
   if (long_case && o.rate_bps == 0) return cli::usage_error("ltpbench", "longlink needs a --rate");
   if (o.segment_size <= 20) return cli::usage_error("ltpbench", "--segment-size must be over 20");
   if (o.runs < 1) return cli::usage_error("ltpbench", "--runs must be at least 1");
+  if (args.count("auth")) {
+    o.auth_suite = args["auth"].as<int>();
+    if (o.auth_suite != 0 && o.auth_suite != 192 && o.auth_suite != 255)
+      return cli::usage_error("ltpbench", "--auth takes 0, 192 or 255");
+  }
   o.bin_dir = ltp::node::default_bin_dir();
   if (o.bin_dir.empty())
     return cli::runtime_failure("ltpbench", "cannot find the daemons next to ltpbench");

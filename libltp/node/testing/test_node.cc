@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "libltp/admin/ionrc_admin.h"
+#include "libltp/admin/ionsecrc_admin.h"
+#include "libltp/admin/ltpsecrc_admin.h"
 #include "libltp/admin/ltprc_admin.h"
 
 namespace ltp::node::testing {
@@ -29,6 +31,21 @@ std::string TestNode::configure(std::string_view ionrc, std::string_view ltprc) 
   }
   std::istringstream in{std::string(ltprc)};
   if (auto ran = admin::LtprcAdmin(*heap.value()).run_stream("ltprc", in); !ran) {
+    return ran.error().to_string();
+  }
+  return {};
+}
+
+std::string TestNode::configure_security(std::string_view ionsecrc, std::string_view ltpsecrc) {
+  if (auto made = ensure_heap(*dir_); !made) return made.error().message;
+  auto heap = ipc::Heap::attach(dir_->heap_path());
+  if (!heap) return "cannot attach the heap";
+  std::istringstream keys{std::string(ionsecrc)};
+  if (auto ran = admin::IonsecrcAdmin(*heap.value()).run_stream("ionsecrc", keys); !ran) {
+    return ran.error().to_string();
+  }
+  std::istringstream rules{std::string(ltpsecrc)};
+  if (auto ran = admin::LtpsecrcAdmin(*heap.value()).run_stream("ltpsecrc", rules); !ran) {
     return ran.error().to_string();
   }
   return {};

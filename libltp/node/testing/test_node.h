@@ -31,6 +31,9 @@ class TestNode {
   // Runs ionrc then ltprc text (one command per line) against the heap,
   // creating it first. Returns "" or the first diagnostic.
   std::string configure(std::string_view ionrc, std::string_view ltprc);
+  // Runs ionsecrc then ltpsecrc text (keys, authentication rules) the same
+  // way. Returns "" or the first diagnostic.
+  std::string configure_security(std::string_view ionsecrc, std::string_view ltpsecrc);
   // start_node() with the build's daemons; "" or the error message.
   std::string start();
   std::string stop();
