@@ -54,6 +54,8 @@ int serve(DaemonProcess& daemon) {
                                 "the node's clock semaphore is missing: restart the node");
   auto plan = ltp::node::load_contact_plan(node.heap());
   std::uint64_t plan_check = 0;
+  std::uint64_t heap_full_said = 0;
+  constexpr std::uint64_t kHeapFullLogMs = 10'000;
   ltp::node::Supervisor supervisor(
       node, [](std::string_view role) { return role != ltp::node::kClockRole; });
   write_pid_file(node.dir().clock_pid_path());
@@ -62,7 +64,16 @@ int serve(DaemonProcess& daemon) {
     const std::uint64_t now = ltp::node::now_ms();
     supervisor.check(now);
     if (auto fired = engine.on_timers(now, ltp::engine::TimerScope::except_aggregation); !fired) {
-      spdlog::error("timers: {}", ltp::engine::to_string(fired.error()));
+      if (fired.error() != ltp::engine::EngineError::heap_full) {
+        spdlog::error("timers: {}", ltp::engine::to_string(fired.error()));
+      } else if (now >= heap_full_said + kHeapFullLogMs) {
+        // Retried every second until room comes back: say so now and then.
+        spdlog::warn(
+            "the heap is full: timers that need room wait and are retried every {} ms "
+            "(raise heapmax or the heap size, or let clients take their blocks)",
+            ltp::engine::Engine::kHeapFullRetryMs);
+        heap_full_said = now;
+      }
     }
     if (now >= plan_check) {
       plan = ltp::node::load_contact_plan(node.heap());

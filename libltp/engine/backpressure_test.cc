@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <stdexcept>
+#include <vector>
 
 #include "libltp/engine/testing/lockstep.h"
 
@@ -89,6 +91,64 @@ TEST(Backpressure, ABlockLargerThanTheReceivingHeapIsCancelledAndSaysSo) {
   ASSERT_EQ(cancelled.size(), 1u);
   EXPECT_EQ(cancelled[0].reason, 4);  // SYS_CNCLD, from the receiver
   EXPECT_EQ(net.signals(kB).heap_cancels, 1);
+  EXPECT_TRUE(net.leftovers().empty()) << net.leftovers().front();
+}
+
+// Takes every free octet of `heap`, one object per transaction, halving
+// the size asked for down to the allocator's smallest; returns them.
+std::vector<Addr> fill_heap(ipc::Heap& heap) {
+  std::vector<Addr> taken;
+  for (std::uint64_t size = heap.header().arena_size; size >= 16;) {
+    auto txn = heap.begin();
+    auto addr = txn.value().alloc(size);
+    if (!addr) {
+      txn.value().abort();
+      size /= 2;
+      continue;
+    }
+    taken.push_back(addr.value());
+    if (!txn.value().commit()) throw std::runtime_error("cannot commit");
+  }
+  return taken;
+}
+
+void free_all(ipc::Heap& heap, const std::vector<Addr>& taken) {
+  auto txn = heap.begin();
+  for (const Addr addr : taken) (void)txn.value().free(addr);
+  if (!txn.value().commit()) throw std::runtime_error("cannot commit");
+}
+
+// Found by the engine fuzzer: a checkpoint timer whose resend found the
+// heap full failed the whole on_timers transaction, so the timer stayed
+// due and the clock fired it again at once, forever (ltpclock spinning,
+// every later timer stuck behind it). Now it is put off and retried.
+TEST(Backpressure, ATimerThatFindsTheHeapFullIsRetriedNotSpunOn) {
+  LockstepConfig config;
+  config.span.aggregation_size_threshold = 1;
+  config.owlt_ms = 10;
+  Lockstep net(config);
+  bool link_up = false;
+  net.set_filter([&](const testing::Crossing&) { return testing::Verdict{link_up ? 1 : 0}; });
+  const auto block = Lockstep::pattern(20000, 7);
+  net.send(kA, block);
+  // The first pass has left (and is lost) when the sender's heap fills.
+  std::vector<Addr> taken;
+  net.at(net.now() + 1, [&] { taken = fill_heap(net.engine(kA).heap()); });
+  const std::uint64_t room_again_at = net.now() + 20000;
+  net.at(room_again_at, [&] {
+    free_all(net.engine(kA).heap(), taken);
+    link_up = true;
+  });
+  ASSERT_TRUE(net.run());
+  // The checkpoint went again within a retry of the room coming back.
+  const auto again = net.crossings([&](const testing::Crossing& c) {
+    return c.from == kA && codec::is_checkpoint(c.type) && c.sent_at >= room_again_at;
+  });
+  ASSERT_FALSE(again.empty());
+  EXPECT_LE(again.front().sent_at, room_again_at + Engine::kHeapFullRetryMs);
+  ASSERT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).front().data, block);
+  EXPECT_EQ(net.notices(kA, NoticeType::export_complete).size(), 1u);
   EXPECT_TRUE(net.leftovers().empty()) << net.leftovers().front();
 }
 

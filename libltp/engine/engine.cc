@@ -229,14 +229,19 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
 }
 
 namespace {
-// The first timeline entry at or after `from` that `scope` covers.
+using DeferredTimers = std::set<std::pair<std::uint64_t, std::uint64_t>>;
+
+// The first timeline entry that `scope` covers and that is not put off.
 std::optional<ipc::POrderedMap::Entry> first_in_scope(const ipc::Transaction& txn,
                                                       const ipc::POrderedMap& timeline,
-                                                      TimerScope scope) {
+                                                      TimerScope scope,
+                                                      const DeferredTimers& deferred) {
   auto entry = timeline.first(txn);
-  // Aggregation timers are one per span at most, so skipping is short.
-  while (entry && scope == TimerScope::except_aggregation &&
-         txn.get<db::TimerRecord>(entry->value)->kind == db::TimerKind::aggregation) {
+  // Aggregation timers are one per span at most, and timers put off few,
+  // so skipping is short.
+  while (entry && ((scope == TimerScope::except_aggregation &&
+                    txn.get<db::TimerRecord>(entry->value)->kind == db::TimerKind::aggregation) ||
+                   deferred.contains({entry->key.hi, entry->key.lo}))) {
     entry = timeline.upper_bound(txn, entry->key);
   }
   return entry;
@@ -244,17 +249,48 @@ std::optional<ipc::POrderedMap::Entry> first_in_scope(const ipc::Transaction& tx
 }  // namespace
 
 Result<void, EngineError> Engine::on_timers(std::uint64_t now, TimerScope scope) {
-  return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
-    Ctx c{txn, now};
-    auto timeline = ipc::POrderedMap::open(txn, root(c).timeline).value();
-    for (auto first = first_in_scope(txn, timeline, scope); first && first->key.hi <= now;
-         first = first_in_scope(txn, timeline, scope)) {
-      const db::TimerRecord timer = load<db::TimerRecord>(txn, first->value);
-      BOOST_OUTCOME_TRY(lift(stop_timer(c, first->value)));
-      BOOST_OUTCOME_TRY(lift(fire_timer(c, timer)));
+  if (now >= deferred_until_) deferred_timers_.clear();
+  // The due timer fired by the last transaction started, and whether one was.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> last;
+  const auto fire_due = [&](bool all) {
+    return transact<bool>([&](ipc::Transaction& txn) -> Result<bool, EngineError> {
+      Ctx c{txn, now};
+      auto timeline = ipc::POrderedMap::open(txn, root(c).timeline).value();
+      bool fired = false;
+      for (auto first = first_in_scope(txn, timeline, scope, deferred_timers_);
+           first && first->key.hi <= now;
+           first = first_in_scope(txn, timeline, scope, deferred_timers_)) {
+        last = std::pair{first->key.hi, first->key.lo};
+        const db::TimerRecord timer = load<db::TimerRecord>(txn, first->value);
+        BOOST_OUTCOME_TRY(lift(stop_timer(c, first->value)));
+        BOOST_OUTCOME_TRY(lift(fire_timer(c, timer)));
+        fired = true;
+        if (!all) break;
+      }
+      return fired;
+    });
+  };
+  // Every due timer in one transaction, as a rule.
+  auto together = fire_due(true);
+  if (together) return success();
+  if (together.error() != EngineError::heap) return failure(together.error());
+  // Some action found no room (or the lot overflowed the undo log): one
+  // transaction per timer, so that each fires or is put off on its own
+  // and the others, some of which free room, still fire.
+  bool put_off = false;
+  for (;;) {
+    last.reset();
+    auto one = fire_due(false);
+    if (one && !one.value()) break;
+    if (!one) {
+      if (one.error() != EngineError::heap || !last) return failure(one.error());
+      deferred_timers_.insert(*last);
+      deferred_until_ = now + kHeapFullRetryMs;
+      put_off = true;
     }
-    return success();
-  });
+  }
+  if (put_off) return failure(EngineError::heap_full);
+  return success();
 }
 
 std::optional<std::uint64_t> Engine::next_deadline(TimerScope scope) {
@@ -262,10 +298,13 @@ std::optional<std::uint64_t> Engine::next_deadline(TimerScope scope) {
   if (!txn) return std::nullopt;
   Ctx c{txn.value(), 0};
   const auto timeline = ipc::POrderedMap::open(txn.value(), root(c).timeline).value();
-  const auto first = first_in_scope(txn.value(), timeline, scope);
+  const auto first = first_in_scope(txn.value(), timeline, scope, deferred_timers_);
   (void)txn.value().commit();
-  if (!first) return std::nullopt;
-  return first->key.hi;
+  std::optional<std::uint64_t> deadline;
+  if (first) deadline = first->key.hi;
+  if (!deferred_timers_.empty())
+    deadline = std::min(deadline.value_or(UINT64_MAX), deferred_until_);
+  return deadline;
 }
 
 std::optional<std::uint64_t> Engine::aggregation_deadline(std::uint64_t span_engine) {

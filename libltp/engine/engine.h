@@ -160,9 +160,13 @@ class Engine {
       std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now,
       std::span<const DatagramSource> sources = {});
 
-  // Fires every timer in `scope` due at `now`.
+  // Fires every timer in `scope` due at `now`. A timer whose action finds
+  // the heap full is put off (heap_full): this Engine skips it for
+  // kHeapFullRetryMs while the others fire, and next_deadline() says when
+  // to try again, so a full heap never makes the clock spin.
   Result<void, EngineError> on_timers(std::uint64_t now, TimerScope scope = TimerScope::all);
   std::optional<std::uint64_t> next_deadline(TimerScope scope = TimerScope::all);
+  static constexpr std::uint64_t kHeapFullRetryMs = 1000;
   // When the span's open block reaches its aggregation time limit; nothing
   // if no block is open (or the span's timers are suspended).
   std::optional<std::uint64_t> aggregation_deadline(std::uint64_t span_engine);
@@ -432,6 +436,10 @@ class Engine {
   RandomSource random_;
   Wakeups wakeups_;
   Addr security_root_ = ipc::kNullAddr;  // once found (security())
+  // Timeline keys (deadline, sequence) of timers put off by on_timers()
+  // until deferred_until_.
+  std::set<std::pair<std::uint64_t, std::uint64_t>> deferred_timers_;
+  std::uint64_t deferred_until_ = 0;
 };
 
 // Record helpers shared by the engine's files.

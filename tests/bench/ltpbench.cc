@@ -176,8 +176,8 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
       // (ionsecadmin refuses any other), and both rules each way.
       const auto key = node.path() / "bench.key";
       std::ofstream(key, std::ios::binary) << "ltpbench shared secret " << o.seed << "\n";
-      std::filesystem::permissions(key, std::filesystem::perms::owner_read |
-                                            std::filesystem::perms::owner_write);
+      std::filesystem::permissions(
+          key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
       const bool keyless = o.auth_suite == 255;
       const std::string key_name = keyless ? "" : " bench";
       const auto security = node.configure_security(
