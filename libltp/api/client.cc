@@ -72,6 +72,8 @@ std::string_view to_string(ClientErrc e) {
       return "bad argument";
     case ClientErrc::no_such_span:
       return "no such span";
+    case ClientErrc::no_such_session:
+      return "no such session";
     case ClientErrc::not_open:
       return "access point closed";
     case ClientErrc::span_stopped:
@@ -399,6 +401,26 @@ ClientResult<void> AccessPoint::flush(std::uint64_t destination) {
         error(ClientErrc::no_such_span, fmt::format("no span to engine {}", destination)));
   }
   return failure(heap_error("cannot flush the block"));
+}
+
+ClientResult<void> AccessPoint::cancel(SessionId session) {
+  if (!is_open()) return failure(closed_error());
+  if (auto gone = client_->node_gone()) return failure(std::move(*gone));
+  std::lock_guard lock(client_->engine_mutex_);
+  auto& engine = *client_->engine_;
+  const auto cancelled =
+      session.engine == client_->own_engine_id()
+          ? engine.cancel_export(session.number, node::now_ms(), client_id_)
+          : engine.cancel_import(session.engine, session.number, node::now_ms(), client_id_);
+  if (cancelled) return success();
+  if (cancelled.error() == engine::EngineError::no_such_session ||
+      cancelled.error() == engine::EngineError::no_such_span) {
+    return failure(error(ClientErrc::no_such_session,
+                         fmt::format("no session {}:{} of client {} is open: it has completed or "
+                                     "been cancelled already, or it is another client's",
+                                     session.engine, session.number, client_id_)));
+  }
+  return failure(heap_error("cannot cancel the session"));
 }
 
 ClientResult<Notice> AccessPoint::next_notice(std::optional<std::chrono::milliseconds> timeout) {

@@ -47,15 +47,16 @@ class Engine;
 namespace ltp::api {
 
 enum class ClientErrc {
-  no_node,       // no usable node directory, heap or LTP database
-  not_running,   // the node is not started
-  in_use,        // the client id is held by another live process
-  bad_argument,  // client id 0, empty data, ...
-  no_such_span,  // send: no span to that engine
-  not_open,      // the access point is closed
-  span_stopped,  // send: the node stopped while waiting for the export window
-  node_stopped,  // the node stopped or restarted under this client: attach again
-  heap,          // the heap refused (full, log full); see the node's log
+  no_node,          // no usable node directory, heap or LTP database
+  not_running,      // the node is not started
+  in_use,           // the client id is held by another live process
+  bad_argument,     // client id 0, empty data, ...
+  no_such_span,     // send: no span to that engine
+  no_such_session,  // cancel: no such session open for this client service
+  not_open,         // the access point is closed
+  span_stopped,     // send: the node stopped while waiting for the export window
+  node_stopped,     // the node stopped or restarted under this client: attach again
+  heap,             // the heap refused (full, log full); see the node's log
 };
 std::string_view to_string(ClientErrc e);
 
@@ -210,6 +211,13 @@ class AccessPoint {
                                std::uint64_t red_length = kAllRed);
   // Closes the span's open block now instead of at its aggregation limit.
   ClientResult<void> flush(std::uint64_t destination);
+  // Cancels a session of this client service that is still open (RFC 5326
+  // USR_CNCLD): a block it sent (session.engine is this node's engine; its
+  // SDUs come back as export_cancelled notices with reason 0) or one it is
+  // receiving (from the session's engine; an import_cancelled notice, unless
+  // its red part was delivered already). The peer is told. no_such_session
+  // if the session is not open or not this client service's.
+  ClientResult<void> cancel(SessionId session);
 
   // The next notice; blocks until one comes, the timeout passes or
   // interrupt() is called (both: a notice of type none). An error if the

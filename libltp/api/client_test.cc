@@ -239,6 +239,69 @@ TEST(ClientTest, TwoEnginesDeliverToABlockedReceiver) {
   EXPECT_NE(find(drain(*sender), NoticeType::export_complete), nullptr);
 }
 
+// Moves up to `max` segments of span `span` from `from` into `to` (none
+// into nowhere when `to` is null: lost on the link).
+void carry_some(engine::Engine& from, std::uint64_t span, engine::Engine* to, std::uint64_t max) {
+  engine::OutboundBatch batch;
+  ASSERT_TRUE(from.dequeue(span, max, node::now_ms(), batch));
+  for (const auto& segment : batch.segments()) {
+    if (to) {
+      EXPECT_TRUE(to->handle_inbound(engine::OutboundBatch::flatten(segment), node::now_ms()));
+    }
+  }
+}
+
+TEST(ClientTest, EitherEndCancelsItsSessionAndThePeerHears) {
+  TestNode a(1, {2});
+  TestNode b(2, {1});
+  auto sender = AccessPoint::open(attach(a), 7).value();
+  auto other = AccessPoint::open(attach(a), 8).value();
+  auto receiver = AccessPoint::open(attach(b), 7).value();
+
+  // The sender cancels a block whose first segments went out (and were
+  // lost): its SDU comes back, reason 0, and the CS reaches the receiver.
+  const auto first = pattern(20000, 1);
+  const auto sent = sender->send(2, first).value();
+  ASSERT_TRUE(sender->flush(2));
+  carry_some(a.engine(), 2, nullptr, 3);
+  const auto refused = other->cancel(sent);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ClientErrc::no_such_session);
+  ASSERT_TRUE(sender->cancel(sent));
+  ASSERT_TRUE(sender->cancel(sent)) << "cancelling twice is harmless";
+  exchange(a, 1, b, 2);
+  auto notices = drain(*sender);
+  const Notice* cancelled = find(notices, NoticeType::export_cancelled);
+  ASSERT_NE(cancelled, nullptr);
+  EXPECT_EQ(cancelled->reason, 0);
+  EXPECT_EQ(cancelled->data.to_vector(), first);
+  EXPECT_EQ(a.engine().stats(2).value().cancels_sent[0], 1u);
+  EXPECT_EQ(b.engine().stats(1).value().cancels_received[0], 1u);
+
+  // The receiver cancels a block it is part way through: it is told, and
+  // so is the sender, whose SDU comes back with the receiver's reason.
+  const auto second = pattern(20000, 2);
+  const auto incoming = sender->send(2, second).value();
+  ASSERT_TRUE(sender->flush(2));
+  carry_some(a.engine(), 2, &b.engine(), 3);
+  ASSERT_TRUE(receiver->cancel(incoming));
+  exchange(a, 1, b, 2);
+  notices = drain(*receiver);
+  const Notice* dropped = find(notices, NoticeType::import_cancelled);
+  ASSERT_NE(dropped, nullptr);
+  EXPECT_EQ(dropped->session, incoming);
+  EXPECT_EQ(dropped->reason, 0);
+  EXPECT_EQ(find(notices, NoticeType::red_part), nullptr);
+  notices = drain(*sender);
+  cancelled = find(notices, NoticeType::export_cancelled);
+  ASSERT_NE(cancelled, nullptr);
+  EXPECT_EQ(cancelled->session, incoming);
+  EXPECT_EQ(cancelled->data.to_vector(), second);
+  const auto closed = receiver->cancel(incoming);
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().code, ClientErrc::no_such_session);
+}
+
 TEST(ClientTest, GreenDataComesAsGreenSegments) {
   TestNode n(1, {1});
   auto ap = AccessPoint::open(attach(n), 1).value();

@@ -74,6 +74,12 @@ int ltp_get_notice(unsigned int clientId, LtpNoticeType* type, LtpSessionId* ses
                    unsigned char* reasonCode, unsigned char* endOfBlock, unsigned int* dataOffset,
                    unsigned int* dataLength, Object* data);
 
+/* Not in ION: cancels a session of this (open) client id that is still
+ * open, a block it sent or one it is receiving (USR_CNCLD; the peer is
+ * told, and the client gets the cancellation notices). 0 on success, -1
+ * if it is not open or not this client's (ltp_last_error says which). */
+int ltp_cancel(unsigned int clientId, const LtpSessionId* sessionId);
+
 /* Wakes ltp_get_notice(); safe in a signal handler. */
 void ltp_interrupt(unsigned int clientId);
 

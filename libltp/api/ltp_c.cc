@@ -194,6 +194,15 @@ int ltp_get_notice(unsigned int clientId, LtpNoticeType* type, LtpSessionId* ses
   return 0;
 }
 
+int ltp_cancel(unsigned int clientId, const LtpSessionId* sessionId) {
+  if (sessionId == nullptr) return fail("ltp_cancel: sessionId is NULL");
+  const auto access_point = find_open(clientId);
+  if (!access_point) return -1;
+  auto cancelled = access_point->cancel({sessionId->sourceEngineId, sessionId->sessionNbr});
+  if (!cancelled) return fail(cancelled.error().message);
+  return 0;
+}
+
 void ltp_interrupt(unsigned int clientId) {
   State& s = state();
   s.interrupts_running.fetch_add(1);

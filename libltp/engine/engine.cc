@@ -487,25 +487,31 @@ Result<void, EngineError> Engine::flush(std::uint64_t span_engine, std::uint64_t
   });
 }
 
-Result<void, EngineError> Engine::cancel_export(std::uint64_t session_number, std::uint64_t now) {
+Result<void, EngineError> Engine::cancel_export(std::uint64_t session_number, std::uint64_t now,
+                                                std::optional<std::uint64_t> client) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     const auto session =
         ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, session_number);
-    if (!session) return failure(EngineError::no_such_session);
+    if (!session || (client && load<db::ExportSession>(txn, *session).client_id != *client)) {
+      return failure(EngineError::no_such_session);
+    }
     return lift(cancel_export_session(c, *session, codec::CancelReason::user_cancelled));
   });
 }
 
 Result<void, EngineError> Engine::cancel_import(std::uint64_t originator,
-                                                std::uint64_t session_number, std::uint64_t now) {
+                                                std::uint64_t session_number, std::uint64_t now,
+                                                std::optional<std::uint64_t> client) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, originator);
     if (!span) return failure(EngineError::no_such_span);
     const auto imports = load<db::SpanRecord>(txn, *span).import_sessions;
     const auto session = ipc::PHashMap::open(txn, imports).value().find(txn, session_number);
-    if (!session) return failure(EngineError::no_such_session);
+    if (!session || (client && load<db::ImportSession>(txn, *session).client_id != *client)) {
+      return failure(EngineError::no_such_session);
+    }
     return lift(cancel_import_session(c, *session, codec::CancelReason::user_cancelled));
   });
 }

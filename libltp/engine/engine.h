@@ -195,9 +195,14 @@ class Engine {
                                              std::uint64_t red_length, std::uint64_t now);
   // Closes the span's open block now (ltpmeter's aggregation time limit).
   Result<void, EngineError> flush(std::uint64_t span_engine, std::uint64_t now);
-  Result<void, EngineError> cancel_export(std::uint64_t session_number, std::uint64_t now);
+  // Cancels a session (USR_CNCLD) that is open; with `client`, only one of
+  // that client service (no_such_session otherwise). Cancelling one that is
+  // being cancelled already does nothing.
+  Result<void, EngineError> cancel_export(std::uint64_t session_number, std::uint64_t now,
+                                          std::optional<std::uint64_t> client = std::nullopt);
   Result<void, EngineError> cancel_import(std::uint64_t originator, std::uint64_t session_number,
-                                          std::uint64_t now);
+                                          std::uint64_t now,
+                                          std::optional<std::uint64_t> client = std::nullopt);
 
   // Delivery is a two-step hand-over, for every notice. next_notice()
   // returns the client's next notice past those the holder was handed

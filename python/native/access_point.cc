@@ -95,6 +95,14 @@ void PyAccessPoint::flush(std::uint64_t destination) {
   if (!flushed) raise_client_error(flushed.error());
 }
 
+void PyAccessPoint::cancel(std::uint64_t engine, std::uint64_t number) {
+  auto cancelled = [&] {
+    py::gil_scoped_release unlocked;
+    return ap_->cancel({engine, number});
+  }();
+  if (!cancelled) raise_client_error(cancelled.error());
+}
+
 py::object PyAccessPoint::next_notice(std::optional<double> timeout_s) {
   std::optional<Clock::time_point> deadline;
   if (timeout_s) {

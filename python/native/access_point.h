@@ -38,6 +38,8 @@ class PyAccessPoint {
   std::tuple<std::uint64_t, std::uint64_t> send(std::uint64_t destination, const py::object& data,
                                                 std::optional<std::uint64_t> red_length);
   void flush(std::uint64_t destination);
+  // Cancels the session (originator engine, number) of this client id.
+  void cancel(std::uint64_t engine, std::uint64_t number);
 
   // The next notice as a tuple (type, originator, session number, reason,
   // end of block, offset, length, data bytes or None), or None when the

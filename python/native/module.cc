@@ -36,6 +36,8 @@ const char* code_name(api::ClientErrc code) {
       return "bad_argument";
     case api::ClientErrc::no_such_span:
       return "no_such_span";
+    case api::ClientErrc::no_such_session:
+      return "no_such_session";
     case api::ClientErrc::not_open:
       return "not_open";
     case api::ClientErrc::span_stopped:
@@ -143,6 +145,7 @@ PYBIND11_MODULE(_native, m) {
       .def("send", &PyAccessPoint::send, py::arg("destination"), py::arg("data"),
            py::arg("red_length") = py::none())
       .def("flush", &PyAccessPoint::flush, py::arg("destination"))
+      .def("cancel", &PyAccessPoint::cancel, py::arg("engine"), py::arg("number"))
       .def("next_notice", &PyAccessPoint::next_notice, py::arg("timeout") = py::none())
       .def("interrupt", &PyAccessPoint::interrupt)
       .def("close", &PyAccessPoint::close);

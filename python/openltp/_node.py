@@ -59,6 +59,14 @@ class AccessPoint:
         """Closes the open block of the span to ``engine`` now."""
         self._native.flush(engine)
 
+    def cancel(self, session: SessionId) -> None:
+        """Cancels ``session`` if it is still open and this client's: a block
+        it sent (its sends come back as EXPORT_SESSION_CANCELLED notices,
+        reason 0) or one it is receiving (an IMPORT_SESSION_CANCELLED notice,
+        unless its red part was delivered already). The peer is told. Raises
+        :class:`Error` (code ``no_such_session``) otherwise."""
+        self._native.cancel(session.engine, session.number)
+
     def next_notice(self, timeout: Optional[float] = None) -> Optional[Notice]:
         """The next notice; None if ``timeout`` seconds pass or :meth:`interrupt`
         is called first. Raises :class:`Error` (code ``not_open``) once closed,

@@ -73,6 +73,19 @@ class OpenltpTest(unittest.TestCase):
             tx.flush(2)
             self.assertEqual(rx.receive(TIMEOUT), b"payload")
 
+    def test_cancel(self) -> None:
+        with self.one.open(9) as tx:
+            # Still in the span's open block (not flushed): nothing went out.
+            session = tx.send(2, b"x" * 1000)
+            tx.cancel(session)
+            cancelled = self.notices_until(tx, NoticeType.EXPORT_SESSION_CANCELLED)[-1]
+            self.assertEqual(cancelled.session, session)
+            self.assertEqual(cancelled.reason, openltp.CancelReason.USR_CNCLD)
+            self.assertEqual(cancelled.data, b"x" * 1000)
+            with self.assertRaises(openltp.Error) as raised:
+                tx.cancel(session)
+            self.assertEqual(raised.exception.code, "no_such_session")
+
     def test_timeout_and_interrupt_return_none(self) -> None:
         with self.two.open(7) as ap:
             self.assertIsNone(ap.next_notice(timeout=0))

@@ -42,7 +42,9 @@ double seconds_since(std::chrono::steady_clock::time_point began) {
 }
 
 std::string size_name(std::size_t size) {
-  return size >= (1u << 20) ? fmt::format("{}MB", size >> 20) : fmt::format("{}KB", size >> 10);
+  if (size >= (1u << 20)) return fmt::format("{}MB", size >> 20);
+  if (size >= (1u << 10)) return fmt::format("{}KB", size >> 10);
+  return fmt::format("{}B", size);
 }
 
 void IonInterop::start(bool ltpauth, std::optional<IonAuth> auth, bool tap,

@@ -139,6 +139,7 @@ std::string IonNode::lock() {
 
 std::string IonNode::start(const IonNodeConfig& config) {
   if (started_) return "the ION node is already started";
+  config_ = config;
   if (auto locked = lock(); !locked.empty()) return locked;
   before_ = IpcSnapshot::take();
   started_ = true;  // from here on stop() cleans up and lets go of the lock
@@ -147,6 +148,7 @@ std::string IonNode::start(const IonNodeConfig& config) {
   std::string error;
   watchdog_ = IonWatchdog::start(identity(), snapshot_file, lock_fd_, error);
   if (!watchdog_) return error;
+  for (const auto& words : dying_) ion_test::if_test_dies(dir_, words);
 
   write_file(dir_ / "node.ionconfig", ion_config_text(dir_, free_wm_key(before_)));
   write_file(dir_ / "node.ionrc", ionrc_text(config));
@@ -249,7 +251,17 @@ std::unique_ptr<tools_test::ToolProcess> IonNode::start_driver(std::uint64_t eng
 }
 
 void IonNode::if_test_dies(const std::vector<std::string>& words) {
+  dying_.push_back(words);
   if (started_) ion_test::if_test_dies(dir_, words);
+}
+
+std::string IonNode::restart() {
+  if (auto left = stop(); !left.empty()) return left;
+  // start() waits for log lines that the first start wrote too.
+  std::error_code ec;
+  std::filesystem::rename(dir_ / "ion.log",
+                          dir_ / fmt::format("ion.log.before-restart-{}", ++restarts_), ec);
+  return start(config_);
 }
 
 bool IonNode::await_log(std::string_view text, int count, std::chrono::milliseconds limit) {

@@ -105,6 +105,10 @@ class IonNode {
   std::string start(const IonNodeConfig& config);
   // Kills its processes, removes its IPC; "" or what was left. Idempotent.
   std::string stop();
+  // stop(), then start() with the same configuration: a new ION node (its
+  // shared memory made afresh, so its session numbers count from 1 again),
+  // its earlier log kept as ion.log.before-restart-N.
+  std::string restart();
 
   // Starts ION's `program` (a name in its bin/) in the node's directory.
   std::unique_ptr<tools_test::ToolProcess> run(const std::string& program,
@@ -157,6 +161,9 @@ class IonNode {
   int lock_fd_ = -1;
   std::unique_ptr<IonWatchdog> watchdog_;
   bool started_ = false;
+  IonNodeConfig config_;                         // start()'s, for restart()
+  std::vector<std::vector<std::string>> dying_;  // if_test_dies()'s, kept across restarts
+  int restarts_ = 0;
 };
 
 }  // namespace ltp::ion_test

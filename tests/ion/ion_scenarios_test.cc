@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "libltp/api/client.h"
 #include "tests/ion/ion_interop_fixture.h"
+#include "tests/runtime/two_nodes.h"
 #include "tests/tools/relayed_nodes.h"
 
 namespace ltp::ion_test {
@@ -222,6 +224,52 @@ TEST_F(IonInterop, AnOpenLtpRestartMidStreamLosesNoBlockSilently) {
   EXPECT_LT(before_restart, kBlocks) << "every block was in before the restart: it proves nothing";
 }
 
+// ION itself restarted while OpenLTP sends 20 blocks: a new ION node (its
+// state gone) takes the sessions still in flight from where they are —
+// OpenLTP's next checkpoint gets a report asking for the rest — or they
+// end cancelled with a notice; none is lost silently, and the transfer
+// goes on to the new node.
+TEST_F(IonInterop, AnIonRestartMidStreamLosesNoBlockSilently) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 20;
+  constexpr std::size_t kSize = 100'000;
+  auto before = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*before)) << before->out();
+  const auto outcome = [&](const char* name) {
+    return counter(span_counters(openltp_.stat(), kIonEngine), name);
+  };
+  auto ltpdriver = openltp_.launch(
+      "ltpdriver",
+      {std::to_string(kIonEngine), "1", std::to_string(kBlocks), "0", std::to_string(kSize)});
+  for (int i = 0; i < 600 && outcome("export_sessions_completed") < 3; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const auto completed_before = outcome("export_sessions_completed");
+  ASSERT_GE(completed_before, 3u) << ltpdriver->err();
+  ASSERT_EQ(ion_->restart(), "");
+  auto after = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*after)) << after->out();
+  ASSERT_TRUE(ltpdriver->wait(kTransferLimit)) << ltpdriver->err();
+  EXPECT_TRUE(openltp_.await_no_sessions(kTransferLimit)) << openltp_.stat().dump(1);
+  const auto completed = outcome("export_sessions_completed");
+  const auto cancelled = outcome("export_sessions_cancelled");
+  after->signal(SIGINT);
+  ASSERT_TRUE(after->wait(30s)) << after->out();
+  const auto counted = parse_counter_output(after->out());
+  fmt::print(
+      "[   INFO   ] {} blocks acknowledged before the restart, {} in all, {} cancelled "
+      "(cancels from ION by reason: {}); the new ION node counted {}\n",
+      completed_before, completed, cancelled,
+      span_counters(openltp_.stat(), kIonEngine)["cancels_received"].dump(), counted.blocks);
+  EXPECT_EQ(completed + cancelled, static_cast<std::uint64_t>(kBlocks));
+  EXPECT_LT(completed_before, static_cast<std::uint64_t>(kBlocks))
+      << "every block was in before the restart: it proves nothing";
+  EXPECT_GT(counted.blocks, 0) << after->out();
+  EXPECT_EQ(counted.bytes, counted.blocks * static_cast<long long>(kSize));
+  EXPECT_LE(counted.blocks, static_cast<long long>(completed - completed_before + 1))
+      << "the new node counted more blocks than OpenLTP saw acknowledged since";
+}
+
 // ION drops red data for a session number it has closed before. OpenLTP
 // draws session numbers at random, so a node restarted --fresh (a new
 // heap, numbering anew) is heard at once: five blocks before, five after.
@@ -250,6 +298,91 @@ TEST_F(IonInterop, AnOpenLtpNodeRestartedFreshIsHeardByIonAtOnce) {
   const auto counted = parse_counter_output(ltpcounter->out());
   EXPECT_EQ(counted.blocks, 2 * kBlocks) << ltpcounter->out();
   EXPECT_EQ(counted.cancelled, 0);
+}
+
+// A user's cancel, each way (neither ION's ltp.h nor ION's tools have one:
+// OpenLTP's AccessPoint::cancel, ltp_cancel in C). From OpenLTP's side,
+// as the sender: a 10 MB block cancelled part way; ION's ltpcounter logs
+// the reception cancelled with reason 0 (USR_CNCLD) and counts no block.
+TEST_F(IonInterop, AUserCancelAtTheSendingOpenLtpReachesIon) {
+  START_OR_RETURN();
+  constexpr std::size_t kSize = 10'000'000;
+  auto ltpcounter = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
+  auto client = api::Client::attach(openltp_.path().string());
+  ASSERT_TRUE(client) << client.error().message;
+  auto sender = api::AccessPoint::open(client.value(), kClient);
+  ASSERT_TRUE(sender) << sender.error().message;
+  const auto block = runtime_test::pattern(kSize, 3);
+  const auto session = sender.value()->send(kIonEngine, block);
+  ASSERT_TRUE(session) << session.error().message;
+  ASSERT_TRUE(sender.value()->flush(kIonEngine));
+  // Part of the block is out (ION's contact paces it to 12.5 MB/s).
+  for (int i = 0;
+       i < 400 && counter(span_counters(openltp_.stat(), kIonEngine), "segments_sent") < 500; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(sender.value()->cancel(session.value()));
+  std::optional<api::Notice> cancelled;
+  while (!cancelled) {
+    auto notice = sender.value()->next_notice(kTransferLimit);
+    ASSERT_TRUE(notice) << notice.error().message;
+    ASSERT_NE(notice.value().type, api::NoticeType::none) << "no outcome";
+    ASSERT_NE(notice.value().type, api::NoticeType::export_complete) << "cancelled too late";
+    if (notice.value().type == api::NoticeType::export_cancelled)
+      cancelled = std::move(notice).value();
+  }
+  EXPECT_EQ(cancelled->reason, 0);
+  EXPECT_EQ(cancelled->data.size(), kSize);
+  EXPECT_TRUE(
+      ion_->await_log(fmt::format("Reception canceled: source engine {}, session {}, "
+                                  "reason code 0.",
+                                  kOpenLtpEngine, session.value().number)))
+      << ion_->log();
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  ltpcounter->signal(SIGINT);
+  ASSERT_TRUE(ltpcounter->wait(30s)) << ltpcounter->out();
+  const auto counted = parse_counter_output(ltpcounter->out());
+  EXPECT_EQ(counted.blocks, 0) << ltpcounter->out();
+  EXPECT_EQ(counted.cancelled, 1) << ltpcounter->out();
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_EQ(counter(counters, "export_sessions_cancelled"), 1u);
+  EXPECT_GE(counters["cancels_sent"].value("USR_CNCLD", std::uint64_t{0}), 1u);
+}
+
+// ... and as the receiver: ION's ltpdriver sends 10 MB, the first 1 MB
+// red; OpenLTP's client takes the red part, then cancels the rest. ION's
+// sender hears it: its client service (an ltpcounter holding the id
+// ltpdriver sent from) logs the transmission cancelled with reason 0.
+TEST_F(IonInterop, AUserCancelAtTheReceivingOpenLtpReachesIon) {
+  START_OR_RETURN();
+  constexpr std::size_t kSize = 10'000'000, kGreen = 9'000'000;
+  auto ion_client = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*ion_client)) << ion_client->out();
+  auto client = api::Client::attach(openltp_.path().string());
+  ASSERT_TRUE(client) << client.error().message;
+  auto receiver = api::AccessPoint::open(client.value(), kClient);
+  ASSERT_TRUE(receiver) << receiver.error().message;
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, 1, kSize, kGreen);
+  auto notice = receiver.value()->next_notice(kTransferLimit);
+  ASSERT_TRUE(notice) << notice.error().message;
+  ASSERT_EQ(notice.value().type, api::NoticeType::red_part);
+  EXPECT_EQ(notice.value().data.size(), kSize - kGreen);
+  const auto session = notice.value().session;
+  ASSERT_TRUE(receiver.value()->cancel(session));
+  EXPECT_TRUE(
+      ion_->await_log(fmt::format("Transmission canceled: source engine {}, session {}, "
+                                  "reason code 0.",
+                                  kIonEngine, session.number)))
+      << ion_->log();
+  EXPECT_TRUE(openltp_.await_no_sessions()) << openltp_.stat().dump(1);
+  EXPECT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->out() << ltpdriver->err();
+  const auto counters = span_counters(openltp_.stat(), kIonEngine);
+  EXPECT_GE(counters["cancels_sent"].value("USR_CNCLD", std::uint64_t{0}), 1u);
+  // The red part was delivered: its one outcome; the cancel ends the rest.
+  EXPECT_EQ(counter(counters, "import_sessions_cancelled"), 0u);
+  ion_client->signal(SIGINT);
+  EXPECT_TRUE(ion_client->wait(30s)) << ion_client->out();
 }
 
 // The labels of a tool's "Label: value" lines, in order ("Throughput
