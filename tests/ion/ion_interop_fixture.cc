@@ -70,12 +70,13 @@ void IonInterop::start(bool ltpauth, std::optional<IonAuth> auth, bool tap,
     relay_ports_ = {relay.ab_port, relay.ba_port};
   }
 
-  IonNodeConfig ion;
+  IonNodeConfig ion = ion_config_;
   ion.engine = kIonEngine;
   ion.lsi_port = ion_port;
   ion.peer_engine = kOpenLtpEngine;
   ion.peer_port = tap ? tap_->port() : relay_ ? relay_ports_.second : openltp_port;
   ion.auth = std::move(auth);
+  ion_config_ = ion;
   ion_ = std::make_unique<IonNode>(build.prefix);
   ASSERT_EQ(ion_->start(ion), "");
   for (const auto& words : openltp_.cleanup_commands()) ion_->if_test_dies(words);

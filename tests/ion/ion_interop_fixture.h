@@ -84,6 +84,7 @@ class IonInterop : public ::testing::Test {
   std::unique_ptr<tools_test::ToolProcess> relay_;
   std::pair<int, int> relay_ports_;  // where OpenLTP sends, where ION sends
   OpenLtpConfig openltp_config_;     // start() fills in engines and ports, then keeps it
+  IonNodeConfig ion_config_;         // the same for the ION node (set maxber etc. before)
 };
 
 // start() in a test body; returns from it if start() skipped or failed.

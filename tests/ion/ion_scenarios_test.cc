@@ -121,6 +121,84 @@ TEST_F(IonInterop, ABlockFromIonForAClientNobodyOpenedIsCancelledUnreachable) {
   EXPECT_EQ(counter(counters, "import_sessions_completed"), 0u);
 }
 
+// OpenLTP gone while ION sends: ION's checkpoint goes unanswered and ION
+// cancels at its retransmission limit (its default maxber, 1e-6: 4
+// timeouts), telling its client (an ltpcounter holding the id ltpdriver
+// sent from) with reason 2, RLEXC. ABlockToAnIonNodeThatStopped... is the
+// other way.
+TEST_F(IonInterop, ABlockFromIonToAStoppedOpenLtpIsCancelledAtIonsLimit) {
+  ion_config_.maxber = "0.000001";
+  START_OR_RETURN();
+  auto ion_client = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*ion_client)) << ion_client->out();
+  ASSERT_EQ(openltp_.stop(), "");
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, 1, 10'000);
+  ASSERT_EQ(ltpdriver->wait(60s), 0) << ltpdriver->out() << ltpdriver->err();
+  EXPECT_TRUE(ion_->await_log(
+      fmt::format("Transmission canceled: source engine {}, session 1, reason code 2.",
+                  kIonEngine),
+      1, 120s))
+      << ion_->log();
+  ion_client->signal(SIGINT);
+  EXPECT_TRUE(ion_client->wait(30s)) << ion_client->out();
+}
+
+// All-green blocks, each way: green is never resent, so what arrives is
+// counted, not required whole (ION's small socket loses some even on
+// loopback); every green octet that arrives is the sender's, and no
+// session is left open. ION's ltpcounter counts red parts only: none here.
+TEST_F(IonInterop, GreenBlocksCrossBothWays) {
+  START_OR_RETURN();
+  constexpr int kBlocks = 4;
+  constexpr std::size_t kSize = 20'000;
+  std::size_t green_at_ion = 0;
+  const auto to_ion = drive_to_ion(kBlocks, kSize, kSize, [&] {
+    for (int i = 0; i < 30 && green_at_ion < kBlocks * kSize; ++i) {
+      std::istringstream log(ion_->log());
+      green_at_ion = 0;
+      for (std::string line; std::getline(log, line);) {
+        const auto at = line.find("Green segment received");
+        if (at != std::string::npos) {
+          green_at_ion += std::stoul(line.substr(line.find("length ", at) + 7));
+        }
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  EXPECT_EQ(to_ion.blocks, 0);
+  EXPECT_EQ(to_ion.cancelled, 0);
+  EXPECT_GT(green_at_ion, 0u) << ion_->log();
+  EXPECT_LE(green_at_ion, kBlocks * kSize) << ion_->log();
+
+  auto client = api::Client::attach(openltp_.path().string());
+  ASSERT_TRUE(client) << client.error().message;
+  auto receiver = api::AccessPoint::open(client.value(), kClient);
+  ASSERT_TRUE(receiver) << receiver.error().message;
+  auto ltpdriver = ion_->start_driver(kOpenLtpEngine, kClient, kBlocks, kSize, kSize);
+  ASSERT_EQ(ltpdriver->wait(60s), 0) << ltpdriver->out() << ltpdriver->err();
+  const std::string sent = slurp(ion_->driver_sdu_file(), kSize);
+  std::size_t green_here = 0;
+  int ends = 0;
+  while (ends < kBlocks) {
+    auto notice = receiver.value()->next_notice(5s);
+    ASSERT_TRUE(notice) << notice.error().message;
+    if (notice.value().type == api::NoticeType::none) break;  // the rest was lost
+    ASSERT_EQ(notice.value().type, api::NoticeType::green_segment);
+    const auto bytes = notice.value().data.to_vector();
+    ASSERT_LE(notice.value().offset + bytes.size(), kSize);
+    EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(),
+                           reinterpret_cast<const std::byte*>(sent.data()) + notice.value().offset))
+        << "green segment at " << notice.value().offset << " differs from ION's";
+    green_here += bytes.size();
+    ends += notice.value().end_of_block ? 1 : 0;
+  }
+  fmt::print("[   INFO   ] green: {} of {} octets reached ION, {} of {} reached OpenLTP\n",
+             green_at_ion, kBlocks * kSize, green_here, kBlocks * kSize);
+  EXPECT_GT(green_here, 0u);
+  EXPECT_LE(green_here, kBlocks * kSize);
+  EXPECT_TRUE(openltp_.await_no_sessions(90s)) << openltp_.stat().dump(1);
+}
+
 // Red and green in one block, each way: ION's ltpcounter counts red parts
 // and logs each green segment it discards (summed here from ion.log: some,
 // and no more than was sent, since green is never resent and ION's small
