@@ -72,6 +72,41 @@ class Applier {
     if (text.empty()) text = fmt::format("no {}s\n", rule_word(c.direction));
     return LineOutcome{std::nullopt, std::move(text)};
   }
+  Out operator()(const ltpsecrc::AddCookieRule& c) {
+    BOOST_OUTCOME_TRY(secdb, open_security_db(txn_));
+    if (auto r = secdb.add_cookie_rule(txn_, c.engine_id); !r) {
+      if (r.error() == DbError::already_exists) {
+        return failure(fmt::format("there is already an {} for engine {}",
+                                   ltpsecrc::kCookieRuleWord, c.engine_id));
+      }
+      return failure(security_db_message(r.error()));
+    }
+    return LineOutcome{};
+  }
+  Out operator()(const ltpsecrc::DeleteCookieRule& c) {
+    BOOST_OUTCOME_TRY(found, find_security_db(txn_));
+    if (!found) return no_cookie_rule(c.engine_id);
+    if (auto r = found->delete_cookie_rule(txn_, c.engine_id); !r) {
+      if (r.error() == DbError::no_such_rule) return no_cookie_rule(c.engine_id);
+      return failure(security_db_message(r.error()));
+    }
+    return LineOutcome{};
+  }
+  Out operator()(const ltpsecrc::InfoCookieRule& c) {
+    BOOST_OUTCOME_TRY(found, find_security_db(txn_));
+    const auto rule = found ? found->cookie_rule_info(txn_, c.engine_id) : std::nullopt;
+    if (!rule) return no_cookie_rule(c.engine_id);
+    return LineOutcome{std::nullopt, describe(*rule) + "\n"};
+  }
+  Out operator()(const ltpsecrc::ListCookieRules&) {
+    BOOST_OUTCOME_TRY(found, find_security_db(txn_));
+    std::string text;
+    if (found) {
+      for (const auto& rule : found->list_cookie_rules(txn_)) text += describe(rule) + "\n";
+    }
+    if (text.empty()) text = fmt::format("no {}s\n", ltpsecrc::kCookieRuleWord);
+    return LineOutcome{std::nullopt, std::move(text)};
+  }
   Out operator()(const ltpsecrc::Echo& c) { return LineOutcome{SetEcho{c.on}, {}}; }
   Out operator()(const ltpsecrc::Version&) { return LineOutcome{ShowVersion{}, {}}; }
   Out operator()(const ltpsecrc::Quit&) { return LineOutcome{admin::Quit{}, {}}; }
@@ -88,6 +123,11 @@ class Applier {
         fmt::format("note: ciphersuite {} uses its published key; key name `{}` ignored\n",
                     describe_ciphersuite(static_cast<std::uint64_t>(rule.suite)),
                     *rule.ignored_key)};
+  }
+
+  static Out no_cookie_rule(std::uint64_t engine) {
+    return failure(fmt::format("no {} for engine {} (`l {}` lists them)", ltpsecrc::kCookieRuleWord,
+                               engine, ltpsecrc::kCookieRuleWord));
   }
 
   static Out rule_failure(DbError e, AuthDirection direction, std::uint64_t engine,
@@ -119,6 +159,12 @@ std::string describe(AuthDirection direction, const db::AuthRule& rule) {
           : fmt::format("{} signed", rule.segments_passed);
   return fmt::format("{} engine {}: ciphersuite {}, {}; {}", rule_word(direction), rule.engine_id,
                      describe_ciphersuite(rule.ciphersuite), key, counts);
+}
+
+std::string describe(const db::CookieRule& rule) {
+  return fmt::format("{} engine {}: {} passed, {} refused; {} sessions' cookies held",
+                     ltpsecrc::kCookieRuleWord, rule.engine_id, rule.segments_passed,
+                     rule.segments_refused, rule.sessions);
 }
 
 Result<LineOutcome, std::string> LtpsecrcAdmin::apply(ipc::Transaction& txn,

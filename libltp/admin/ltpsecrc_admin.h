@@ -38,5 +38,7 @@ class LtpsecrcAdmin : public ScriptRunner<LtpsecrcAdmin> {
 // One line, as `i` and `l` print a rule:
 // `ltprecvauthrule engine 2: ciphersuite 0 (HMAC-SHA1-80), key 'k1'; 12 passed, 0 refused`.
 std::string describe(db::AuthDirection direction, const db::AuthRule& rule);
+// `ltpcookierule engine 2: 40 passed, 3 refused; 1 sessions' cookies held`.
+std::string describe(const db::CookieRule& rule);
 
 }  // namespace ltp::admin

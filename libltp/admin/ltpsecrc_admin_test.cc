@@ -94,6 +94,22 @@ TEST_F(LtpsecrcAdminTest, InfoShowsTheCountsAndAChangeKeepsThem) {
   EXPECT_THAT(text_of("l ltpxmitauthrule\n"), HasSubstr("engine 2"));
 }
 
+TEST_F(LtpsecrcAdminTest, CookieRulesLoadListAndRefuseWhatMakesNoSense) {
+  ASSERT_TRUE(run("a ltpcookierule 2\na ltpcookierule 3\n"));
+  EXPECT_EQ(text_of("i ltpcookierule 2\n"),
+            "ltpcookierule engine 2: 0 passed, 0 refused; 0 sessions' cookies held\n");
+  EXPECT_EQ(text_of("l ltpcookierule\n"),
+            "ltpcookierule engine 2: 0 passed, 0 refused; 0 sessions' cookies held\n"
+            "ltpcookierule engine 3: 0 passed, 0 refused; 0 sessions' cookies held\n");
+  for (const char* bad : {"a ltpcookierule 2\n", "a ltpcookierule 0\n", "a ltpcookierule\n",
+                          "a ltpcookierule 2 3\n", "c ltpcookierule 2\n", "d ltpcookierule 9\n",
+                          "i ltpcookierule 9\n", "l ltpcookierule 2\n"}) {
+    EXPECT_FALSE(run(bad)) << bad;
+  }
+  ASSERT_TRUE(run("d ltpcookierule 2\nd ltpcookierule 3\n"));
+  EXPECT_EQ(text_of("l ltpcookierule\n"), "no ltpcookierules\n");
+}
+
 TEST_F(LtpsecrcAdminTest, AKeyNamedWithTheNullCiphersuiteIsIgnoredAloud) {
   auto out = run("a ltprecvauthrule 4 255 k1\n");
   ASSERT_TRUE(out) << out.error().to_string();

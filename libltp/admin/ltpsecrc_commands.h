@@ -49,6 +49,18 @@ struct InfoRule {
 struct ListRules {
   AuthDirection direction;
 };
+// `a|d|i ltpcookierule <engine>`, `l ltpcookierule` (OpenLTP's, not ION's):
+// RFC 5327 cookies on every session with that engine.
+struct AddCookieRule {
+  std::uint64_t engine_id;
+};
+struct DeleteCookieRule {
+  std::uint64_t engine_id;
+};
+struct InfoCookieRule {
+  std::uint64_t engine_id;
+};
+struct ListCookieRules {};
 struct Echo {
   bool on;
 };
@@ -57,7 +69,8 @@ struct Help {};
 struct Quit {};
 
 using Command =
-    std::variant<AddRule, ChangeRule, DeleteRule, InfoRule, ListRules, Echo, Version, Help, Quit>;
+    std::variant<AddRule, ChangeRule, DeleteRule, InfoRule, ListRules, AddCookieRule,
+                 DeleteCookieRule, InfoCookieRule, ListCookieRules, Echo, Version, Help, Quit>;
 
 // `tokens` is a non-empty, non-comment line from tokenize().
 Result<Command, std::string> parse(const Tokens& tokens);
@@ -66,5 +79,6 @@ std::string_view help_text();
 
 // `ltprecvauthrule` or `ltpxmitauthrule`.
 std::string_view rule_word(AuthDirection direction);
+inline constexpr std::string_view kCookieRuleWord = "ltpcookierule";
 
 }  // namespace ltp::admin::ltpsecrc

@@ -50,6 +50,22 @@ Result<Command, std::string> parse_rule_command(const Tokens& t, AuthDirection d
   return Command{InfoRule{direction, engine}};
 }
 
+Result<Command, std::string> parse_cookie_command(const Tokens& t) {
+  const std::string& verb = t[0];
+  if (verb == "l") {
+    BOOST_OUTCOME_TRY(expect_tokens(t, 2, 2, fmt::format("l {}", kCookieRuleWord)));
+    return Command{ListCookieRules{}};
+  }
+  if (verb == "c") {
+    return failure(fmt::format("a {} has nothing to change: `d` it or `a` it", kCookieRuleWord));
+  }
+  BOOST_OUTCOME_TRY(expect_tokens(t, 3, 3, fmt::format("{} {} <engine>", verb, kCookieRuleWord)));
+  BOOST_OUTCOME_TRY(engine, parse_uint(t[2], "engine number", 1, UINT64_MAX));
+  if (verb == "a") return Command{AddCookieRule{engine}};
+  if (verb == "d") return Command{DeleteCookieRule{engine}};
+  return Command{InfoCookieRule{engine}};
+}
+
 }  // namespace
 
 std::string_view rule_word(AuthDirection direction) {
@@ -66,6 +82,7 @@ Result<Command, std::string> parse(const Tokens& t) {
     if (t[1] == rule_word(AuthDirection::transmit)) {
       return parse_rule_command(t, AuthDirection::transmit);
     }
+    if (t[1] == kCookieRuleWord) return parse_cookie_command(t);
   }
   if (verb == "e") {
     BOOST_OUTCOME_TRY(on, parse_echo(t));
@@ -80,7 +97,7 @@ Result<Command, std::string> parse(const Tokens& t) {
 }
 
 std::string_view help_text() {
-  return "ltpsecrc commands (RFC 5327 authentication per remote engine):\n"
+  return "ltpsecrc commands (RFC 5327 authentication and cookies per remote engine):\n"
          "  a ltprecvauthrule <engine> <ciphersuite> [<key name>]\n"
          "                   segments from <engine> must carry a valid MAC\n"
          "  a ltpxmitauthrule <engine> <ciphersuite> [<key name>]\n"
@@ -88,6 +105,9 @@ std::string_view help_text() {
          "  c ltprecvauthrule|ltpxmitauthrule (same arguments)   change a rule\n"
          "  d|i ltprecvauthrule|ltpxmitauthrule <engine>          delete, show a rule\n"
          "  l ltprecvauthrule|ltpxmitauthrule                     list the rules\n"
+         "  a|d|i ltpcookierule <engine>   (OpenLTP peers only) every session with\n"
+         "                   <engine> carries a cookie; segments without it are dropped\n"
+         "  l ltpcookierule                list the cookie rules\n"
          "  ciphersuites: 0 HMAC-SHA1-80 (key), 192 HMAC-SHA256-128 (key, OpenLTP\n"
          "                peers only), 255 NULL (no key: integrity, not security)\n"
          "  keys are named with ionsecadmin's `a key <name> <file>`\n"

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ipc/phash_map.h"
+#include "libltp/db/security_db.h"
 
 namespace ltp::db {
 namespace {
@@ -40,6 +41,8 @@ Result<void, ipc::HeapError> span_records_3_to_4(ipc::Transaction& txn, Addr spa
 Result<std::uint64_t, DbError> upgrade(ipc::Transaction& txn) {
   auto root = txn.root(kDbRootName);
   if (!root) return failure(DbError::not_initialized);
+  // The security database keeps its own format (security_records.h).
+  BOOST_OUTCOME_TRY(SecurityDb::upgrade(txn));
   const std::uint64_t format = txn.get<DbRoot>(root.value())->format_version;
   if (format == kDbFormatVersion) return format;
   if (format < kOldestMigratableFormat || format > kDbFormatVersion) {

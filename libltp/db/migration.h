@@ -6,7 +6,8 @@
 // database. Each step rewrites only the records whose layout changed and
 // then the root's format_version, in the caller's transaction (all or
 // nothing). Format 3 -> 4: SpanStats gained cancels_received_reserved,
-// so every SpanRecord grows by 8 octets after its stats.
+// so every SpanRecord grows by 8 octets after its stats. The security
+// database (its own format) is upgraded first: 1 -> 2 added cookie rules.
 #pragma once
 
 #include <cstdint>

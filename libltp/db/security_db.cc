@@ -45,19 +45,18 @@ AuthRule to_rule(const AuthRuleRecord& r) {
 }  // namespace
 
 Result<SecurityDb, DbError> SecurityDb::open_or_create(ipc::Transaction& txn) {
-  if (auto addr = txn.root(kSecurityDbRootName)) {
-    if (txn.get<SecurityRoot>(addr.value())->format_version != kSecurityDbFormatVersion) {
-      return failure(DbError::wrong_format);
-    }
-    return SecurityDb(addr.value());
+  if (txn.root(kSecurityDbRootName)) {
+    BOOST_OUTCOME_TRY(upgrade(txn));  // an older format, as ltpsecadmin may meet before a start
+    return SecurityDb(txn.root(kSecurityDbRootName).value());
   }
   auto build = [&]() -> Result<Addr, ipc::HeapError> {
     BOOST_OUTCOME_TRY(keys, ipc::PList::create(txn));
     BOOST_OUTCOME_TRY(recv, ipc::PHashMap::create(txn));
     BOOST_OUTCOME_TRY(xmit, ipc::PHashMap::create(txn));
+    BOOST_OUTCOME_TRY(cookies, ipc::PHashMap::create(txn));
     BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(SecurityRoot)));
-    BOOST_OUTCOME_TRY(txn.put(
-        addr, SecurityRoot{kSecurityDbFormatVersion, keys.header(), recv.header(), xmit.header()}));
+    BOOST_OUTCOME_TRY(txn.put(addr, SecurityRoot{kSecurityDbFormatVersion, keys.header(),
+                                                 recv.header(), xmit.header(), cookies.header()}));
     BOOST_OUTCOME_TRY(txn.set_root(kSecurityDbRootName, addr));
     return addr;
   };

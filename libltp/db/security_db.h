@@ -34,6 +34,13 @@ struct AuthRule {
   std::uint64_t segments_refused = 0;
 };
 
+struct CookieRule {
+  std::uint64_t engine_id = 0;
+  std::uint64_t segments_passed = 0;
+  std::uint64_t segments_refused = 0;
+  std::uint64_t sessions = 0;  // cookies held now (open and recently closed sessions)
+};
+
 struct KeyInfo {
   std::string name;
   std::uint64_t length = 0;  // the value is never handed out but to the engine
@@ -76,6 +83,19 @@ class SecurityDb {
   // The rule's record (the engine reads it and counts into it).
   std::optional<Addr> find_rule(const ipc::Transaction& txn, AuthDirection direction,
                                 std::uint64_t engine_id) const;
+
+  // Cookie rules (security_cookies.cc): one per engine.
+  Result<void, DbError> add_cookie_rule(ipc::Transaction& txn, std::uint64_t engine_id);
+  Result<void, DbError> delete_cookie_rule(ipc::Transaction& txn, std::uint64_t engine_id);
+  std::optional<CookieRule> cookie_rule_info(const ipc::Transaction& txn,
+                                             std::uint64_t engine_id) const;
+  std::vector<CookieRule> list_cookie_rules(const ipc::Transaction& txn) const;
+  // The rule's CookieRuleRecord (the engine keeps cookies and counts in it).
+  std::optional<Addr> find_cookie_rule(const ipc::Transaction& txn, std::uint64_t engine_id) const;
+
+  // Brings a database of format 1 to this format (start_node and ionstart
+  // call it through db::upgrade()); nothing to do if there is none.
+  static Result<void, DbError> upgrade(ipc::Transaction& txn);
 
  private:
   explicit SecurityDb(Addr root) : root_(root) {}

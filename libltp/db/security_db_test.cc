@@ -34,6 +34,33 @@ TEST_F(SecurityDbTest, KeysAndRulesPersist) {
   ASSERT_TRUE(again.commit());
 }
 
+TEST_F(SecurityDbTest, CookieRulesAndAnUpgradeFromFormatOne) {
+  auto txn = begin();
+  auto db = SecurityDb::open_or_create(txn).value();
+  ASSERT_TRUE(db.add_key(txn, "k1", kKey));
+  ASSERT_TRUE(db.add_rule(txn, AuthDirection::receive, {2, 0, "k1"}));
+  ASSERT_TRUE(db.add_cookie_rule(txn, 2));
+  EXPECT_EQ(db.add_cookie_rule(txn, 2).error(), DbError::already_exists);
+  EXPECT_EQ(db.add_cookie_rule(txn, 0).error(), DbError::bad_config);
+  EXPECT_EQ(db.cookie_rule_info(txn, 2).value().engine_id, 2u);
+  EXPECT_EQ(db.list_cookie_rules(txn).size(), 1u);
+  ASSERT_TRUE(db.delete_cookie_rule(txn, 2));
+  EXPECT_EQ(db.delete_cookie_rule(txn, 2).error(), DbError::no_such_rule);
+  // Made into a format 1 database, as a node from before cookies has.
+  const SecurityRoot now = *txn.get<SecurityRoot>(db.root_addr());
+  const std::uint64_t v1[] = {1, now.keys, now.recv_rules, now.xmit_rules};
+  auto old = txn.alloc(sizeof v1).value();
+  ASSERT_TRUE(txn.write(old, v1, sizeof v1));
+  ASSERT_TRUE(txn.set_root(kSecurityDbRootName, old));
+  EXPECT_FALSE(SecurityDb::find(txn));
+  ASSERT_TRUE(SecurityDb::upgrade(txn));
+  auto upgraded = SecurityDb::find(txn).value();
+  EXPECT_EQ(upgraded.rule_info(txn, AuthDirection::receive, 2).value().key_name, "k1");
+  EXPECT_TRUE(upgraded.key_value(txn, "k1"));
+  ASSERT_TRUE(upgraded.add_cookie_rule(txn, 3));
+  ASSERT_TRUE(txn.commit());
+}
+
 // What a typo in a config file would make is refused, naming why.
 TEST_F(SecurityDbTest, BadKeysAndRulesAreRefused) {
   auto txn = begin();

@@ -17,7 +17,8 @@
 
 namespace ltp::db {
 
-inline constexpr std::uint64_t kSecurityDbFormatVersion = 1;
+// Format 2 added cookie rules (SecurityRoot::cookie_rules).
+inline constexpr std::uint64_t kSecurityDbFormatVersion = 2;
 inline constexpr char kSecurityDbRootName[] = "ltpsecdb";
 // ION: key names up to 31 characters.
 inline constexpr std::size_t kKeyNameBytes = 32;
@@ -40,15 +41,30 @@ struct AuthRuleRecord {
   std::uint64_t segments_refused = 0;          // receive: dropped unverified
 };
 
+// `a ltpcookierule <engine>` (OpenLTP's; RFC 5327 cookies, tag 0x01):
+// the cookie of each session with that engine, and what was checked.
+// Export cookies are drawn when the session's first segment leaves;
+// import cookies are the ones the session's first segment carried. Both
+// are forgotten with the closed session's memory.
+struct CookieRuleRecord {
+  std::uint64_t engine_id = 0;
+  std::uint64_t segments_passed = 0;   // arrived with the session's cookie
+  std::uint64_t segments_refused = 0;  // dropped: no cookie, or another
+  ipc::Addr export_cookies = 0;        // PHashMap our session number -> cookie
+  ipc::Addr import_cookies = 0;        // PHashMap its session number -> cookie
+};
+
 struct SecurityRoot {
   std::uint64_t format_version = 0;
-  ipc::Addr keys = 0;        // PList of KeyRecord
-  ipc::Addr recv_rules = 0;  // PHashMap engine id -> AuthRuleRecord
-  ipc::Addr xmit_rules = 0;  // PHashMap engine id -> AuthRuleRecord
+  ipc::Addr keys = 0;          // PList of KeyRecord
+  ipc::Addr recv_rules = 0;    // PHashMap engine id -> AuthRuleRecord
+  ipc::Addr xmit_rules = 0;    // PHashMap engine id -> AuthRuleRecord
+  ipc::Addr cookie_rules = 0;  // PHashMap engine id -> CookieRuleRecord (format 2)
 };
 
 static_assert(std::is_trivially_copyable_v<KeyRecord>);
 static_assert(std::is_trivially_copyable_v<AuthRuleRecord>);
+static_assert(std::is_trivially_copyable_v<CookieRuleRecord>);
 static_assert(std::is_trivially_copyable_v<SecurityRoot>);
 
 }  // namespace ltp::db

@@ -8,6 +8,7 @@
 #include "libltp/codec/decode.h"
 #include "libltp/codec/encode.h"
 #include "libltp/db/security_db.h"
+#include "libltp/engine/testing/forgeries.h"
 #include "libltp/engine/testing/lockstep.h"
 
 namespace ltp::engine {
@@ -82,12 +83,6 @@ INSTANTIATE_TEST_SUITE_P(Suites, Authenticated,
                                            codec::Ciphersuite::hmac_sha256_128,
                                            codec::Ciphersuite::null));
 
-std::vector<std::uint8_t> encoded(const codec::Segment& segment) {
-  std::vector<std::uint8_t> bytes(codec::encoded_size(segment));
-  EXPECT_TRUE(codec::encode(segment, bytes));
-  return bytes;
-}
-
 // What an attacker who sees the traffic but lacks the key can send: a
 // report claiming the whole block, data overwriting it, a cancel, a flood
 // of session openers, and copies signed with the NULL suite or a wrong
@@ -99,25 +94,13 @@ TEST(EngineAuthentication, ForgeriesWithoutTheKeyChangeNothing) {
   const std::uint64_t start = net.now();
   std::uint64_t forged = 0;
   auto forge = [&](std::uint64_t to, codec::Segment segment, std::uint64_t delay) {
-    net.inject(to, encoded(segment), delay);
+    net.inject(to, testing::Forgeries::encoded(segment), delay);
     ++forged;
   };
-  codec::Segment report;
-  report.header.type = codec::SegmentType::report;
-  report.header.session = sid;
-  const std::vector<codec::Claim> whole = {{0, block.size()}};
-  report.body = codec::ReportSegment{77, 0, block.size(), 0, codec::ClaimsView(whole)};
-  forge(kA, report, 1);
-  codec::Segment cancel;
-  cancel.header.type = codec::SegmentType::cancel_from_receiver;
-  cancel.header.session = sid;
-  cancel.body = codec::Cancel{codec::CancelReason::user_cancelled};
-  forge(kA, cancel, 2);
-  const std::vector<std::uint8_t> junk(900, 0xee);
-  codec::Segment data;
-  data.header.type = codec::SegmentType::red_data;
-  data.header.session = sid;
-  data.body = codec::DataSegment{testing::kClient, 0, std::nullopt, junk};
+  const testing::Forgeries forgeries(sid, block.size());
+  forge(kA, forgeries.report(), 1);
+  forge(kA, forgeries.cancel(codec::SegmentType::cancel_from_receiver), 2);
+  codec::Segment data = forgeries.data();
   forge(kB, data, 0);
   for (std::uint64_t n = 1; n <= 50; ++n) {
     data.header.session = {kA, sid.number + n};
@@ -131,14 +114,14 @@ TEST(EngineAuthentication, ForgeriesWithoutTheKeyChangeNothing) {
   data.header.session = sid;
   data.header.header_extensions = codec::ExtensionsView(header_ext);
   data.header.trailer_extensions = codec::ExtensionsView(trailer_ext);
-  auto null_signed = encoded(data);
+  auto null_signed = testing::Forgeries::encoded(data);
   ASSERT_TRUE(codec::sign_authentication(null_signed, {}));
   net.inject(kB, null_signed, 1);
   ++forged;
   const std::uint8_t sha1_suite = 0;
   const codec::Extension sha1_header[] = {{0, {&sha1_suite, 1}}};
   data.header.header_extensions = codec::ExtensionsView(sha1_header);
-  auto wrong_key = encoded(data);
+  auto wrong_key = testing::Forgeries::encoded(data);
   const std::vector<std::uint8_t> guess(16, 0x42);
   ASSERT_TRUE(codec::sign_authentication(wrong_key, guess));
   net.inject(kB, wrong_key, 1);

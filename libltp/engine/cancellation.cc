@@ -210,7 +210,9 @@ HeapResult<void> Engine::forget_closed(Ctx& c, const db::TimerRecord& timer) {
   if (closed.find(txn, timer.session_number)) {
     BOOST_OUTCOME_TRY(closed.erase(txn, timer.session_number));
   }
-  return success();
+  // The cookie answered late segments until now (a CAS, a CAR).
+  return forget_cookie(c, timer.span_engine, timer.session_number,
+                       timer.kind == db::TimerKind::closed_export);
 }
 
 }  // namespace ltp::engine

@@ -196,10 +196,13 @@ HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> da
                            : std::optional(segment.header.session.originator);
   }
   if (!from_senders_address(sender, source)) return success();
+  arriving_cookie_.reset();
   if (secdb) {
     BOOST_OUTCOME_TRY(admitted,
                       authentic(c, *secdb, datagram.first(decoded.value().size), segment, sender));
     if (!admitted) return success();
+    BOOST_OUTCOME_TRY(with_cookie, cookie_admits(c, *secdb, segment, sender, to_our_export));
+    if (!with_cookie) return success();
   }
   if (to_our_export) {
     if (segment.header.session.originator != own_engine_id_) {

@@ -337,6 +337,29 @@ class Engine {
   HeapResult<void> emit_signed(Ctx& c, Addr span, const codec::Segment& segment, const Signer& sign,
                                OutboundBatch& out, const TimerCue& cue);
 
+ public:
+  // segment_cookies.cc: RFC 5327 cookies by the security database's rules.
+  static constexpr std::size_t kCookieBytes = 8;
+  // Tag, length and value in a segment's header.
+  static constexpr std::size_t kCookieOverhead = 2 + kCookieBytes;
+
+ private:
+  std::optional<Addr> cookie_rule(Ctx& c, std::uint64_t engine);
+  // Whether a decoded inbound segment from `sender` carries its session's
+  // cookie, if a cookie rule asks for one; counted in the rule. A segment
+  // of an import session not yet open may set it (arriving_cookie_).
+  HeapResult<bool> cookie_admits(Ctx& c, const db::SecurityDb& secdb, const codec::Segment& segment,
+                                 std::optional<std::uint64_t> sender, bool to_our_export);
+  // open_import: the cookie of the segment that opened the session.
+  HeapResult<void> keep_arriving_cookie(Ctx& c, std::uint64_t session_number);
+  // The cookie a segment of `session` to `peer` carries, if any (an export
+  // session's is drawn with its first segment).
+  HeapResult<std::optional<std::uint64_t>> outbound_cookie(Ctx& c, std::uint64_t peer,
+                                                           const codec::SessionId& session);
+  // With the closed session's memory (forget_closed).
+  HeapResult<void> forget_cookie(Ctx& c, std::uint64_t peer, std::uint64_t session_number,
+                                 bool ours);
+
   // export_session.cc: the sending side.
   HeapResult<Addr> open_export(Ctx& c, Addr span, std::uint64_t client);
   HeapResult<void> close_block(Ctx& c, Addr session);
@@ -441,6 +464,13 @@ class Engine {
   RandomSource random_;
   Wakeups wakeups_;
   Addr security_root_ = ipc::kNullAddr;  // once found (security())
+  // The cookie rule and cookie of the inbound segment being handled, when
+  // it may open a session (cookie_admits, then open_import).
+  struct ArrivingCookie {
+    Addr rule;
+    std::uint64_t cookie;
+  };
+  std::optional<ArrivingCookie> arriving_cookie_;
   // Timeline keys (deadline, sequence) of timers put off by on_timers()
   // until deferred_until_.
   std::set<std::pair<std::uint64_t, std::uint64_t>> deferred_timers_;

@@ -59,6 +59,7 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
   BOOST_OUTCOME_TRY(sessions.insert(txn, s.number, addr));
   BOOST_OUTCOME_TRY(
       txn.put(span + offsetof(db::SpanRecord, import_count), record.import_count + 1));
+  BOOST_OUTCOME_TRY(keep_arriving_cookie(c, s.number));
   return addr;
 }
 

@@ -68,7 +68,8 @@ std::optional<Engine::Signer> Engine::signer(Ctx& c, std::uint64_t engine) {
 
 std::uint64_t Engine::segment_room(Ctx& c, const db::SpanConfig& config) {
   const auto sign = signer(c, config.engine_id);
-  const std::uint64_t overhead = sign ? codec::authentication_overhead(sign->suite) : 0;
+  const std::uint64_t overhead = (sign ? codec::authentication_overhead(sign->suite) : 0) +
+                                 (cookie_rule(c, config.engine_id) ? kCookieOverhead : 0);
   return config.max_segment_size > overhead + 64 ? config.max_segment_size - overhead : 64;
 }
 
@@ -77,10 +78,18 @@ HeapResult<void> Engine::emit_signed(Ctx& c, Addr span, const codec::Segment& se
   const std::uint8_t suite_octet = static_cast<std::uint8_t>(sign.suite);
   const std::array<std::uint8_t, codec::kMaxMacSize> placeholder{};
   const std::size_t mac_bytes = codec::mac_size(sign.suite).value_or(0);
-  const codec::Extension header_ext[] = {{0, {&suite_octet, 1}}};
+  // After what the segment carries already (a cookie).
+  std::array<codec::Extension, 2> header_ext{};
+  std::size_t header_count = 0;
+  for (const auto& e : segment.header.header_extensions) {
+    if (header_count + 1 >= header_ext.size()) return failure(HeapError::bad_address);
+    header_ext[header_count++] = e;
+  }
+  header_ext[header_count++] = {0, {&suite_octet, 1}};
   const codec::Extension trailer_ext[] = {{0, {placeholder.data(), mac_bytes}}};
   codec::Segment signed_segment = segment;
-  signed_segment.header.header_extensions = codec::ExtensionsView(header_ext);
+  signed_segment.header.header_extensions =
+      codec::ExtensionsView(std::span(header_ext.data(), header_count));
   signed_segment.header.trailer_extensions = codec::ExtensionsView(trailer_ext);
   BOOST_OUTCOME_TRY(emit_plain(c, span, signed_segment, out, cue));
   // The MAC covers every octet before itself; it ends the last piece,

@@ -60,10 +60,22 @@ HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
 
 HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
                               const TimerCue& cue) {
-  if (const auto sign = signer(c, load<db::SpanRecord>(c.txn, span).config.engine_id)) {
-    return emit_signed(c, span, segment, *sign, out, cue);
+  // Most nodes have no security database: nothing to add, nothing to ask.
+  if (!security(c)) return emit_plain(c, span, segment, out, cue);
+  const std::uint64_t peer = load<db::SpanRecord>(c.txn, span).config.engine_id;
+  BOOST_OUTCOME_TRY(cookie, outbound_cookie(c, peer, segment.header.session));
+  std::array<std::uint8_t, kCookieBytes> cookie_octets{};
+  codec::Extension cookie_ext[1];
+  codec::Segment with_cookie = segment;
+  if (cookie) {
+    for (std::size_t i = 0; i < kCookieBytes; ++i) {
+      cookie_octets[i] = static_cast<std::uint8_t>(*cookie >> (8 * (kCookieBytes - 1 - i)));
+    }
+    cookie_ext[0] = {static_cast<std::uint8_t>(codec::ExtensionTag::cookie), cookie_octets};
+    with_cookie.header.header_extensions = codec::ExtensionsView(cookie_ext);
   }
-  return emit_plain(c, span, segment, out, cue);
+  if (const auto sign = signer(c, peer)) return emit_signed(c, span, with_cookie, *sign, out, cue);
+  return emit_plain(c, span, with_cookie, out, cue);
 }
 
 HeapResult<void> Engine::emit_plain(Ctx& c, Addr span, const codec::Segment& segment,

@@ -221,6 +221,30 @@ TEST_F(HostilePeer, HmacSha256AuthenticatesToo) {
             static_cast<std::uint64_t>(forger.sent() - 4));
 }
 
+// Cookie rules, no keys: the forger knows the session number (ltpsend
+// prints it) but has never seen a segment, so it lacks the session's
+// cookie; the forgeries are refused and counted, ltpstat shows it.
+TEST_F(HostilePeer, WithCookiesForgeriesChangeNothing) {
+  for (int engine : {1, 2}) {
+    const auto rc = scratch() / fmt::format("cookies{}.ltpsecrc", engine);
+    std::ofstream(rc) << fmt::format("a ltpcookierule {}\n", 3 - engine);
+    auto run = launch("ltpsecadmin", engine, {rc.string()});
+    ASSERT_EQ(run->wait(30s), 0) << run->command() << "\n" << run->err();
+  }
+  Forger forger;
+  transfer_under([&](std::uint64_t number) { forge_all(forger, number); });
+  const auto one = span_of(stat(1), 2);
+  const auto two = span_of(stat(2), 1);
+  EXPECT_EQ(one["counters"].value("export_sessions_completed", 0), 1);
+  EXPECT_EQ(one["counters"].value("export_sessions_cancelled", 0), 0);
+  EXPECT_EQ(two["counters"].value("import_sessions_cancelled", 0), 0);
+  const auto refused = [](const nlohmann::json& span) {
+    return span.value("cookies", nlohmann::json::object()).value("refused", std::uint64_t{0});
+  };
+  EXPECT_EQ(refused(one) + refused(two), static_cast<std::uint64_t>(forger.sent()));
+  EXPECT_GT(two["cookies"].value("passed", std::uint64_t{0}), kBlockBytes / 1400);
+}
+
 // No keys: forged reports could still fake a delivery (that is what keys
 // are for), but a flood of one-segment sessions no longer stops the span.
 TEST_F(HostilePeer, WithoutKeysAFloodOfSessionsDoesNotStopRealBlocks) {

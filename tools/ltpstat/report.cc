@@ -209,6 +209,11 @@ Result<Report, std::string> collect_report(const ipc::NodeDir& dir) {
     const bool lso_running = registry && registry->is_alive(node::lso_role(engine));
     json span = span_report(*txn.value().get<db::SpanRecord>(*addr), link, lso_running);
     if (auto auth = auth_report(txn.value(), secdb, engine)) span["auth"] = std::move(*auth);
+    if (const auto cookies = secdb ? secdb->cookie_rule_info(txn.value(), engine) : std::nullopt) {
+      span["cookies"] = {{"passed", cookies->segments_passed},
+                         {"refused", cookies->segments_refused},
+                         {"sessions", cookies->sessions}};
+    }
     spans.push_back(std::move(span));
   }
   report["spans"] = std::move(spans);

@@ -79,6 +79,14 @@ void span_auth(std::string& out, const json& s) {
   out += fmt::format("  auth      rx: {}; tx: {}\n", side("receive"), side("transmit"));
 }
 
+void span_cookies(std::string& out, const json& s) {
+  if (!s.contains("cookies")) return;
+  const auto& c = s["cookies"];
+  out += fmt::format("  cookies   {} passed, {} refused, {} sessions' held\n",
+                     c["passed"].get<std::uint64_t>(), c["refused"].get<std::uint64_t>(),
+                     c["sessions"].get<std::uint64_t>());
+}
+
 void span_counters(std::string& out, const json& s) {
   const auto& c = s["counters"];
   const auto n = [&](const char* key) { return c[key].get<std::uint64_t>(); };
@@ -102,6 +110,7 @@ void span_counters(std::string& out, const json& s) {
                      n("segments_dropped_closed"), n("segments_dropped_limit"),
                      n("segments_dropped_invalid"));
   span_auth(out, s);
+  span_cookies(out, s);
   if (!s["link"].is_null()) {
     out += fmt::format("  imports   slots yielded to newcomers since start {}\n",
                        s["link"]["imports_yielded"].get<std::uint64_t>());
