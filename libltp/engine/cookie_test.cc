@@ -144,5 +144,32 @@ TEST(EngineCookies, SegmentsWithoutTheSessionsCookieChangeNothing) {
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
+// Forged session openers may bring any cookie (nobody knows the session
+// yet); when the import slots are full they yield to one another, freed
+// without being remembered as closed — and their cookies go with them
+// (found by the engine fuzzer: they stayed in the heap for good).
+TEST(EngineCookies, ASessionThatYieldsItsSlotTakesItsCookieAlong) {
+  auto config = with_cookies(false);
+  config.span.max_import_sessions = 3;
+  Lockstep net(config);
+  const std::array<std::uint8_t, 8> made_up = {8, 7, 6, 5, 4, 3, 2, 1};
+  const codec::Extension made_up_ext[] = {
+      {static_cast<std::uint8_t>(codec::ExtensionTag::cookie), made_up}};
+  for (std::uint64_t n = 1; n <= 20; ++n) {
+    const testing::Forgeries forgeries({kA, 1000 + n}, 900);
+    codec::Segment opener = forgeries.data();
+    opener.header.header_extensions = codec::ExtensionsView(made_up_ext);
+    net.inject(kB, testing::Forgeries::encoded(opener), n * 300);
+  }
+  const auto block = Lockstep::pattern(20000, 4);
+  net.at(net.now() + 7000, [&] { net.send(kA, block); });
+  ASSERT_TRUE(net.run());
+  ASSERT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part)[0].data, block);
+  EXPECT_GT(net.vspan(kB).imports_yielded, 0u);
+  for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
+  EXPECT_EQ(rule_of(net, kB).sessions, 0u);
+}
+
 }  // namespace
 }  // namespace ltp::engine

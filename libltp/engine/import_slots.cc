@@ -12,7 +12,8 @@
 // each other at their first segments.
 // The yielded session is freed without a cancel (the peer named in a
 // forged segment knows nothing of it) and without being remembered as
-// closed (a real one recovers: its sender's checkpoint opens it again).
+// closed (a real one recovers: its sender's checkpoint opens it again),
+// its cookie forgotten with it.
 #include "ipc/phash_map.h"
 #include "libltp/engine/engine.h"
 
@@ -53,7 +54,11 @@ HeapResult<bool> Engine::yield_import_slot(Ctx& c, Addr span, std::uint64_t newc
   if (victim == ipc::kNullAddr) return false;
   const bool idle = c.now - least.last_heard_ms >= response_interval(c, span, 0);
   if (least.bytes >= newcomer_bytes && !idle) return false;
+  const std::uint64_t number = load<db::ImportSession>(txn, victim).number;
   BOOST_OUTCOME_TRY(free_import(c, span, victim));
+  // Not remembered, so its cookie goes now (a real session's next segment
+  // brings it again).
+  BOOST_OUTCOME_TRY(forget_cookie(c, record.config.engine_id, number, false));
   if (vdb_ != nullptr) {
     if (auto* v = vdb_->span(record.config.engine_id)) ++v->imports_yielded;
   }

@@ -77,9 +77,13 @@ HeapResult<std::optional<std::uint64_t>> Engine::outbound_cookie(Ctx& c, std::ui
   BOOST_OUTCOME_TRY(cookies,
                     ipc::PHashMap::open(c.txn, ours ? r.export_cookies : r.import_cookies));
   if (const auto known = cookies.find(c.txn, session.number)) return std::optional(*known);
-  // An import without one opened before the rule existed; an export's
-  // first segment draws it.
-  if (!ours) return std::optional<std::uint64_t>{};
+  // An open export's first segment draws it. An import without one opened
+  // before the rule existed; a closed session's has been forgotten, and a
+  // new one now would never be.
+  const bool open =
+      ours &&
+      ipc::PHashMap::open(c.txn, root(c).export_sessions).value().find(c.txn, session.number);
+  if (!open) return std::optional<std::uint64_t>{};
   const std::uint64_t cookie = random_.between(1, UINT64_MAX);
   BOOST_OUTCOME_TRY(cookies.insert(c.txn, session.number, cookie));
   return std::optional(cookie);

@@ -10,7 +10,8 @@
 // exactly one outcome. ASan and UBSan watch the rest.
 //
 // Input: byte 0 picks one of four pairs (kVariants: plain; HMAC-SHA1-80
-// both ways; HMAC-SHA256-128 one way and NULL the other; a 1.5 MB heap
+// both ways; HMAC-SHA256-128 one way and NULL the other, with cookies both
+// ways; a 1.5 MB heap
 // with 3 session slots and purge). The rest is a list of operations, each
 // a control octet C whose low 3 bits say what it is:
 //   0, 1  datagram: M, L, then L octets      2  the same with a 2-octet L
@@ -125,6 +126,7 @@ struct Variant {
   // The receive rule engine 1 has for 2, and engine 2 for 1; the sender
   // has the matching transmit rule.
   std::array<std::optional<Ciphersuite>, 2> receive_rule;
+  bool cookies = false;  // cookie rules both ways
 };
 
 constexpr std::size_t kVariants = 4;
@@ -149,7 +151,7 @@ const std::array<Variant, kVariants> kVariantTable = {{
      .checkpoint_every = 0,
      .retransmission_cycles = 3,
      .receive_rule = {Ciphersuite::hmac_sha1_80, Ciphersuite::hmac_sha1_80}},
-    {.name = "hmac-sha256-128 to 2, null to 1",
+    {.name = "hmac-sha256-128 to 2, null to 1, cookies",
      .heap_bytes = 16 << 20,
      .segment_size = 700,
      .aggregation_threshold = 1,
@@ -158,7 +160,8 @@ const std::array<Variant, kVariants> kVariantTable = {{
      .purge = 0,
      .checkpoint_every = 0,
      .retransmission_cycles = 0,
-     .receive_rule = {Ciphersuite::null, Ciphersuite::hmac_sha256_128}},
+     .receive_rule = {Ciphersuite::null, Ciphersuite::hmac_sha256_128},
+     .cookies = true},
     // Little room (no heapmax): blocks of up to 64 KB can run the allocator out.
     {.name = "small heap",
      .heap_bytes = 3 << 19,
@@ -210,6 +213,7 @@ LockstepConfig config_for(const Variant& v, std::uint64_t seed) {
     };
     if (mine) add(db::AuthDirection::receive, *mine);
     if (peers) add(db::AuthDirection::transmit, *peers);
+    if (v.cookies && !secdb.value().add_cookie_rule(txn, Lockstep::peer(id))) fail("cookie rule");
   };
   return config;
 }
