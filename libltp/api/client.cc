@@ -392,9 +392,13 @@ ClientResult<SessionId> AccessPoint::send(std::uint64_t destination,
 
 ClientResult<void> AccessPoint::flush(std::uint64_t destination) {
   if (!is_open()) return failure(closed_error());
-  if (auto gone = client_->node_gone()) return failure(std::move(*gone));
-  std::lock_guard lock(client_->engine_mutex_);
-  auto flushed = client_->engine_->flush(destination, node::now_ms());
+  return client_->flush(destination);
+}
+
+ClientResult<void> Client::flush(std::uint64_t destination) {
+  if (auto gone = node_gone()) return failure(std::move(*gone));
+  std::lock_guard lock(engine_mutex_);
+  auto flushed = engine_->flush(destination, node::now_ms());
   if (flushed) return success();
   if (flushed.error() == engine::EngineError::no_such_span) {
     return failure(

@@ -172,6 +172,8 @@ class Client : public std::enable_shared_from_this<Client> {
   ClientResult<SessionId> send(std::uint64_t client_id, std::uint64_t destination,
                                std::span<const std::byte> data, std::uint64_t red_length = kAllRed,
                                const std::function<std::optional<ClientError>()>& stop = {});
+  // Closes the span's open block now (AccessPoint::flush without an id).
+  ClientResult<void> flush(std::uint64_t destination);
 
  private:
   friend class AccessPoint;

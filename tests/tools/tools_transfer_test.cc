@@ -156,6 +156,28 @@ TEST_F(ToolsTransfer, GreenTailIsSentButNotWritten) {
   send_file(65 << 10, "ltpsend --green", {"--green", "1000"}, 1000);
 }
 
+// ltpsend --no-wait takes no notices, so it does not claim the client id
+// on its own node: a receiver there may hold it (a node sending to its
+// own engine's ltprecv, as ION's loopback example does).
+TEST_F(ToolsTransfer, NoWaitSendsWhileTheClientIdIsHeldOnTheSendingNode) {
+  start();
+  const auto received_here = scratch() / "here";
+  const auto received_there = scratch() / "there";
+  auto holder = launch("ltprecv", 1, {"--count", "1", "-o", received_here.string(), "1"});
+  ASSERT_TRUE(await_client(1, kClient, *holder)) << holder->err();
+  auto ltprecv = launch("ltprecv", 2, {"--count", "1", "-o", received_there.string(), "1"});
+  ASSERT_TRUE(await_client(2, kClient, *ltprecv)) << ltprecv->err();
+  const auto sent = scratch() / "sent";
+  std::ofstream(sent, std::ios::binary) << std::string(30000, 'n');
+  auto ltpsend = launch("ltpsend", 1, {"--no-wait", "2", "1", sent.string()});
+  ASSERT_EQ(ltpsend->wait(kLimit), 0) << ltpsend->err();
+  EXPECT_THAT(ltpsend->out(), StartsWith("session 1:"));
+  ASSERT_EQ(ltprecv->wait(30s), 0) << ltprecv->err();
+  EXPECT_EQ(slurp(received_there), std::string(30000, 'n'));
+  holder->signal(SIGTERM);
+  EXPECT_TRUE(holder->wait(30s));
+}
+
 // An LTP block holds at least one byte: ltpsend refuses an empty input
 // before any session opens, and says so.
 TEST_F(ToolsTransfer, EmptyInputIsRefused) {

@@ -129,6 +129,12 @@ int await_outcome(api::AccessPoint& ap, const api::SessionId& session, std::uint
   }
 }
 
+void print_session(const api::SessionId& session) {
+  std::printf("session %llu:%llu\n", static_cast<unsigned long long>(session.engine),
+              static_cast<unsigned long long>(session.number));
+  std::fflush(stdout);
+}
+
 int run(int argc, char** argv) {
   cxxopts::Options options(std::string(kProgram),
                            "Send FILE (or stdin) to ENGINE as one LTP block for client CLIENT, "
@@ -175,6 +181,17 @@ int run(int argc, char** argv) {
   }
   const std::uint64_t green =
       std::min<std::uint64_t>(args["green"].as<std::uint64_t>(), data->size());
+  if (args.count("no-wait")) {
+    // No outcome to wait for, so no claim on the client id (as ION's
+    // ltp_send): the id may be held by a receiver on this same node.
+    auto session = client.value()->send(client_id, engine, *data, data->size() - green);
+    if (!session) return cli::runtime_failure(kProgram, session.error().message);
+    if (auto flushed = client.value()->flush(engine); !flushed) {
+      return cli::runtime_failure(kProgram, flushed.error().message);
+    }
+    print_session(session.value());
+    return cli::kOk;
+  }
   auto ap = api::AccessPoint::open(client.value(), client_id);
   if (!ap) return cli::runtime_failure(kProgram, ap.error().message);
   api::interrupt_on_stop_signals(*ap.value());
@@ -185,10 +202,7 @@ int run(int argc, char** argv) {
   if (auto flushed = ap.value()->flush(engine); !flushed) {
     return cli::runtime_failure(kProgram, flushed.error().message);
   }
-  std::printf("session %llu:%llu\n", static_cast<unsigned long long>(session.value().engine),
-              static_cast<unsigned long long>(session.value().number));
-  std::fflush(stdout);
-  if (args.count("no-wait")) return cli::kOk;
+  print_session(session.value());
   return await_outcome(*ap.value(), session.value(), engine, data->size());
 }
 
