@@ -302,11 +302,12 @@ TEST_F(IonInterop, AnOpenLtpRestartMidStreamLosesNoBlockSilently) {
   EXPECT_LT(before_restart, kBlocks) << "every block was in before the restart: it proves nothing";
 }
 
-// ION itself restarted while OpenLTP sends 20 blocks: a new ION node (its
-// state gone) takes the sessions still in flight from where they are —
-// OpenLTP's next checkpoint gets a report asking for the rest — or they
-// end cancelled with a notice; none is lost silently, and the transfer
-// goes on to the new node.
+// ION itself restarted while OpenLTP sends 20 blocks: the new ION node
+// (its state gone) knows none of the sessions in flight. Each block ends
+// acknowledged or cancelled with a notice — the new node cancels those
+// whose segments reach it before its client holds the id (UNREACH) and
+// others at its own limits — none is lost silently, and the blocks after
+// go to the new node.
 TEST_F(IonInterop, AnIonRestartMidStreamLosesNoBlockSilently) {
   START_OR_RETURN();
   constexpr int kBlocks = 20;
