@@ -378,6 +378,12 @@ class Engine {
                                         const std::vector<db::ByteRange>& gaps,
                                         std::uint64_t report_serial, std::uint64_t hold_ms = 0);
 
+  // resend_under_way.cc: whether the gaps a report asks for (the last
+  // ending at gaps.back().end, its scope from `report_lower_bound`) are
+  // being resent already, so that the report asks for nothing.
+  bool resend_under_way(Ctx& c, const db::ExportSession& s, const std::vector<db::ByteRange>& gaps,
+                        std::uint64_t report_lower_bound);
+
   // stall_hold.cc: a receiver out of room.
   // How long the retransmission a report asks for should wait, given
   // whether the report claimed anything new (kept per span).

@@ -287,7 +287,8 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   BOOST_OUTCOME_TRY(handled, ipc::PHashMap::open(txn, s.handled_reports));
   const bool repeated = handled.find(txn, rs.report_serial).has_value();
   if (!repeated) {
-    BOOST_OUTCOME_TRY(handled.insert(txn, rs.report_serial, 1));
+    // Its lower bound + 1 (resend_under_way compares scopes).
+    BOOST_OUTCOME_TRY(handled.insert(txn, rs.report_serial, rs.lower_bound + 1));
   }
 
   BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
@@ -316,6 +317,9 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
     std::vector<db::ByteRange> gaps;
     acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
                               [&](db::ByteRange gap) { gaps.push_back(gap); });
+    if (resend_under_way(c, load<db::ExportSession>(txn, *session), gaps, rs.lower_bound)) {
+      gaps.clear();
+    }
     if (!gaps.empty()) {
       const std::uint64_t cycle_limit =
           load<db::SpanRecord>(txn, *span).config.max_retransmission_cycles;

@@ -15,6 +15,8 @@
 #include <memory>
 #include <random>
 
+#include "libltp/codec/decode.h"
+#include "libltp/codec/encode.h"
 #include "libltp/engine/testing/lockstep.h"
 
 namespace ltp::engine {
@@ -237,6 +239,43 @@ TEST(EngineRecovery, ALostReportIsResentWhenALaterOneIsAcknowledged) {
   EXPECT_LT(o.delivered_ms, kTimerMs / 10);
   EXPECT_EQ(o.receiver.reports_retransmitted, 1u);
   expect_retransmits_what_was_lost(o);
+}
+
+// ION 4.1.3 answers each copy of a checkpoint with a report of its own
+// serial that claims the same; resending the gap for both, close
+// together, makes ION deliver the block twice (docs/interop.md). Here a
+// copy of the receiver's report under another serial follows it 1 ms
+// later: the gap goes out once.
+TEST(EngineRecovery, TwoReportsAskingForTheSameGapGetOneResend) {
+  Lockstep net(loopback_config());
+  std::uint64_t lost_offset = 0;
+  net.set_filter([&](const Crossing& c) {
+    if (c.from == kA && c.type == SegmentType::red_data && c.index_of_type == 2) {
+      lost_offset = c.offset;
+      return Verdict{0, 0};
+    }
+    if (c.from == kB && c.type == SegmentType::report && c.index_of_type == 0) {
+      auto copy = codec::decode(c.bytes).value();
+      auto rs = std::get<codec::ReportSegment>(copy.body);
+      rs.report_serial += 1000;
+      copy.body = rs;
+      std::vector<std::uint8_t> bytes(codec::encoded_size(copy));
+      EXPECT_TRUE(codec::encode(copy, bytes));
+      net.at(net.now() + 1, [&net, bytes] { net.inject(kA, bytes); });
+    }
+    return Verdict{};
+  });
+  const auto block = Lockstep::pattern(20000, 9);
+  net.send(kA, block);
+  ASSERT_TRUE(net.run());
+  ASSERT_EQ(net.notices(kB, NoticeType::red_part).size(), 1u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part)[0].data, block);
+  EXPECT_EQ(net.count(kB, SegmentType::report), 2u) << "the real reports: the gap, then all";
+  const auto copies = net.crossings([&](const Crossing& c) {
+    return c.from == kA && codec::is_red_data(c.type) && c.offset == lost_offset;
+  });
+  EXPECT_EQ(copies.size(), 2u) << "the first pass and one resend";
+  EXPECT_TRUE(net.leftovers().empty()) << net.leftovers().front();
 }
 
 // A link that holds back every third report and every third ack (by
