@@ -190,7 +190,7 @@ struct ExportSession {
   Addr pending;                         // PList of RangeRecord: retransmissions to send
   Addr queue_node;                      // node in the span's data queue, 0 if not queued
   Addr checkpoints;                     // PHashMap serial -> CheckpointRecord awaiting a report
-  Addr handled_reports;                 // PHashMap report serial -> 1: reports already acted on
+  Addr handled_reports;                 // PHashMap report serial -> lower bound + 1 (acted on)
   Addr acknowledged;                    // IntervalSet of red bytes claimed by reports
   Addr timer;  // aggregation timer, then a held retransmission's, then the cancel timer
 };
