@@ -97,15 +97,23 @@ class Supervision : public ::testing::Test {
     return nullptr;
   }
   // Waits until `role` runs as a process other than `old_pid`.
+  // The daemon that replaced `old_pid`, once its restart is counted: the
+  // new process registers itself a moment before the supervisor records
+  // its pid with the count, and ltpstat may read in between. After
+  // `limit`, what was seen last (null if no replacement).
   nlohmann::json await_replaced(const std::string& role, int old_pid,
                                 std::chrono::milliseconds limit = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
+    nlohmann::json seen;
     while (std::chrono::steady_clock::now() < deadline) {
       const auto d = running(role);
-      if (!d.is_null() && d["pid"].get<int>() != old_pid) return d;
+      if (!d.is_null() && d["pid"].get<int>() != old_pid) {
+        seen = d;
+        if (d.value("restarts", 0) != 0) return d;
+      }
       std::this_thread::sleep_for(20ms);
     }
-    return nullptr;
+    return seen;
   }
 
   ipc::testing::TempDir temp_;
