@@ -19,6 +19,7 @@
 #include <cctype>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -236,6 +237,124 @@ TEST_F(IonLtpAuth, BlockFromNodeWithTransmitRuleReachesOpenLtp) {
   const auto verified = codec::verify_authentication(segment_bytes, decoded.value().segment, key,
                                                      codec::Ciphersuite::hmac_sha1_80);
   EXPECT_TRUE(verified.has_value()) << codec::describe(verified.error());
+}
+
+// ION checking what OpenLTP signs: ION (--ltpauth) has a receive rule for
+// engine 1 under the NULL ciphersuite — HMAC-SHA1-80 with the key RFC 5327
+// publishes, the one suite for which ION 4.1.3 needs no key lookup (for
+// ciphersuite 0 it never finds its named key: tests/ion/README.md).
+class IonChecksOpenLtp : public IonLtpAuth {
+ protected:
+  // OpenLTP signs what it sends to ION under `openltp_suite` (255, or 0
+  // with a key of its own).
+  void start_checking_ion(int openltp_suite) {
+    if (openltp_suite == 255) {
+      openltp_config_.ltpsecrc = fmt::format("a ltpxmitauthrule {} 255\n", kIonEngine);
+    } else {
+      const auto key_file = openltp_.scratch() / "hmac.key";
+      std::ofstream(key_file) << kKey;
+      std::filesystem::permissions(
+          key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      openltp_config_.ionsecrc = fmt::format("1\na key k1 {}\n", key_file.string());
+      openltp_config_.ltpsecrc =
+          fmt::format("a ltpxmitauthrule {} {} k1\n", kIonEngine, openltp_suite);
+    }
+    IonAuth auth;
+    auth.key = kKey;
+    auth.ciphersuite = 255;
+    auth.receive_from = {kOpenLtpEngine};
+    start(/*ltpauth=*/true, auth);
+  }
+
+  // OpenLTP's counters for its span to ION, and what its rule signed.
+  struct Seen {
+    std::uint64_t sent = 0, signed_ = 0, checkpoints_resent = 0, reports = 0;
+  };
+  Seen seen() {
+    Seen out;
+    const auto stat = openltp_.stat();
+    const auto& counters = span_counters(stat, kIonEngine);
+    out.sent = counter(counters, "segments_sent");
+    out.checkpoints_resent = counter(counters, "checkpoints_retransmitted");
+    out.reports = counter(counters, "reports_received");
+    for (const auto& span : stat.value("spans", nlohmann::json::array())) {
+      if (span["engine"] == kIonEngine && span.contains("auth")) {
+        out.signed_ = span["auth"]["transmit"].value("signed", std::uint64_t{0});
+      }
+    }
+    return out;
+  }
+
+  // Waits until two checkpoint timers have expired unanswered (each about
+  // 2 s: both queuing times and the round trip) — or `done` — and says
+  // whether they did.
+  bool ion_stays_silent(const std::function<bool()>& done) {
+    for (auto deadline = std::chrono::steady_clock::now() + 60s;
+         std::chrono::steady_clock::now() < deadline && !done();
+         std::this_thread::sleep_for(50ms)) {
+      const auto now = seen();
+      if (now.checkpoints_resent >= 2 && now.reports == 0) return true;
+    }
+    return false;
+  }
+};
+
+// Every segment OpenLTP sends to ION carries the authentication
+// extensions, and ION should verify them and take the blocks (its reports
+// come back unsigned: ION has no transmit rule, OpenLTP no receive rule).
+// ION 4.1.3 refuses every one, for two reasons found in its source: its
+// open-source build has no HMAC at all (ici/crypto/NULL_SUITES, the only
+// crypto it builds, has a sha1_hmac that writes nothing, so ION compares
+// the MAC with an uninitialised buffer), and it compares the header's
+// ciphersuite octet, read as a signed char (-1), with its rule's unsigned
+// 255. Checked that OpenLTP signed all it sent and ION never answered;
+// then skipped with the reason, so that a fixed ION runs the transfer.
+TEST_F(IonChecksOpenLtp, BlocksSignedUnderTheNullSuiteAreTaken) {
+  start_checking_ion(255);
+  if (IsSkipped() || HasFatalFailure()) return;
+  constexpr int kBlocks = 3;
+  constexpr std::size_t kSize = 100'000;
+  auto ltpcounter = ion_->start_counter(kClient, kBlocks * kSize);
+  ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
+  auto ltpdriver =
+      openltp_.launch("ltpdriver", {std::to_string(kIonEngine), std::to_string(kClient),
+                                    std::to_string(kBlocks), "0", std::to_string(kSize)});
+  const bool silent = ion_stays_silent([&] { return ltpcounter->wait(0ms).has_value(); });
+  const auto now = seen();
+  EXPECT_GE(now.sent, kBlocks * (kSize / 1400));
+  EXPECT_EQ(now.signed_, now.sent);
+  if (silent) {
+    ltpdriver->stop();
+    GTEST_SKIP() << "ION 4.1.3 (--ltpauth) refuses every segment under its receive rule for "
+                    "the NULL ciphersuite (its open-source crypto computes no HMAC, and it "
+                    "compares the ciphersuite octet as a signed char); OpenLTP signed all "
+                 << now.sent << " segments it sent and resent its checkpoints "
+                 << now.checkpoints_resent << " times unanswered";
+  }
+  ASSERT_EQ(ltpcounter->wait(kTransferLimit), 0) << ltpcounter->out();
+  const auto counted = parse_counter_output(ltpcounter->out());
+  EXPECT_EQ(counted.blocks, kBlocks);
+  EXPECT_EQ(ltpdriver->wait(kTransferLimit), 0) << ltpdriver->err();
+}
+
+// The control: segments signed under ciphersuite 0 do not meet ION's rule
+// for 255, so ION drops every one — it never reports, whatever OpenLTP
+// resends — and its client gets nothing.
+TEST_F(IonChecksOpenLtp, BlocksSignedUnderAnotherSuiteAreRefused) {
+  start_checking_ion(0);
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto ltpcounter = ion_->start_counter(kClient);
+  ASSERT_TRUE(ion_->await_counter_open(*ltpcounter)) << ltpcounter->out();
+  auto ltpdriver = openltp_.launch(
+      "ltpdriver", {std::to_string(kIonEngine), std::to_string(kClient), "1", "0", "10000"});
+  ASSERT_TRUE(ion_stays_silent([] { return false; })) << openltp_.stat().dump(1);
+  const auto now = seen();
+  EXPECT_GE(now.signed_, 3u);  // the block and two resent checkpoints
+  EXPECT_EQ(now.signed_, now.sent);
+  ltpcounter->signal(SIGINT);
+  ASSERT_TRUE(ltpcounter->wait(30s)) << ltpcounter->out();
+  EXPECT_EQ(parse_counter_output(ltpcounter->out()).blocks, 0) << ltpcounter->out();
+  ltpdriver->stop();
 }
 
 }  // namespace

@@ -42,6 +42,12 @@ std::string OpenLtpPeer::start(const OpenLtpConfig& config) {
       !configured.empty()) {
     return configured;
   }
+  if (!config.ionsecrc.empty() || !config.ltpsecrc.empty()) {
+    if (auto secured = node_.configure_security(config.ionsecrc, config.ltpsecrc);
+        !secured.empty()) {
+      return secured;
+    }
+  }
   started_ = true;
   return node_.start();
 }

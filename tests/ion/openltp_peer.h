@@ -43,6 +43,10 @@ struct OpenLtpConfig {
   std::string queuing_seconds = "1";
   int max_sessions = 32;
   int max_segment_size = 1400;
+  // Keys (ionsecrc: `a key NAME FILE`) and authentication rules (ltpsecrc)
+  // loaded before the start; none by default.
+  std::string ionsecrc;
+  std::string ltpsecrc;
 };
 
 std::string openltp_ltprc(const OpenLtpConfig& config);
