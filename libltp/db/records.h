@@ -197,7 +197,10 @@ struct ExportSession {
 
 // Bytes of a block still to (re)send; the last segment cut from it is a
 // checkpoint when checkpoint != none.
-enum class RangeCheckpoint : std::uint64_t { none, new_serial, same_serial };
+// How a range to resend ends: without a checkpoint, with a new one, with
+// the checkpoint whose timer expired (same serial), or with the second
+// sending of a checkpoint that has just gone out (engine/idle_redundancy.cc).
+enum class RangeCheckpoint : std::uint64_t { none, new_serial, same_serial, copy };
 
 struct RangeRecord {
   std::uint64_t start;
@@ -207,7 +210,7 @@ struct RangeRecord {
   std::uint64_t report_serial;      // the report this retransmission answers
 };
 
-// A checkpoint's tail probe (engine/tail_probe.cc): at most one each.
+// A checkpoint's tail probe (engine/tail_probe.cc): at most one per copy.
 enum class ProbeState : std::uint64_t {
   none,   // its timer runs the full interval
   armed,  // its timer is cut short to the probe interval

@@ -46,6 +46,9 @@ struct VolatileSpan {
   std::uint32_t path_round_trip_known = 0;
   // Reports in a row that claimed nothing new (engine/stall_hold.cc).
   std::uint32_t stalled_reports = 0;
+  // 1 while segments have been dequeued since the span's queues last ran
+  // dry (the tail probe's moment: Engine::dequeue).
+  std::uint32_t sent_since_dry = 0;
   // Segments from this engine that came from an address its LSO does not
   // send to, dropped (udplsi --peers-only).
   std::uint64_t from_other_addresses = 0;

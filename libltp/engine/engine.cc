@@ -341,18 +341,25 @@ Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,
     // Room for one more segment wholly in scratch (a report, or payloads
     // detached from a closing session).
     const std::size_t room = 2 * load<db::SpanRecord>(txn, *span).config.max_segment_size + 1024;
+    bool dry = false;
     while (out.segments_.size() - before < max_segments && out.free_scratch().size() >= room) {
       BOOST_OUTCOME_TRY(control, lift(dequeue_control(c, *span, out)));
       if (control) continue;
       BOOST_OUTCOME_TRY(data, lift(dequeue_data(c, *span, out)));
       if (data) continue;
-      // The span has nothing more to send: no later checkpoint will
-      // overtake its newest one if that is lost.
-      if (out.segments_.size() != before) {
-        BOOST_OUTCOME_TRY(lift(probe_tail(c, *span)));
-      }
+      dry = true;
       break;
     }
+    // The span has nothing more to send: no later checkpoint will overtake
+    // its newest one if that is lost. Once each time it runs dry, which a
+    // dequeue that took exactly the last segments (a paced LSO asks for a
+    // few) leaves for the next one to find.
+    const bool sent = out.segments_.size() != before;
+    db::VolatileSpan* v = vdb_ != nullptr ? vdb_->span(span_engine) : nullptr;
+    if (dry && (sent || (v != nullptr && v->sent_since_dry != 0))) {
+      BOOST_OUTCOME_TRY(lift(probe_tail(c, *span)));
+    }
+    if (v != nullptr) v->sent_since_dry = dry ? 0 : (sent || v->sent_since_dry != 0);
     return out.segments_.size() - before;
   });
 }

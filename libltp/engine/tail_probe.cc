@@ -1,12 +1,18 @@
 // Tail probe: ION's response timers allow the remote engine its whole
 // queuing time (a second by default), so a lost checkpoint waits that long
-// unless a later answer shows it lost (overtaken_by in timeline.cc). The
-// newest checkpoint has no later one to overtake it; when the span's
-// queues run dry behind it, its timer is shortened to a few measured round
-// trips, once per checkpoint. A probe that fires early costs one data
-// segment and one repeated report (the sender acts on a report serial
-// once); it is not counted against the checkpoint's retransmission limit
-// and never resends the block.
+// unless a later answer shows it lost (overtaken_by in timeline.cc). A
+// checkpoint with no later one to overtake it — the newest, or one resent
+// (overtaken_by takes only single copies as evidence), while the span's
+// queues run dry behind it — has its timer shortened to the measured
+// round trip and a quarter, so that on a long link a lost last checkpoint,
+// a resent one lost again, or a lost report costs about one round trip
+// more instead of the full timer (both queuing times on top). Each copy of
+// a checkpoint is probed at most once. A probe that fires early costs one
+// data segment and one repeated report (the sender acts on a report
+// serial once); it is not counted against the checkpoint's retransmission
+// limit — a copy sent by its timer is, so a link that is down does not
+// burn its retransmissions at the probe's pace — and never resends the
+// block.
 #include <algorithm>
 
 #include "ipc/plist.h"
@@ -15,11 +21,11 @@
 namespace ltp::engine {
 
 namespace {
-// Allowance over twice the smoothed round trip: the clock's millisecond
+// Allowance over the round trip and a quarter: the clock's millisecond
 // resolution and a receiver scheduled late.
 constexpr std::uint64_t kProbeSlackMs = 10;
-// How far back from the span's newest timer the walk looks for a
-// checkpoint timer (report timers of the other direction sit in between).
+// How far back from the span's newest timer the walk looks for
+// checkpoint timers (report timers of the other direction sit in between).
 constexpr int kProbeWalk = 64;
 }  // namespace
 
@@ -61,7 +67,8 @@ HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {
   if (!ipc::PList::open(txn, record.data_queue).value().empty(txn)) return success();
   const db::VolatileSpan* v = vdb_->find_span(record.config.engine_id);
   if (v == nullptr || v->round_trip_known == 0) return success();
-  const std::uint64_t probe = 2 * ((v->round_trip_x8_ms + 7) / 8) + kProbeSlackMs;
+  const std::uint64_t round_trip = (v->round_trip_x8_ms + 7) / 8;
+  const std::uint64_t probe = round_trip + round_trip / 4 + kProbeSlackMs;
   const auto timers = ipc::PList::open(txn, record.timers).value();
   int walked = 0;
   for (Addr node = timers.last(txn); node != ipc::kNullAddr && walked < kProbeWalk;
@@ -69,8 +76,8 @@ HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {
     const Addr addr = timers.value(txn, node);
     const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
     if (timer.kind != db::TimerKind::checkpoint) continue;
-    // Suspended, probed once already (a link that is down must not burn
-    // its retransmissions at the probe's pace), or due sooner anyway.
+    // Suspended, this copy probed already (a link that is down must not
+    // burn its retransmissions at the probe's pace), or due sooner anyway.
     if (timer.suspended != 0 ||
         load<db::CheckpointRecord>(txn, timer.owner).probe != db::ProbeState::none ||
         timer.remaining_ms <= probe) {
