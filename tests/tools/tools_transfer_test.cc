@@ -295,8 +295,9 @@ TEST_F(ToolsTransfer, CounterCountsWhatDriverSends) {
 // ltpstat --json before and after one transfer: on the sender, one more
 // export session completed and at least the data segments sent; on the
 // receiver, one more import session completed, the data received, a
-// report sent. (Segments that follow the outcome, the report's ack, may
-// still be on their way: only lower bounds.)
+// report sent; the sender has a measured round trip. (Segments that
+// follow the outcome, the report's ack, may still be on their way: only
+// lower bounds.)
 TEST_F(ToolsTransfer, StatCountersMoveWithATransfer) {
   start(link_settings(0));
   const auto before1 = stat(1), before2 = stat(2);
@@ -331,6 +332,16 @@ TEST_F(ToolsTransfer, StatCountersMoveWithATransfer) {
   EXPECT_GE(rose(receiver, receiver_before, "checkpoints_received"), 1u);
   EXPECT_GE(rose(receiver, receiver_before, "segments_sent"), 1u);
   EXPECT_GE(rose(receiver, receiver_before, "reports_sent"), 1u);
+
+  // The sender measured the round trip from its checkpoint to the report.
+  const auto link_to = [](const nlohmann::json& stat, std::uint64_t peer) {
+    for (const auto& span : stat["spans"]) {
+      if (span["engine"] == peer) return span["link"];
+    }
+    return nlohmann::json();
+  };
+  EXPECT_TRUE(link_to(before1, 2)["round_trip_ms"].is_null()) << before1.dump();
+  EXPECT_TRUE(link_to(after1, 2)["round_trip_ms"].is_number_unsigned()) << after1.dump();
 }
 
 }  // namespace

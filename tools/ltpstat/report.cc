@@ -88,6 +88,10 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso
         {"transmit_rate", link->transmit_rate},
         {"receive_rate", link->receive_rate},
         {"owlt_ms", link->owlt_ms},
+        // Smoothed from checkpoints sent once to their reports (the tail
+        // probe's); null until the first answer since the node started.
+        {"round_trip_ms",
+         link->round_trip_known != 0 ? json((link->round_trip_x8_ms + 7) / 8) : json(nullptr)},
         {"lso_pid", link->lso_pid},
         {"lso_running", lso_running},
         {"meter_pid", link->meter_pid},

@@ -112,6 +112,10 @@ void span_counters(std::string& out, const json& s) {
   span_auth(out, s);
   span_cookies(out, s);
   if (!s["link"].is_null()) {
+    if (const auto& rtt = s["link"]["round_trip_ms"]; !rtt.is_null()) {
+      out += fmt::format("  path      round trip {} (measured: checkpoint to its report)\n",
+                         seconds(rtt.get<std::uint64_t>()));
+    }
     out += fmt::format("  imports   slots yielded to newcomers since start {}\n",
                        s["link"]["imports_yielded"].get<std::uint64_t>());
     if (const auto others = s["link"]["from_other_addresses"].get<std::uint64_t>(); others != 0) {
