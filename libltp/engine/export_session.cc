@@ -203,8 +203,12 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
       BOOST_OUTCOME_TRY(txn.put(session, s));
       return cut_segment(c, span, session, out);
     }
-    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-    ++stats->data_segments_retransmitted;
+    // A checkpoint's copy is redundancy, not a retransmission: counted
+    // only among the segments sent.
+    if (!cut.copy) {
+      BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+      ++stats->data_segments_retransmitted;
+    }
   } else if (s.first_pass_cursor < s.block_length) {
     BOOST_OUTCOME_TRY(cut_first_pass(c, s, config, limit, cut));
   } else {
@@ -234,9 +238,9 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
                                          response_interval(c, span, codec::encoded_size(segment),
                                                            cp.retransmissions)));
     BOOST_OUTCOME_TRY(txn.put(checkpoint + offsetof(db::CheckpointRecord, timer), timer));
-    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-    ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
     if (!cut.copy) {
+      BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+      ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
       BOOST_OUTCOME_TRY(copy_checkpoint(c, span, session, cp));
     }
   }

@@ -3,7 +3,8 @@
 // loopback, optionally with ltpnetem between them, measures one case and
 // prints one JSON line; throughput cases also measure the raw UDP ceiling
 // (udpceiling) at the same datagram size in the same run and print the
-// ratio. Never part of the test suite: timings are not pass/fail.
+// ratio. Its timings are never pass/fail (tests/tools/contact_gap_test
+// checks only the counts of a longlink run).
 //
 //   ltpbench throughput [--segment-size N] [--block-size N] [--blocks N] [--loss P]
 //                       [--txbps BITS]  (udplso's rate, as an operator sets it)
@@ -13,7 +14,13 @@
 //                                         a relay with that light time and rate, which
 //                                         the contact plan tells the nodes; the time to
 //                                         deliver every block against the physical bound
+//           [--gap S+L]                   both contacts end S s after the start and
+//                                         resume L s later; the relay blacks out inside
+//                                         that gap (from 0.5 s after its start to 0.5 s
+//                                         before its end), so nothing it drops is the
+//                                         engines' fault
 // Ctrl-C stops the case and removes what it started.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -60,17 +67,26 @@ struct Options {
   std::uint64_t owlt_s = 0;    // the relay's delay each way, and the contact plan's range
   std::uint64_t rate_bps = 0;  // the relay's rate cap each way, and the contacts' rate
   int auth_suite = -1;         // RFC 5327 ciphersuite both ways, or -1: none
+  std::uint64_t gap_start_s = 0, gap_length_s = 0;  // a contact gap (longlink), or none
   std::filesystem::path bin_dir;
 };
 
 // A child process we wait for by pid.
 class Child {
  public:
-  explicit Child(std::vector<std::string> argv) {
+  // With `stdout_file`, the child's standard output goes there.
+  explicit Child(std::vector<std::string> argv, const std::filesystem::path& stdout_file = {}) {
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (!stdout_file.empty()) {
+      posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_file.c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
   }
   ~Child() { stop(); }
   void stop() {
@@ -112,8 +128,9 @@ double udp_ceiling(const Options& o, const std::filesystem::path& scratch, doubl
 struct Pair {
   TestNode one, two;
   std::unique_ptr<Child> netem;
-  int port[3] = {0, 0, 0};   // LSI ports
-  int relay[3] = {0, 0, 0};  // where each node's LSO sends
+  std::filesystem::path netem_summary;  // its --json summary, once stopped
+  int port[3] = {0, 0, 0};              // LSI ports
+  int relay[3] = {0, 0, 0};             // where each node's LSO sends
 };
 
 // The ionrc of `engine`: with a light time or a rate, a contact plan that
@@ -123,6 +140,15 @@ std::string ionrc(const Options& o, int engine) {
   std::string text = fmt::format("1 {}\n", engine);
   if (o.owlt_s == 0 && o.rate_bps == 0) return text;
   const std::uint64_t bytes_per_s = o.rate_bps != 0 ? o.rate_bps / 8 : 1'000'000'000;
+  if (o.gap_length_s != 0) {
+    const std::uint64_t resume = o.gap_start_s + o.gap_length_s;
+    text += fmt::format(
+        "a contact +0 +{1} 1 2 {0}\na contact +0 +{1} 2 1 {0}\n"
+        "a contact +{2} +864000 1 2 {0}\na contact +{2} +864000 2 1 {0}\n",
+        bytes_per_s, o.gap_start_s, resume);
+    text += fmt::format("a range +0 +864000 1 2 {}\n", o.owlt_s);
+    return text;
+  }
   text += fmt::format("a contact +0 +864000 1 2 {0}\na contact +0 +864000 2 1 {0}\n", bytes_per_s);
   text += fmt::format("a range +0 +864000 1 2 {}\n", o.owlt_s);
   return text;
@@ -145,7 +171,8 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
                                   "--seed",
                                   std::to_string(o.seed),
                                   "--ready-file",
-                                  ready.string()};
+                                  ready.string(),
+                                  "--json"};
     if (o.loss > 0) argv.insert(argv.end(), {"--loss", fmt::format("{}%", o.loss)});
     if (o.owlt_s > 0) argv.insert(argv.end(), {"--delay", fmt::format("{}s", o.owlt_s)});
     if (o.rate_bps > 0) {
@@ -156,7 +183,12 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
       argv.insert(argv.end(),
                   {"--rate", std::to_string(o.rate_bps), "--queue", std::to_string(datagrams)});
     }
-    p.netem = std::make_unique<Child>(std::move(argv));
+    if (o.gap_length_s != 0) {
+      argv.insert(argv.end(), {"--blackout", fmt::format("{}ms+{}ms", o.gap_start_s * 1000 + 500,
+                                                         o.gap_length_s * 1000 - 1000)});
+    }
+    p.netem_summary = p.one.path() / "netem.json";
+    p.netem = std::make_unique<Child>(std::move(argv), p.netem_summary);
     while (!std::filesystem::exists(ready))
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -406,12 +438,28 @@ int latency(const Options& o) {
   return cli::kOk;
 }
 
+// Stops the relay; what it dropped, by reason, both directions together
+// (from its --json summary; null without a relay).
+nlohmann::json relay_dropped(Pair& p) {
+  if (!p.netem) return nullptr;
+  p.netem->stop();
+  std::ifstream in(p.netem_summary);
+  const auto summary = nlohmann::json::parse(in, nullptr, false);
+  if (!summary.is_object()) return nullptr;
+  nlohmann::json dropped = nlohmann::json::object();
+  for (const auto& direction : summary.value("directions", nlohmann::json::array())) {
+    for (const auto& [reason, n] : direction["total"]["dropped"].items()) {
+      dropped[reason] = dropped.value(reason, std::uint64_t{0}) + n.get<std::uint64_t>();
+    }
+  }
+  return dropped;
+}
+
 // Blocks through a relay with a light time and a rate (and loss), the
-// contact plan matching it: the time from the first send to the last
-// block's red part at the receiver, against the physical bound: the first
-// pass's octets (LTP headers counted as 20 octets a segment) at the rate,
-// plus the light time for the last of them to arrive, plus one round trip
-// for its report and the retransmission that report asks for.
+// contact plan matching it (and its gap, if any: the bound adds it): the time from the first send
+// to the last block's red part at the receiver, against the physical bound: the first pass's octets
+// (LTP headers counted as 20 octets a segment) at the rate, plus the light time for the last of
+// them to arrive, plus one round trip for its report and the retransmission that report asks for.
 int long_link(const Options& o) {
   Pair p;
   if (auto error = setup(p, o, std::max(o.blocks, 1), 1); !error.empty()) {
@@ -440,8 +488,8 @@ int long_link(const Options& o) {
   const double wire_octets = static_cast<double>(o.blocks) *
                              static_cast<double>((o.block_size + payload - 1) / payload) *
                              static_cast<double>(o.segment_size);
-  const double bound =
-      wire_octets * 8 / static_cast<double>(o.rate_bps) + 3 * static_cast<double>(o.owlt_s);
+  const double bound = wire_octets * 8 / static_cast<double>(o.rate_bps) +
+                       3 * static_cast<double>(o.owlt_s) + static_cast<double>(o.gap_length_s);
   nlohmann::json line{{"case", "long_link"},
                       {"owlt_s", o.owlt_s},
                       {"rate_bps", o.rate_bps},
@@ -457,6 +505,9 @@ int long_link(const Options& o) {
                       {"ratio_to_bound", seconds / bound},
                       {"sender", span_counters(p.one, 2)},
                       {"receiver", span_counters(p.two, 1)}};
+  if (o.gap_length_s != 0) line["gap"] = {{"start_s", o.gap_start_s}, {"length_s", o.gap_length_s}};
+  ends = {};
+  line["relay_dropped"] = relay_dropped(p);
   std::printf("%s\n", line.dump().c_str());
   return delivered ? cli::kOk : cli::runtime_failure("ltpbench", "not every block arrived in time");
 }
@@ -495,7 +546,11 @@ int run(int argc, char** argv) {
       "auth",
       "RFC 5327 authentication both ways with this ciphersuite (0 HMAC-SHA1-80, 192 "
       "HMAC-SHA256-128, 255 NULL) and one shared key",
-      cxxopts::value<int>())("h,help", "show this help");
+      cxxopts::value<int>())(
+      "gap",
+      "longlink: both contacts end START s after the start and resume LENGTH s later "
+      "(START+LENGTH, whole seconds, LENGTH >= 2); the relay blacks out inside the gap",
+      cxxopts::value<std::string>())("h,help", "show this help");
   options.parse_positional({"case"});
   options.positional_help("CASE");
   const auto command_line = cli::parse(options, argc, argv);
@@ -519,6 +574,19 @@ int run(int argc, char** argv) {
   if (long_case && o.rate_bps == 0) return cli::usage_error("ltpbench", "longlink needs a --rate");
   if (o.segment_size <= 20) return cli::usage_error("ltpbench", "--segment-size must be over 20");
   if (o.runs < 1) return cli::usage_error("ltpbench", "--runs must be at least 1");
+  if (args.count("gap")) {
+    const auto gap = args["gap"].as<std::string>();
+    unsigned start = 0, length = 0;
+    char plus = 0, extra = 0;
+    if (!long_case || std::sscanf(gap.c_str(), "%u%c%u%c", &start, &plus, &length, &extra) != 3 ||
+        plus != '+' || length < 2) {
+      return cli::usage_error("ltpbench",
+                              "--gap takes START+LENGTH in whole seconds, LENGTH at least 2 "
+                              "(longlink only), e.g. --gap 3+4");
+    }
+    o.gap_start_s = start;
+    o.gap_length_s = length;
+  }
   if (args.count("auth")) {
     o.auth_suite = args["auth"].as<int>();
     if (o.auth_suite != 0 && o.auth_suite != 192 && o.auth_suite != 255)
