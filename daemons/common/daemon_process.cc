@@ -8,7 +8,7 @@
 
 #include "ipc/node_semaphore.h"
 #include "ipc/process_log.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace ltp::daemons {
 namespace {

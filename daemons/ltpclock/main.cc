@@ -22,7 +22,7 @@
 #include "libltp/node/link_plan.h"
 #include "libltp/node/semaphore_names.h"
 #include "libltp/node/supervisor.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

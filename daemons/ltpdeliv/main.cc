@@ -17,7 +17,7 @@
 #include "ipc/node_semaphore.h"
 #include "libltp/node/semaphore_names.h"
 #include "libltp/node/supervisor.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

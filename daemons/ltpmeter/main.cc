@@ -15,7 +15,7 @@
 #include "ipc/node_semaphore.h"
 #include "libltp/admin/values.h"
 #include "libltp/node/semaphore_names.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

@@ -30,7 +30,7 @@
 #include "libltp/udp/datagram_queue.h"
 #include "libltp/udp/endpoint.h"
 #include "libltp/udp/receive_ring.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

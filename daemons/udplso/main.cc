@@ -22,7 +22,7 @@
 #include "libltp/api/link_service.h"
 #include "libltp/udp/batch_socket.h"
 #include "libltp/udp/endpoint.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

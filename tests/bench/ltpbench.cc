@@ -40,7 +40,7 @@
 #include "ipc/result.h"
 #include "libltp/api/client.h"
 #include "libltp/node/testing/test_node.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 extern char** environ;
 

@@ -24,7 +24,7 @@
 #include "libltp/node/node.h"
 #include "libltp/node/node_control.h"
 #include "libltp/node/node_lock.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 #include "tools/ionstart/config_sections.h"
 #include "tools/ltpadmin/admin_session.h"
 #include "tools/ltpadmin/tool_actions.h"

@@ -10,7 +10,7 @@
 
 #include "ipc/node_dir.h"
 #include "ipc/process_log.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 #include "tools/ltpadmin/admin_session.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "ipc/process_log.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace ltp::admin_tool {
 

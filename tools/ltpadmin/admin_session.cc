@@ -18,7 +18,7 @@
 #include "libltp/node/link_command.h"
 #include "libltp/node/node.h"
 #include "libltp/node/node_control.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 #include "tools/ltpadmin/ionconfig.h"
 
 namespace ltp::admin_tool {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 #include "tools/ltpdump/capture.h"
 #include "tools/ltpdump/format.h"
 

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 #include "tools/ltpnetem/parse.h"
 #include "tools/ltpnetem/relay.h"
 

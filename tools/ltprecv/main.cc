@@ -16,7 +16,7 @@
 
 #include "ipc/process_log.h"
 #include "libltp/api/client.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

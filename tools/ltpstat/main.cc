@@ -13,7 +13,7 @@
 
 #include "ipc/node_dir.h"
 #include "ipc/process_log.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 #include "tools/ltpstat/report.h"
 #include "tools/ltpstat/table.h"
 

@@ -19,7 +19,7 @@
 #include "ipc/node_dir.h"
 #include "ipc/process_log.h"
 #include "ipc/transaction.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

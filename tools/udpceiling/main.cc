@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "libltp/udp/batch_socket.h"
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 namespace {
 

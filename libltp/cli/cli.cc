@@ -1,4 +1,4 @@
-#include "tools/cli/cli.h"
+#include "libltp/cli/cli.h"
 
 #include <fmt/core.h>
 
