@@ -26,17 +26,7 @@ constexpr auto kA = Lockstep::kA;
 constexpr auto kB = Lockstep::kB;
 
 // A light time of a second and 2 MB/s each way, which the engines are told.
-LockstepConfig long_link() {
-  LockstepConfig c;
-  c.owlt_ms = 1000;
-  c.link_rate = 2'000'000;
-  c.transmit_rate = 2'000'000;
-  c.span.max_segment_size = 1400;
-  c.span.aggregation_size_threshold = 1;
-  c.span.aggregation_time_limit_ms = 10;
-  c.heap_bytes = std::uint64_t{64} << 20;
-  return c;
-}
+LockstepConfig long_link() { return testing::long_link_config(1000, 2'000'000); }
 
 // Loses each session's red data segments `nth` .. `nth + count - 1` of
 // the first pass, and the first `resends_lost` copies of the first of

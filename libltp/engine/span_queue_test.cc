@@ -24,16 +24,9 @@ constexpr auto kB = Lockstep::kB;
 // are told (as a contact plan would): ten blocks of 1 MB take 5 s of first
 // pass, and the first block's report is back after about 2.5 s.
 LockstepConfig long_link() {
-  LockstepConfig c;
-  c.owlt_ms = 1000;
-  c.link_rate = 2'000'000;
-  c.transmit_rate = 2'000'000;
-  c.span.max_segment_size = 1400;
-  c.span.aggregation_size_threshold = 1;
-  c.span.aggregation_time_limit_ms = 10;
+  LockstepConfig c = testing::long_link_config(1000, 2'000'000);
   c.span.max_export_sessions = 20;
   c.span.max_import_sessions = 20;
-  c.heap_bytes = std::uint64_t{64} << 20;
   return c;
 }
 

@@ -22,17 +22,11 @@ constexpr auto kB = Lockstep::kB;
 // A light time of a second, 2 MB/s, and 3 s of queuing allowed each side:
 // response timers of about 8 s against a round trip of about 2 s.
 LockstepConfig long_link() {
-  LockstepConfig c;
-  c.owlt_ms = 1000;
-  c.link_rate = 2'000'000;
   // The engines are not told the rate: with it, every checkpoint would go
   // twice (idle_redundancy.cc), and a single loss would test nothing.
-  c.transmit_rate = 0;
+  LockstepConfig c = testing::long_link_config(1000, 2'000'000, /*told=*/false);
   c.node.own_queuing_ms = 3000;
   c.span.queuing_latency_ms = 3000;
-  c.span.max_segment_size = 1400;
-  c.span.aggregation_size_threshold = 1;
-  c.span.aggregation_time_limit_ms = 10;
   return c;
 }
 

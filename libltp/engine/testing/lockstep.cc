@@ -46,6 +46,17 @@ std::vector<std::uint8_t> Lockstep::pattern(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
+LockstepConfig long_link_config(std::uint64_t owlt_ms, std::uint64_t rate, bool told) {
+  LockstepConfig c;
+  c.owlt_ms = owlt_ms;
+  c.link_rate = rate;
+  c.transmit_rate = told ? rate : 0;
+  c.span.max_segment_size = 1400;
+  c.span.aggregation_size_threshold = 1;
+  c.span.aggregation_time_limit_ms = 10;
+  return c;
+}
+
 Lockstep::Lockstep(const LockstepConfig& config) : config_(config) {
   for (std::uint64_t id = 1; id <= config_.nodes; ++id) {
     sides_.push_back(std::make_unique<Side>());

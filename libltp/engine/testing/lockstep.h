@@ -96,6 +96,12 @@ struct LockstepConfig {
   std::function<void(std::uint64_t id, ipc::Transaction&)> configure;
 };
 
+// A long link as a contact plan gives it: `owlt_ms` each way and `rate`
+// bytes/s, which each side's link sends and, `told`, the engines are told
+// (without, they time their answers by the light time alone and make no
+// redundant copies); 1400-octet segments, each block closed at once.
+LockstepConfig long_link_config(std::uint64_t owlt_ms, std::uint64_t rate, bool told = true);
+
 // One segment on the simulated link.
 struct Crossing {
   std::uint64_t from = 0;
