@@ -197,10 +197,7 @@ struct ExportSession {
 
 // Bytes of a block still to (re)send; the last segment cut from it is a
 // checkpoint when checkpoint != none.
-// How a range to resend ends: without a checkpoint, with a new one, with
-// the checkpoint whose timer expired (same serial), or with the second
-// sending of a checkpoint that has just gone out (engine/idle_redundancy.cc).
-enum class RangeCheckpoint : std::uint64_t { none, new_serial, same_serial, copy };
+enum class RangeCheckpoint : std::uint64_t { none, new_serial, same_serial };
 
 struct RangeRecord {
   std::uint64_t start;

@@ -87,7 +87,6 @@ struct TimerCue {
   db::TimerKind kind = db::TimerKind::checkpoint;
   std::uint64_t session_number = 0;
   std::uint64_t serial = 0;  // checkpoint or report serial
-  bool operator==(const TimerCue&) const = default;
 };
 
 struct OutboundSegment {
@@ -282,10 +281,6 @@ class Engine {
   // `answered` (still running) shows were overtaken: their segments, or
   // the answers to them, were lost. expire_early() fires them now.
   std::vector<TimerCue> overtaken_by(Ctx& c, Addr answered);
-  // What the answers to the outstanding checkpoints (the map at
-  // `checkpoints`) of a block a report has just acknowledged whole would
-  // have shown overtaken.
-  std::vector<TimerCue> answered_by_completion(Ctx& c, Addr checkpoints);
   HeapResult<void> expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues);
   HeapResult<std::uint64_t> next_serial(Ctx& c);
   // A session number drawn at random below 2^32 (CCSDS), neither open nor
@@ -296,8 +291,8 @@ class Engine {
   // trip, not a timer interval. The report answering `answered` (a
   // checkpoint timer) gives a round-trip sample; while the span's data
   // queue is empty (checked after the dequeue that emptied it and after
-  // each report), its recent checkpoint timers are shortened to a probe
-  // interval.
+  // each report), its newest checkpoint timer is shortened to a probe
+  // interval, once per copy.
   // `answered` may also be a report timer that an RA stopped.
   void sample_round_trip(Ctx& c, Addr answered);
   HeapResult<void> probe_tail(Ctx& c, Addr span);
@@ -389,13 +384,6 @@ class Engine {
   // being resent already, so that the report asks for nothing.
   bool resend_under_way(Ctx& c, const db::ExportSession& s, const std::vector<db::ByteRange>& gaps,
                         std::uint64_t report_lower_bound);
-  // idle_redundancy.cc: redundancy on a link of known rate and light time
-  // (the span's volatile state if it is one). Whether a retransmission of
-  // `gaps` goes out twice (the link idle); queuing the copy of checkpoint
-  // `cp` of `session` just sent.
-  const db::VolatileSpan* known_long_link(const db::SpanRecord& record) const;
-  bool resend_twice(Ctx& c, Addr span, const std::vector<db::ByteRange>& gaps);
-  HeapResult<void> copy_checkpoint(Ctx& c, Addr span, Addr session, const db::CheckpointRecord& cp);
 
   // stall_hold.cc: a receiver out of room.
   // How long the retransmission a report asks for should wait, given

@@ -1122,9 +1122,7 @@ TEST(EngineScenario, TimerStartsAtDequeueWithRadiationTime) {
   EXPECT_FALSE(net.engine(kA).next_deadline().has_value());
   const std::uint64_t t = net.now() + 5000;
   OutboundBatch batch;
-  // One segment asked for: on this link of known rate and range the
-  // checkpoint's copy (idle_redundancy.cc) would follow it.
-  ASSERT_EQ(net.engine(kA).dequeue(kB, 1, t, batch).value(), 1u);
+  ASSERT_EQ(net.engine(kA).dequeue(kB, 10, t, batch).value(), 1u);
   const std::uint64_t bytes = batch.segments()[0].gather.total_size;
   const std::uint64_t interval = 2 * 100 + 50 + 50 + (bytes * 1000 + 9999) / 10000;
   EXPECT_EQ(net.engine(kA).next_deadline().value(), t + interval);

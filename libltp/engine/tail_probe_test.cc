@@ -22,8 +22,8 @@ constexpr auto kB = Lockstep::kB;
 // A light time of a second, 2 MB/s, and 3 s of queuing allowed each side:
 // response timers of about 8 s against a round trip of about 2 s.
 LockstepConfig long_link() {
-  // The engines are not told the rate: with it, every checkpoint would go
-  // twice (idle_redundancy.cc), and a single loss would test nothing.
+  // The engines are not told the rate: their timers are the light time
+  // and the queuing allowances alone.
   LockstepConfig c = testing::long_link_config(1000, 2'000'000, /*told=*/false);
   c.node.own_queuing_ms = 3000;
   c.span.queuing_latency_ms = 3000;

@@ -37,8 +37,8 @@ std::string openltp_ltprc(const OpenLtpConfig& c) {
 }
 
 std::string OpenLtpPeer::start(const OpenLtpConfig& config) {
-  if (auto configured =
-          node_.configure(fmt::format("1 {}\n", config.engine), openltp_ltprc(config));
+  if (auto configured = node_.configure(fmt::format("1 {}\n{}", config.engine, config.ionrc_lines),
+                                        openltp_ltprc(config));
       !configured.empty()) {
     return configured;
   }

@@ -43,6 +43,8 @@ struct OpenLtpConfig {
   std::string queuing_seconds = "1";
   int max_sessions = 32;
   int max_segment_size = 1400;
+  // ionrc lines after `1 ENGINE` (a contact plan), none by default.
+  std::string ionrc_lines;
   // Keys (ionsecrc: `a key NAME FILE`) and authentication rules (ltpsecrc)
   // loaded before the start; none by default.
   std::string ionsecrc;

@@ -98,8 +98,8 @@ struct LockstepConfig {
 
 // A long link as a contact plan gives it: `owlt_ms` each way and `rate`
 // bytes/s, which each side's link sends and, `told`, the engines are told
-// (without, they time their answers by the light time alone and make no
-// redundant copies); 1400-octet segments, each block closed at once.
+// (without, their timers count no radiation time); 1400-octet segments,
+// each block closed at once.
 LockstepConfig long_link_config(std::uint64_t owlt_ms, std::uint64_t rate, bool told = true);
 
 // One segment on the simulated link.
