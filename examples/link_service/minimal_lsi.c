@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "libltp/api/ltp_link_service.h"
+#include <openltp/ltp_link_service.h>
 
 enum { kBatch = 32, kMaxDatagram = 65535 };
 

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "libltp/api/ltp_link_service.h"
+#include <openltp/ltp_link_service.h>
 
 /* A UDP socket connected to HOST:PORT, or -1. */
 static int connect_to(const char* host_port) {

@@ -16,10 +16,10 @@
 #include <numeric>
 #include <thread>
 
+#include <openltp/ltp.h>
 #include "ipc/heap_check.h"
 #include "ipc/testing/temp_dir.h"
 #include "ipc/transaction.h"
-#include "libltp/api/ltp.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/node.h"

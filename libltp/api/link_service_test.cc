@@ -11,9 +11,9 @@
 #include <numeric>
 #include <thread>
 
+#include <openltp/ltp_link_service.h>
 #include "ipc/node_semaphore.h"
 #include "libltp/api/link_service.h"
-#include "libltp/api/ltp_link_service.h"
 #include "libltp/api/testing/test_node.h"
 #include "libltp/node/semaphore_names.h"
 

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include <openltp/ltp.h>
 #include "libltp/api/client.h"
-#include "libltp/api/ltp.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // (link_service.h): one process-wide node attachment and span table, and
 // per thread an Engine, a batch and the copy buffer of the one-segment
 // calls.
-#include "libltp/api/ltp_link_service.h"
+#include <openltp/ltp_link_service.h>
 
 #include <errno.h>
 #include <fmt/format.h>

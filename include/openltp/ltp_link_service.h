@@ -12,9 +12,8 @@
  * and examples/link_service/.
  *
  * Thread use: every call may be made from any thread; each thread gets
- * its own engine view and its own segment buffer. Implemented over the
- * C++ API in link_service.h (library openltp_link_service; link with a
- * C++ linker). */
+ * its own engine view and its own segment buffer. In libopenltp.so, as
+ * ltp.h is: cc lso.c $(pkg-config --cflags --libs openltp). */
 #ifndef OPENLTP_LTP_LINK_SERVICE_H
 #define OPENLTP_LTP_LINK_SERVICE_H
 

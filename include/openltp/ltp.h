@@ -1,7 +1,7 @@
 /*
  * ltp.h: the C client API of OpenLTP, with ION's names and conventions, for
- * applications written against ION's ltp.h. Built on the C++ API
- * (libltp/api/client.h); see ltp(3).
+ * applications written against ION's ltp.h; see ltp(3). In libopenltp.so:
+ *   cc app.c $(pkg-config --cflags --libs openltp)
  *
  * Differences from ION, because OpenLTP has no zero-copy objects (ZCOs):
  *  - ltp_send() takes the data as a pointer and a length, copied into the
