@@ -12,8 +12,8 @@
 
 #include "ipc/allocator.h"
 #include "ipc/heap.h"
-#include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/ionrc_admin.h"
+#include "libltp/db/contact_plan_store.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/security_db.h"
 
@@ -37,7 +37,7 @@ inline std::string dump(ipc::Heap& heap) {
     }
     for (const auto& seat : ltp.value().list_seats(txn)) out += fmt::format("seat '{}'\n", seat);
   }
-  if (auto plan = ContactPlanStore::open(txn)) {
+  if (auto plan = db::ContactPlanStore::open(txn)) {
     const auto& r = plan.value().root(txn);
     out +=
         fmt::format("node {} horizon {} clockerr {}\n", r.own_node, r.horizon_ms, r.clock_error_ms);

@@ -4,39 +4,40 @@
 
 #include <chrono>
 
-#include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/transact.h"
 #include "libltp/admin/values.h"
+#include "libltp/db/contact_plan_store.h"
 
 namespace ltp::admin {
 
 namespace {
 
-std::string plan_message(PlanError e, const PlanSelector* which) {
+std::string plan_message(db::PlanError e, const db::PlanSelector* which) {
   const std::string nodes =
       which ? fmt::format(" from node {} to node {}", which->from_node, which->to_node) : "";
   const std::string at =
       which && which->start_ms ? fmt::format(" starting {}", format_time(*which->start_ms)) : "";
   switch (e) {
-    case PlanError::heap:
+    case db::PlanError::heap:
       return "the heap refused the change (full, or log full)";
-    case PlanError::not_initialized:
+    case db::PlanError::not_initialized:
       return "no node yet: the first ionrc command must be `1 <node number>`";
-    case PlanError::wrong_format:
+    case db::PlanError::wrong_format:
       return "the contact plan in this heap was written by another OpenLTP version; "
              "recreate the node";
-    case PlanError::already_exists:
+    case db::PlanError::already_exists:
       return fmt::format("there is already one{}{}; use `c` to change it", nodes, at);
-    case PlanError::no_such_contact:
+    case db::PlanError::no_such_contact:
       return fmt::format("no contact{}{} (`l contact` lists them)", nodes, at);
-    case PlanError::no_such_range:
+    case db::PlanError::no_such_range:
       return fmt::format("no range{}{} (`l range` lists them)", nodes, at);
   }
   return "unknown contact plan error";
 }
 
 template <class T>
-Result<T, std::string> plan_ok(Result<T, PlanError> r, const PlanSelector* which = nullptr) {
+Result<T, std::string> plan_ok(Result<T, db::PlanError> r,
+                               const db::PlanSelector* which = nullptr) {
   if (!r) return failure(plan_message(r.error(), which));
   if constexpr (std::is_void_v<T>) {
     return success();
@@ -59,8 +60,8 @@ class Applier {
   using Out = Result<LineOutcome, std::string>;
 
   Out operator()(const ionrc::Initialize& c) {
-    auto created = ContactPlanStore::create(txn_, c.node);
-    if (!created && created.error() == PlanError::already_exists) {
+    auto created = db::ContactPlanStore::create(txn_, c.node);
+    if (!created && created.error() == db::PlanError::already_exists) {
       BOOST_OUTCOME_TRY(plan, store());
       return failure(
           fmt::format("the node is already initialized (node {}); `1` may be given only once",
@@ -91,7 +92,7 @@ class Applier {
   }
   Out operator()(const ionrc::AddContact& c) {
     BOOST_OUTCOME_TRY(plan, store());
-    const PlanSelector key{c.contact.from_node, c.contact.to_node, c.contact.start_ms};
+    const db::PlanSelector key{c.contact.from_node, c.contact.to_node, c.contact.start_ms};
     BOOST_OUTCOME_TRY(plan_ok(plan.add_contact(txn_, c.contact), &key));
     return LineOutcome{};
   }
@@ -107,8 +108,8 @@ class Applier {
   }
   Out operator()(const ionrc::InfoContact& c) {
     BOOST_OUTCOME_TRY(plan, store());
-    const auto found = select_contacts(plan.load(txn_), c.which);
-    if (found.empty()) return failure(plan_message(PlanError::no_such_contact, &c.which));
+    const auto found = db::select_contacts(plan.load(txn_), c.which);
+    if (found.empty()) return failure(plan_message(db::PlanError::no_such_contact, &c.which));
     return LineOutcome{std::nullopt, describe_all(found, "")};
   }
   Out operator()(const ionrc::ListContacts&) {
@@ -117,7 +118,7 @@ class Applier {
   }
   Out operator()(const ionrc::AddRange& c) {
     BOOST_OUTCOME_TRY(plan, store());
-    const PlanSelector key{c.range.node_a, c.range.node_b, c.range.start_ms};
+    const db::PlanSelector key{c.range.node_a, c.range.node_b, c.range.start_ms};
     BOOST_OUTCOME_TRY(plan_ok(plan.add_range(txn_, c.range), &key));
     return LineOutcome{};
   }
@@ -133,8 +134,8 @@ class Applier {
   }
   Out operator()(const ionrc::InfoRange& c) {
     BOOST_OUTCOME_TRY(plan, store());
-    const auto found = select_ranges(plan.load(txn_), c.which);
-    if (found.empty()) return failure(plan_message(PlanError::no_such_range, &c.which));
+    const auto found = db::select_ranges(plan.load(txn_), c.which);
+    if (found.empty()) return failure(plan_message(db::PlanError::no_such_range, &c.which));
     return LineOutcome{std::nullopt, describe_all(found, "")};
   }
   Out operator()(const ionrc::ListRanges&) {
@@ -143,8 +144,8 @@ class Applier {
   }
 
  private:
-  Result<ContactPlanStore, std::string> store() const {
-    return plan_ok(ContactPlanStore::open(txn_));
+  Result<db::ContactPlanStore, std::string> store() const {
+    return plan_ok(db::ContactPlanStore::open(txn_));
   }
 
   ipc::Transaction& txn_;
@@ -158,13 +159,13 @@ std::uint64_t system_now_ms() {
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-std::string describe(const Contact& c) {
+std::string describe(const db::Contact& c) {
   return fmt::format("From {} until {}, {} to {} is up at {} bytes/s, confidence {}",
                      format_time(c.start_ms), format_time(c.end_ms), c.from_node, c.to_node, c.rate,
                      c.confidence);
 }
 
-std::string describe(const Range& r) {
+std::string describe(const db::Range& r) {
   return fmt::format("From {} until {}, the OWLT between {} and {} is {} s",
                      format_time(r.start_ms), format_time(r.end_ms), r.node_a, r.node_b,
                      format_seconds(r.owlt_ms));

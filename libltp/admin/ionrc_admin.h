@@ -43,7 +43,7 @@ class IonrcAdmin : public ScriptRunner<IonrcAdmin> {
 };
 
 // ION-like one-line descriptions, as `i`/`l contact|range` print them.
-std::string describe(const Contact& contact);
-std::string describe(const Range& range);
+std::string describe(const db::Contact& contact);
+std::string describe(const db::Range& range);
 
 }  // namespace ltp::admin

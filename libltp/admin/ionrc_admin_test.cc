@@ -7,9 +7,9 @@
 
 #include "ipc/testing/heap_fixture.h"
 #include "libltp/admin/admin_test_dump.h"
-#include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/ltprc_admin.h"
 #include "libltp/admin/values.h"
+#include "libltp/db/contact_plan_store.h"
 #include "libltp/db/ltp_db.h"
 
 namespace ltp::admin {
@@ -29,9 +29,9 @@ class IonrcAdminTest : public ipc::testing::HeapFixture {
     std::istringstream in{std::string(text)};
     return ion.run_stream("node.ionrc", in);
   }
-  ContactPlan plan() {
+  db::ContactPlan plan() {
     auto txn = begin();
-    return ContactPlanStore::open(txn).value().load(txn);
+    return db::ContactPlanStore::open(txn).value().load(txn);
   }
 };
 
@@ -56,7 +56,7 @@ TEST_F(IonrcAdminTest, IonStyleFileBuildsTheContactPlan) {
   EXPECT_EQ(p.contacts[2].start_ms, kNow + 3'600'000);
   ASSERT_EQ(p.ranges.size(), 1u);
   EXPECT_EQ(p.ranges[0].owlt_ms, 1500u);
-  const LinkView v = link_at(p, 2, 3, kNow + 3'600'000);
+  const db::LinkView v = db::link_at(p, 2, 3, kNow + 3'600'000);
   EXPECT_TRUE(v.transmit_up);
   EXPECT_EQ(v.transmit_rate, 250000u);
   EXPECT_FALSE(v.receive_up);
@@ -212,9 +212,9 @@ TEST_F(IonrcAdminTest, AContactPlanOfAnotherFormatIsRefused) {
   ASSERT_TRUE(run("1 2\n"));
   {
     auto txn = begin();
-    const auto addr = txn.root(kContactPlanRootName).value();
-    auto root = *txn.get<ContactPlanRoot>(addr);
-    root.format_version = kContactPlanFormatVersion + 1;
+    const auto addr = txn.root(db::kContactPlanRootName).value();
+    auto root = *txn.get<db::ContactPlanRoot>(addr);
+    root.format_version = db::kContactPlanFormatVersion + 1;
     ASSERT_TRUE(txn.put(addr, root));
     ASSERT_TRUE(txn.commit());
   }

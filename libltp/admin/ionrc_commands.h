@@ -13,9 +13,9 @@
 #include <variant>
 
 #include "ipc/result.h"
-#include "libltp/admin/contact_plan.h"
-#include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/tokenizer.h"
+#include "libltp/db/contact_plan.h"
+#include "libltp/db/contact_plan_store.h"
 
 namespace ltp::admin::ionrc {
 
@@ -36,33 +36,33 @@ struct SetClockError {
 };
 
 struct AddContact {
-  Contact contact;
+  db::Contact contact;
 };
 struct ChangeContact {
-  PlanSelector which;  // start always set
+  db::PlanSelector which;  // start always set
   std::uint64_t rate;
   double confidence;
 };
 struct DeleteContact {
-  PlanSelector which;
+  db::PlanSelector which;
 };
 struct InfoContact {
-  PlanSelector which;
+  db::PlanSelector which;
 };
 struct ListContacts {};
 
 struct AddRange {
-  Range range;
+  db::Range range;
 };
 struct ChangeRange {
-  PlanSelector which;  // start always set
+  db::PlanSelector which;  // start always set
   std::uint64_t owlt_ms;
 };
 struct DeleteRange {
-  PlanSelector which;
+  db::PlanSelector which;
 };
 struct InfoRange {
-  PlanSelector which;
+  db::PlanSelector which;
 };
 struct ListRanges {};
 

@@ -47,9 +47,9 @@ Result<Interval, std::string> parse_interval(std::string_view from, std::string_
 }
 
 // `<from time|*> <node> <node>` of d/i, or `<from time> <node> <node>` of c.
-Result<PlanSelector, std::string> parse_selector(const Tokens& t, bool wildcard,
-                                                 std::uint64_t now_ms) {
-  PlanSelector which{};
+Result<db::PlanSelector, std::string> parse_selector(const Tokens& t, bool wildcard,
+                                                     std::uint64_t now_ms) {
+  db::PlanSelector which{};
   if (!(wildcard && t[2] == "*")) {
     BOOST_OUTCOME_TRY(start, parse_time(t[2], "from time", now_ms));
     which.start_ms = start;
@@ -80,7 +80,7 @@ Result<Command, std::string> parse_contact(const Tokens& t, std::uint64_t now_ms
       BOOST_OUTCOME_TRY(c, parse_confidence(t[7]));
       confidence = c;
     }
-    return Command{AddContact{Contact{from, to, when.start_ms, when.end_ms, rate, confidence}}};
+    return Command{AddContact{db::Contact{from, to, when.start_ms, when.end_ms, rate, confidence}}};
   }
   if (verb == "c") {
     BOOST_OUTCOME_TRY(expect_tokens(
@@ -114,7 +114,7 @@ Result<Command, std::string> parse_range(const Tokens& t, std::uint64_t now_ms) 
     BOOST_OUTCOME_TRY(a, parse_node(t[4], "from node"));
     BOOST_OUTCOME_TRY(b, parse_node(t[5], "to node"));
     BOOST_OUTCOME_TRY(owlt, parse_seconds_ms(t[6], "OWLT", 0, kMaxOwltMs));
-    return Command{AddRange{Range{a, b, when.start_ms, when.end_ms, owlt}}};
+    return Command{AddRange{db::Range{a, b, when.start_ms, when.end_ms, owlt}}};
   }
   if (verb == "c") {
     BOOST_OUTCOME_TRY(expect_tokens(t, 6, 6, "c range <from time> <node> <node> <OWLT seconds>"));

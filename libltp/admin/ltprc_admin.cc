@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "libltp/admin/contact_plan_store.h"
 #include "libltp/admin/transact.h"
 #include "libltp/admin/values.h"
+#include "libltp/db/contact_plan_store.h"
 #include "libltp/db/ltp_db.h"
 
 namespace ltp::admin {
@@ -209,8 +209,8 @@ class Applier {
 
   Result<std::uint64_t, std::string> own_engine() const {
     if (own_engine_id_) return *own_engine_id_;
-    auto plan = ContactPlanStore::open(txn_);
-    if (!plan && plan.error() == PlanError::wrong_format) {
+    auto plan = db::ContactPlanStore::open(txn_);
+    if (!plan && plan.error() == db::PlanError::wrong_format) {
       return failure(std::string(
           "the node's contact plan was written by another OpenLTP version; recreate the node"));
     }

@@ -2,22 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
-#include "libltp/admin/contact_plan_store.h"
+#include "libltp/db/contact_plan_store.h"
 #include "libltp/db/ltp_db.h"
 
 namespace ltp::node {
 
-admin::ContactPlan load_contact_plan(ipc::Heap& heap) {
+db::ContactPlan load_contact_plan(ipc::Heap& heap) {
   auto txn = heap.begin();
   if (!txn) return {};
-  admin::ContactPlan plan;
-  if (auto store = admin::ContactPlanStore::open(txn.value()))
-    plan = store.value().load(txn.value());
+  db::ContactPlan plan;
+  if (auto store = db::ContactPlanStore::open(txn.value())) plan = store.value().load(txn.value());
   (void)txn.value().commit();
   return plan;
 }
 
-bool apply_link_plan(Node& node, engine::Engine& engine, const admin::ContactPlan& plan,
+bool apply_link_plan(Node& node, engine::Engine& engine, const db::ContactPlan& plan,
                      std::uint64_t now) {
   db::VolatileDb* vdb = node.vdb();
   if (vdb == nullptr) return true;
@@ -30,7 +29,7 @@ bool apply_link_plan(Node& node, engine::Engine& engine, const admin::ContactPla
   }
   bool ok = true;
   for (const auto span : spans) {
-    const auto view = admin::link_at(plan, node.own_engine_id(), span, now);
+    const auto view = db::link_at(plan, node.own_engine_id(), span, now);
     db::VolatileSpan* v = vdb->span(span);
     if (v == nullptr) continue;
     v->owlt_ms = view.owlt_ms;
@@ -46,9 +45,9 @@ bool apply_link_plan(Node& node, engine::Engine& engine, const admin::ContactPla
   return ok;
 }
 
-std::optional<std::uint64_t> next_link_change(const Node& node, const admin::ContactPlan& plan,
+std::optional<std::uint64_t> next_link_change(const Node& node, const db::ContactPlan& plan,
                                               std::uint64_t now) {
-  const auto cues = admin::upcoming_changes(plan, node.own_engine_id(), now);
+  const auto cues = db::upcoming_changes(plan, node.own_engine_id(), now);
   if (cues.empty()) return std::nullopt;
   return cues.front().time_ms;
 }

@@ -11,22 +11,22 @@
 #include <cstdint>
 #include <optional>
 
-#include "libltp/admin/contact_plan.h"
+#include "libltp/db/contact_plan.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/node.h"
 
 namespace ltp::node {
 
 // The node's contact plan (empty if ionadmin never ran: every link up).
-admin::ContactPlan load_contact_plan(ipc::Heap& heap);
+db::ContactPlan load_contact_plan(ipc::Heap& heap);
 
 // Updates every span's volatile entry for `now`; tells `engine` when a
 // remote engine starts or stops transmitting. Returns false on a heap error.
-bool apply_link_plan(Node& node, engine::Engine& engine, const admin::ContactPlan& plan,
+bool apply_link_plan(Node& node, engine::Engine& engine, const db::ContactPlan& plan,
                      std::uint64_t now);
 
 // The next time apply_link_plan() may change something, if any.
-std::optional<std::uint64_t> next_link_change(const Node& node, const admin::ContactPlan& plan,
+std::optional<std::uint64_t> next_link_change(const Node& node, const db::ContactPlan& plan,
                                               std::uint64_t now);
 
 }  // namespace ltp::node

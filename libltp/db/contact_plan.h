@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace ltp::admin {
+namespace ltp::db {
 
 // `a contact`: `from_node` may transmit to `to_node` at `rate` bytes/s
 // during [start_ms, end_ms) (unix milliseconds).
@@ -69,4 +69,4 @@ struct LinkCue {
 std::vector<LinkCue> upcoming_changes(const ContactPlan& plan, std::uint64_t own_node,
                                       std::uint64_t after_ms);
 
-}  // namespace ltp::admin
+}  // namespace ltp::db

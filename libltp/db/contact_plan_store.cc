@@ -1,9 +1,9 @@
-#include "libltp/admin/contact_plan_store.h"
+#include "libltp/db/contact_plan_store.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace ltp::admin {
+namespace ltp::db {
 
 namespace {
 
@@ -187,4 +187,4 @@ std::vector<Range> select_ranges(const ContactPlan& plan, const PlanSelector& wh
   return select(plan.ranges, which);
 }
 
-}  // namespace ltp::admin
+}  // namespace ltp::db

@@ -1,8 +1,8 @@
-#include "libltp/admin/contact_plan.h"
+#include "libltp/db/contact_plan.h"
 
 #include <algorithm>
 
-namespace ltp::admin {
+namespace ltp::db {
 
 namespace {
 
@@ -64,4 +64,4 @@ std::vector<LinkCue> upcoming_changes(const ContactPlan& plan, std::uint64_t own
   return cues;
 }
 
-}  // namespace ltp::admin
+}  // namespace ltp::db

@@ -1,8 +1,8 @@
-#include "libltp/admin/contact_plan.h"
+#include "libltp/db/contact_plan.h"
 
 #include <gtest/gtest.h>
 
-namespace ltp::admin {
+namespace ltp::db {
 namespace {
 
 constexpr std::uint64_t kOwn = 2;
@@ -75,4 +75,4 @@ TEST(ContactPlan, UpcomingChangesAreStartsAndEndsInOrder) {
 }
 
 }  // namespace
-}  // namespace ltp::admin
+}  // namespace ltp::db

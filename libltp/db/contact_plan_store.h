@@ -14,9 +14,9 @@
 #include "ipc/plist.h"
 #include "ipc/result.h"
 #include "ipc/transaction.h"
-#include "libltp/admin/contact_plan.h"
+#include "libltp/db/contact_plan.h"
 
-namespace ltp::admin {
+namespace ltp::db {
 
 inline constexpr char kContactPlanRootName[] = "contactplan";
 inline constexpr std::uint64_t kContactPlanFormatVersion = 1;
@@ -83,4 +83,4 @@ class ContactPlanStore {
 std::vector<Contact> select_contacts(const ContactPlan& plan, const PlanSelector& which);
 std::vector<Range> select_ranges(const ContactPlan& plan, const PlanSelector& which);
 
-}  // namespace ltp::admin
+}  // namespace ltp::db
