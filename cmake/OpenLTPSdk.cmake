@@ -29,6 +29,7 @@ set(OPENLTP_EXAMPLES_DIR ${CMAKE_INSTALL_DATADIR}/doc/openltp/examples)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/scripts/examples/ DESTINATION ${OPENLTP_EXAMPLES_DIR}
         COMPONENT dev)
 install(FILES ${PROJECT_SOURCE_DIR}/examples/client/ltp_hello.c
+              ${PROJECT_SOURCE_DIR}/examples/client/ltp_roundtrip.cc
         DESTINATION ${OPENLTP_EXAMPLES_DIR}/client COMPONENT dev)
 install(FILES ${PROJECT_SOURCE_DIR}/examples/link_service/CMakeLists.txt
               ${PROJECT_SOURCE_DIR}/examples/link_service/minimal_lso.c

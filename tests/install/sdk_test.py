@@ -5,12 +5,14 @@ then built against from outside the tree, using only that prefix.
 1. `cmake --install BUILD --prefix P` (a temporary P).
 2. examples/link_service configured on its own with find_package(OpenLTP)
    (CMAKE_PREFIX_PATH=P) and built: minimal_lso, minimal_lsi.
-3. examples/client/ltp_hello.c compiled by `cc` with
-   `pkg-config --cflags --libs openltp` (PKG_CONFIG_PATH under P).
+3. examples/client/ltp_hello.c compiled by `cc`, and ltp_roundtrip.cc by
+   `c++`, with `pkg-config --cflags --libs openltp` (PKG_CONFIG_PATH
+   under P).
 4. A node configured and started by P's ionadmin/ltpadmin, whose only span
    (to itself) runs the out-of-tree minimal_lso and whose seat runs the
-   out-of-tree minimal_lsi; ltp_hello sends a block to the node's own
-   engine through them and receives it.
+   out-of-tree minimal_lsi; ltp_hello (C API) sends a block to the node's
+   own engine through them and receives it, and ltp_roundtrip (C++ API)
+   five more, each checked byte for byte.
 5. The node stopped by P's ionstop; every process it started gone, and
    every shared-memory segment and semaphore of its name prefix.
 
@@ -98,7 +100,7 @@ def main() -> int:
     names = ""
     try:
         run(["cmake", "--install", build, "--prefix", prefix])
-        for header in ("ltp.h", "ltp_link_service.h"):
+        for header in ("ltp.h", "ltp_link_service.h", "client.hpp"):
             assert os.path.exists(os.path.join(prefix, "include", "openltp", header)), header
 
         # The link services, by CMake's find_package against the prefix alone.
@@ -115,6 +117,10 @@ def main() -> int:
         run(["cc", "-std=c99", "-Wall", "-Werror",
              os.path.join(source, "examples", "client", "ltp_hello.c"), *flags, "-o", hello],
             env=env)
+        roundtrip = os.path.join(scratch, "ltp_roundtrip")
+        run(["c++", "-std=c++20", "-Wall", "-Werror",
+             os.path.join(source, "examples", "client", "ltp_roundtrip.cc"), *flags, "-o",
+             roundtrip], env=env)
 
         # A node of the installed programs whose link services are those.
         port = free_udp_port()
@@ -135,6 +141,9 @@ def main() -> int:
         print(out, end="")
         assert "received 12 bytes: hello from C" in out, out
         assert "delivered" in out, out
+        out = run([roundtrip, node, "8", "1", "5", "100000"], env=env)
+        print(out, end="")
+        assert "5 blocks of 100000 bytes acknowledged by engine 1, 5 received intact" in out, out
     finally:
         if started:
             pids = pids or node_pids(prefix, node, env)
