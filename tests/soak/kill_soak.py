@@ -294,6 +294,17 @@ class Soak:
     def sender_done(self) -> bool:
         return os.path.exists(self.journal) and ["done"] in journal_lines(self.journal)
 
+    def receiver_caught_up(self) -> bool:
+        """Every block the sender saw complete is in a file. The receiving
+        client writes a block out after its engine acknowledged it, so on a
+        busy machine it trails the sender's last outcome by several blocks;
+        those wait in the heap for it (or its successor) meanwhile."""
+        lines = journal_lines(self.journal)
+        index_of = {int(l[2]): int(l[1]) for l in lines if l[0] == "accepted"}
+        complete = {int(l[1]) for l in lines if l[0] == "outcome" and l[2] == "complete"}
+        self.collect_files()
+        return all(index_of[s] in self.delivered for s in complete if s in index_of)
+
     def run(self) -> dict:
         self.start()
         started = time.monotonic()
@@ -309,14 +320,15 @@ class Soak:
                 self.collect_files()
             time.sleep(0.01)
         killing_ended = time.monotonic()
-        # Settle: no more kills; the clients run until every outcome is in.
+        # Settle: no more kills; the clients run until every outcome is in
+        # and the receiver has written out every block that completed.
         deadline = time.monotonic() + self.args.settle
-        while not self.sender_done():
+        while not (self.sender_done() and self.receiver_caught_up()):
             self.keep_clients_running()
             if time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        settled = self.sender_done()
+        settled = self.sender_done() and self.receiver_caught_up()
         if not settled:
             # What is still open, for whoever reads a failed run.
             for engine in (1, 2):
