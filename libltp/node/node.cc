@@ -7,6 +7,8 @@
 
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/migration.h"
+#include "libltp/db/volatile_db.h"
+#include "libltp/engine/engine.h"
 #include "libltp/node/semaphore_names.h"
 
 namespace ltp::node {
@@ -23,6 +25,7 @@ std::string lso_role(std::uint64_t span_engine) { return fmt::format("lso:{}", s
 std::string lsi_role(int pid) { return fmt::format("lsi:{}", pid); }
 std::string client_role(std::uint64_t client_id) { return fmt::format("client:{}", client_id); }
 
+Node::Node(ipc::NodeDir dir) : dir_(std::move(dir)), signals_(dir_) {}
 Node::~Node() = default;
 
 Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
@@ -73,7 +76,7 @@ Result<std::unique_ptr<Node>, NodeError> Node::attach(const ipc::NodeDir& dir,
   auto segment = ipc::VolatileSegment::open(dir, node->heap_->identity());
   if (segment) {
     node->segment_ = std::move(segment).value();
-    node->vdb_ = db::VolatileDb::attach(*node->segment_);
+    node->vdb_ = std::make_unique<db::VolatileDb>(db::VolatileDb::attach(*node->segment_));
   } else if (options.require_running) {
     if (segment.error() == ipc::ShmError::missing) {
       return failure(NodeError{

@@ -19,10 +19,18 @@
 #include "ipc/result.h"
 #include "ipc/task_registry.h"
 #include "ipc/volatile_segment.h"
-#include "libltp/db/volatile_db.h"
-#include "libltp/engine/engine.h"
 #include "libltp/node/daemon_plan.h"
 #include "libltp/node/node_signals.h"
+
+// Named only: a process that acts on the node includes engine.h itself,
+// so a tool that only attaches (ltpstat, the admin tools) compiles without
+// the record layouts, the codec and the engine.
+namespace ltp::db {
+class VolatileDb;
+}
+namespace ltp::engine {
+class Engine;
+}
 
 namespace ltp::node {
 
@@ -68,7 +76,7 @@ class Node {
   // Null when attached to a stopped node.
   ipc::VolatileSegment* segment() { return segment_.get(); }
   const ipc::VolatileSegment* segment() const { return segment_.get(); }
-  db::VolatileDb* vdb() { return vdb_ ? &*vdb_ : nullptr; }
+  db::VolatileDb* vdb() { return vdb_.get(); }
   std::optional<ipc::TaskRegistry> registry();
   // The daemons start_node() planned, with pids and restart counts.
   std::optional<DaemonPlan> daemon_plan();
@@ -87,11 +95,11 @@ class Node {
   std::optional<ipc::NodeSemaphore> announce_started();
 
  private:
-  Node(ipc::NodeDir dir) : dir_(std::move(dir)), signals_(dir_) {}
+  explicit Node(ipc::NodeDir dir);
   ipc::NodeDir dir_;
   std::unique_ptr<ipc::Heap> heap_;
   std::unique_ptr<ipc::VolatileSegment> segment_;
-  std::optional<db::VolatileDb> vdb_;
+  std::unique_ptr<db::VolatileDb> vdb_;
   NodeSignals signals_;
   std::uint64_t own_engine_id_ = 0;
 };

@@ -39,8 +39,9 @@
 
 #include "ipc/result.h"
 #include "libltp/api/client.h"
-#include "libltp/node/testing/test_node.h"
 #include "libltp/cli/cli.h"
+#include "libltp/engine/engine.h"
+#include "libltp/node/testing/test_node.h"
 
 extern char** environ;
 

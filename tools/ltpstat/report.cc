@@ -13,6 +13,7 @@
 #include "libltp/db/ltp_db.h"
 #include "libltp/db/records.h"
 #include "libltp/db/security_db.h"
+#include "libltp/db/volatile_db.h"
 #include "libltp/node/node.h"
 
 namespace ltp::ltpstat {
