@@ -15,9 +15,11 @@
 
 #include "daemons/common/daemon_process.h"
 #include "ipc/node_semaphore.h"
+#include "ipc/transaction.h"
+#include "libltp/cli/cli.h"
+#include "libltp/db/ltp_db.h"
 #include "libltp/node/semaphore_names.h"
 #include "libltp/node/supervisor.h"
-#include "libltp/cli/cli.h"
 
 namespace {
 

@@ -13,9 +13,12 @@
 
 #include "daemons/common/daemon_process.h"
 #include "ipc/node_semaphore.h"
+#include "ipc/transaction.h"
 #include "libltp/admin/values.h"
-#include "libltp/node/semaphore_names.h"
 #include "libltp/cli/cli.h"
+#include "libltp/db/ltp_db.h"
+#include "libltp/db/volatile_db.h"
+#include "libltp/node/semaphore_names.h"
 
 namespace {
 

@@ -24,13 +24,14 @@
 
 #include "daemons/common/daemon_process.h"
 #include "daemons/udplsi/peer_addresses.h"
+#include "ipc/transaction.h"
 #include "libltp/api/link_service.h"
+#include "libltp/cli/cli.h"
 #include "libltp/db/ltp_db.h"
 #include "libltp/udp/batch_socket.h"
 #include "libltp/udp/datagram_queue.h"
 #include "libltp/udp/endpoint.h"
 #include "libltp/udp/receive_ring.h"
-#include "libltp/cli/cli.h"
 
 namespace {
 

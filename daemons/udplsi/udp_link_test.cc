@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "ipc/node_semaphore.h"
+#include "ipc/transaction.h"
 #include "libltp/api/testing/test_node.h"
+#include "libltp/db/volatile_db.h"
 #include "libltp/node/semaphore_names.h"
 #include "libltp/node/testing/test_node.h"
 

@@ -4,6 +4,7 @@
 // the API does — claiming ids, blocking and waking, notices, in-place data
 // — is observed without timing on daemons.
 #include "libltp/api/client.h"
+#include "ipc/heap.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

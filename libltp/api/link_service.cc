@@ -1,4 +1,6 @@
 #include "libltp/api/link_service.h"
+#include "ipc/transaction.h"
+#include "libltp/db/volatile_db.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

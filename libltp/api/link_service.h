@@ -32,6 +32,7 @@
 
 #include "ipc/node_semaphore.h"
 #include "ipc/result.h"
+#include "libltp/db/volatile_db.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/node.h"
 

@@ -13,8 +13,10 @@
 
 #include <openltp/ltp_link_service.h>
 #include "ipc/node_semaphore.h"
+#include "ipc/transaction.h"
 #include "libltp/api/link_service.h"
 #include "libltp/api/testing/test_node.h"
+#include "libltp/db/volatile_db.h"
 #include "libltp/node/semaphore_names.h"
 
 namespace ltp::api {

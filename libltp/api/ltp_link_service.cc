@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ipc/process_log.h"
+#include "ipc/transaction.h"
 #include "libltp/api/link_service.h"
 
 namespace {

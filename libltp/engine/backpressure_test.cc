@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ipc/heap.h"
+#include "ipc/transaction.h"
 #include "libltp/engine/testing/lockstep.h"
 
 namespace ltp::engine {

@@ -4,7 +4,7 @@
 // (and, in export_session.cc, RS with RA) without reopening anything.
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 #include "libltp/engine/retransmit_limits.h"
 
 namespace ltp::engine {
@@ -21,7 +21,8 @@ void count_received(db::SpanStats& stats, codec::CancelReason reason) {
 }
 }  // namespace
 
-HeapResult<void> Engine::cancel_export_session(Ctx& c, Addr session, codec::CancelReason reason) {
+HeapResult<void> EngineCore::cancel_export_session(Ctx& c, Addr session,
+                                                   codec::CancelReason reason) {
   auto& txn = c.txn;
   db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state == db::ExportState::cancelling) return success();
@@ -50,7 +51,8 @@ HeapResult<void> Engine::cancel_export_session(Ctx& c, Addr session, codec::Canc
                        {db::ControlKind::cancel_from_sender, own_engine_id_, s.number, 0});
 }
 
-HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::CancelReason reason) {
+HeapResult<void> EngineCore::cancel_import_session(Ctx& c, Addr session,
+                                                   codec::CancelReason reason) {
   auto& txn = c.txn;
   db::ImportSession s = load<db::ImportSession>(txn, session);
   if (s.state == db::ImportState::cancelling) return success();
@@ -77,7 +79,7 @@ HeapResult<void> Engine::cancel_import_session(Ctx& c, Addr session, codec::Canc
                        {db::ControlKind::cancel_from_receiver, s.originator, s.number, 0});
 }
 
-HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
+HeapResult<void> EngineCore::handle_cancel(Ctx& c, const codec::Segment& segment) {
   auto& txn = c.txn;
   const auto reason = std::get<codec::Cancel>(segment.body).reason;
   const std::uint64_t number = segment.header.session.number;
@@ -134,7 +136,7 @@ HeapResult<void> Engine::handle_cancel(Ctx& c, const codec::Segment& segment) {
                        {db::ControlKind::cancel_ack_to_receiver, own_engine_id_, number, 0});
 }
 
-HeapResult<void> Engine::handle_cancel_ack(Ctx& c, const codec::Segment& segment) {
+HeapResult<void> EngineCore::handle_cancel_ack(Ctx& c, const codec::Segment& segment) {
   auto& txn = c.txn;
   const std::uint64_t number = segment.header.session.number;
   if (segment.header.type == codec::SegmentType::cancel_ack_to_sender) {
@@ -155,7 +157,7 @@ HeapResult<void> Engine::handle_cancel_ack(Ctx& c, const codec::Segment& segment
   return success();
 }
 
-HeapResult<void> Engine::cancel_expired(Ctx& c, const db::TimerRecord& timer) {
+HeapResult<void> EngineCore::cancel_expired(Ctx& c, const db::TimerRecord& timer) {
   auto& txn = c.txn;
   const auto span = find_span(c, timer.span_engine);
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
@@ -179,7 +181,7 @@ HeapResult<void> Engine::cancel_expired(Ctx& c, const db::TimerRecord& timer) {
       {db::ControlKind::cancel_from_receiver, timer.span_engine, timer.session_number, 0});
 }
 
-HeapResult<void> Engine::remember_closed_export(Ctx& c, Addr span, std::uint64_t number) {
+HeapResult<void> EngineCore::remember_closed_export(Ctx& c, Addr span, std::uint64_t number) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(closed, ipc::PHashMap::open(txn, root(c).closed_exports));
   BOOST_OUTCOME_TRY(closed.assign(txn, number, load<db::SpanRecord>(txn, span).config.engine_id));
@@ -188,7 +190,7 @@ HeapResult<void> Engine::remember_closed_export(Ctx& c, Addr span, std::uint64_t
   return success();
 }
 
-HeapResult<void> Engine::remember_closed_import(Ctx& c, Addr span, std::uint64_t number) {
+HeapResult<void> EngineCore::remember_closed_import(Ctx& c, Addr span, std::uint64_t number) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(closed,
                     ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, span).closed_imports));
@@ -198,7 +200,7 @@ HeapResult<void> Engine::remember_closed_import(Ctx& c, Addr span, std::uint64_t
   return success();
 }
 
-HeapResult<void> Engine::forget_closed(Ctx& c, const db::TimerRecord& timer) {
+HeapResult<void> EngineCore::forget_closed(Ctx& c, const db::TimerRecord& timer) {
   auto& txn = c.txn;
   Addr map = root(c).closed_exports;
   if (timer.kind == db::TimerKind::closed_import) {

@@ -1,7 +1,7 @@
 // Engine entry points and inbound dispatch; the procedures themselves are
 // in export_session.cc, import_session.cc, cancellation.cc, timeline.cc,
 // span_queue.cc, tail_probe.cc and notices.cc.
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 #include <algorithm>
 #include <utility>
@@ -47,20 +47,21 @@ std::vector<std::uint8_t> OutboundBatch::flatten(const OutboundSegment& segment)
   return bytes;
 }
 
-Result<std::unique_ptr<Engine>, EngineError> Engine::attach(ipc::Heap& heap, db::VolatileDb* vdb,
-                                                            EngineSignals& signals,
-                                                            EngineOptions options) {
+Result<std::unique_ptr<EngineCore>, EngineError> EngineCore::attach(ipc::Heap& heap,
+                                                                    db::VolatileDb* vdb,
+                                                                    EngineSignals& signals,
+                                                                    EngineOptions options) {
   auto txn = heap.begin();
   if (!txn) return failure(EngineError::heap);
   auto db = db::LtpDb::open(txn.value());
   if (!db) return failure(EngineError::not_initialized);
   const std::uint64_t own = db.value().own_engine_id(txn.value());
   if (!txn.value().commit()) return failure(EngineError::heap);
-  return std::unique_ptr<Engine>(new Engine(heap, vdb, signals, db.value(), own, options));
+  return std::unique_ptr<EngineCore>(new EngineCore(heap, vdb, signals, db.value(), own, options));
 }
 
-Engine::Engine(ipc::Heap& heap, db::VolatileDb* vdb, EngineSignals& signals, db::LtpDb db,
-               std::uint64_t own, EngineOptions options)
+EngineCore::EngineCore(ipc::Heap& heap, db::VolatileDb* vdb, EngineSignals& signals, db::LtpDb db,
+                       std::uint64_t own, EngineOptions options)
     : heap_(heap),
       vdb_(vdb),
       signals_(signals),
@@ -69,7 +70,7 @@ Engine::Engine(ipc::Heap& heap, db::VolatileDb* vdb, EngineSignals& signals, db:
       random_(options.serial_seed) {}
 
 template <class T, class F>
-Result<T, EngineError> Engine::transact(F&& body) {
+Result<T, EngineError> EngineCore::transact(F&& body) {
   auto txn = heap_.begin();
   if (!txn) return failure(EngineError::heap);
   wakeups_ = {};
@@ -91,7 +92,7 @@ Result<T, EngineError> Engine::transact(F&& body) {
   }
 }
 
-void Engine::send_wakeups() {
+void EngineCore::send_wakeups() {
   const Wakeups w = std::move(wakeups_);
   wakeups_ = {};
   for (auto span : w.segments) signals_.segments_ready(span);
@@ -115,27 +116,28 @@ Result<T, EngineError> lift(HeapResult<T> r) {
 }
 }  // namespace
 
-std::optional<Addr> Engine::find_span(const Ctx& c, std::uint64_t engine) const {
+std::optional<Addr> EngineCore::find_span(const Ctx& c, std::uint64_t engine) const {
   return db_.find_span(c.txn, engine);
 }
 
-HeapResult<db::NodeStats*> Engine::node_stats(Ctx& c) {
+HeapResult<db::NodeStats*> EngineCore::node_stats(Ctx& c) {
   return c.txn.modify<db::NodeStats>(db_.root_addr() + offsetof(db::DbRoot, stats));
 }
 
-HeapResult<db::SpanStats*> Engine::span_stats(Ctx& c, Addr span) {
+HeapResult<db::SpanStats*> EngineCore::span_stats(Ctx& c, Addr span) {
   return c.txn.modify<db::SpanStats>(span + offsetof(db::SpanRecord, stats));
 }
 
-Result<void, EngineError> Engine::handle_inbound(std::span<const std::uint8_t> datagram,
-                                                 std::uint64_t now, const DatagramSource& source) {
+Result<void, EngineError> EngineCore::handle_inbound(std::span<const std::uint8_t> datagram,
+                                                     std::uint64_t now,
+                                                     const DatagramSource& source) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     return lift(handle_segment(c, datagram, source));
   });
 }
 
-Result<void, EngineError> Engine::handle_inbound_batch(
+Result<void, EngineError> EngineCore::handle_inbound_batch(
     std::span<const std::span<const std::uint8_t>> datagrams, std::uint64_t now,
     std::span<const DatagramSource> sources) {
   const auto source_of = [&](std::size_t i) {
@@ -158,8 +160,8 @@ Result<void, EngineError> Engine::handle_inbound_batch(
   return outcome;
 }
 
-bool Engine::from_senders_address(std::optional<std::uint64_t> sender,
-                                  const DatagramSource& source) {
+bool EngineCore::from_senders_address(std::optional<std::uint64_t> sender,
+                                      const DatagramSource& source) {
   if (!source.pinned || !sender) return true;  // an unknown sender is the dispatch's to drop
   if (std::find(source.engines.begin(), source.engines.end(), *sender) != source.engines.end()) {
     return true;
@@ -170,8 +172,8 @@ bool Engine::from_senders_address(std::optional<std::uint64_t> sender,
   return false;
 }
 
-HeapResult<void> Engine::handle_segment(Ctx& c, std::span<const std::uint8_t> datagram,
-                                        const DatagramSource& source) {
+HeapResult<void> EngineCore::handle_segment(Ctx& c, std::span<const std::uint8_t> datagram,
+                                            const DatagramSource& source) {
   auto decoded = codec::decode_prefix(datagram);
   if (!decoded) {
     BOOST_OUTCOME_TRY(stats, node_stats(c));
@@ -251,7 +253,7 @@ std::optional<ipc::POrderedMap::Entry> first_in_scope(const ipc::Transaction& tx
 }
 }  // namespace
 
-Result<void, EngineError> Engine::on_timers(std::uint64_t now, TimerScope scope) {
+Result<void, EngineError> EngineCore::on_timers(std::uint64_t now, TimerScope scope) {
   if (now >= deferred_until_) deferred_timers_.clear();
   // The due timer fired by the last transaction started, and whether one was.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> last;
@@ -296,7 +298,7 @@ Result<void, EngineError> Engine::on_timers(std::uint64_t now, TimerScope scope)
   return success();
 }
 
-std::optional<std::uint64_t> Engine::next_deadline(TimerScope scope) {
+std::optional<std::uint64_t> EngineCore::next_deadline(TimerScope scope) {
   auto txn = heap_.begin();
   if (!txn) return std::nullopt;
   Ctx c{txn.value(), 0};
@@ -310,7 +312,7 @@ std::optional<std::uint64_t> Engine::next_deadline(TimerScope scope) {
   return deadline;
 }
 
-std::optional<std::uint64_t> Engine::aggregation_deadline(std::uint64_t span_engine) {
+std::optional<std::uint64_t> EngineCore::aggregation_deadline(std::uint64_t span_engine) {
   auto txn = heap_.begin();
   if (!txn) return std::nullopt;
   Ctx c{txn.value(), 0};
@@ -329,9 +331,9 @@ std::optional<std::uint64_t> Engine::aggregation_deadline(std::uint64_t span_eng
   return deadline;
 }
 
-Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,
-                                                 std::size_t max_segments, std::uint64_t now,
-                                                 OutboundBatch& out) {
+Result<std::size_t, EngineError> EngineCore::dequeue(std::uint64_t span_engine,
+                                                     std::size_t max_segments, std::uint64_t now,
+                                                     OutboundBatch& out) {
   return transact<std::size_t>([&](ipc::Transaction& txn) -> Result<std::size_t, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, span_engine);
@@ -364,9 +366,8 @@ Result<std::size_t, EngineError> Engine::dequeue(std::uint64_t span_engine,
   });
 }
 
-Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine,
-                                                       std::span<const OutboundSegment> segments,
-                                                       std::uint64_t now) {
+Result<std::size_t, EngineError> EngineCore::segments_sent(
+    std::uint64_t span_engine, std::span<const OutboundSegment> segments, std::uint64_t now) {
   return transact<std::size_t>([&](ipc::Transaction& txn) -> Result<std::size_t, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, span_engine);
@@ -398,8 +399,8 @@ Result<std::size_t, EngineError> Engine::segments_sent(std::uint64_t span_engine
   });
 }
 
-Result<void, EngineError> Engine::link_state(std::uint64_t span_engine, bool remote_up,
-                                             std::uint64_t now) {
+Result<void, EngineError> EngineCore::link_state(std::uint64_t span_engine, bool remote_up,
+                                                 std::uint64_t now) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, span_engine);
@@ -428,10 +429,11 @@ Result<void, EngineError> Engine::link_state(std::uint64_t span_engine, bool rem
   });
 }
 
-Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
-                                                   std::uint64_t destination,
-                                                   std::span<const std::uint8_t> sdu,
-                                                   std::uint64_t red_length, std::uint64_t now) {
+Result<codec::SessionId, EngineError> EngineCore::send(std::uint64_t client_id,
+                                                       std::uint64_t destination,
+                                                       std::span<const std::uint8_t> sdu,
+                                                       std::uint64_t red_length,
+                                                       std::uint64_t now) {
   // The heap out of room is a reason to wait while blocks in flight can
   // give room back, as ION's ltp_send does; a block that needs more than
   // half the heap may never find it, so that is refused at once.
@@ -486,7 +488,7 @@ Result<codec::SessionId, EngineError> Engine::send(std::uint64_t client_id,
       });
 }
 
-Result<void, EngineError> Engine::flush(std::uint64_t span_engine, std::uint64_t now) {
+Result<void, EngineError> EngineCore::flush(std::uint64_t span_engine, std::uint64_t now) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, span_engine);
@@ -497,8 +499,8 @@ Result<void, EngineError> Engine::flush(std::uint64_t span_engine, std::uint64_t
   });
 }
 
-Result<void, EngineError> Engine::cancel_export(std::uint64_t session_number, std::uint64_t now,
-                                                std::optional<std::uint64_t> client) {
+Result<void, EngineError> EngineCore::cancel_export(std::uint64_t session_number, std::uint64_t now,
+                                                    std::optional<std::uint64_t> client) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     const auto session =
@@ -510,9 +512,9 @@ Result<void, EngineError> Engine::cancel_export(std::uint64_t session_number, st
   });
 }
 
-Result<void, EngineError> Engine::cancel_import(std::uint64_t originator,
-                                                std::uint64_t session_number, std::uint64_t now,
-                                                std::optional<std::uint64_t> client) {
+Result<void, EngineError> EngineCore::cancel_import(std::uint64_t originator,
+                                                    std::uint64_t session_number, std::uint64_t now,
+                                                    std::optional<std::uint64_t> client) {
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     Ctx c{txn, now};
     const auto span = find_span(c, originator);
@@ -546,8 +548,8 @@ HeapResult<void> drop_acknowledged(ipc::Transaction& txn, ipc::PList& notices, s
 }
 }  // namespace
 
-Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t client_id,
-                                                               NoticeCursor& cursor) {
+Result<std::optional<Notice>, EngineError> EngineCore::next_notice(std::uint64_t client_id,
+                                                                   NoticeCursor& cursor) {
   const std::uint64_t held = cursor.held;
   const Addr acknowledge = cursor.unacknowledged;
   auto next = transact<std::optional<Notice>>(
@@ -584,8 +586,8 @@ Result<std::optional<Notice>, EngineError> Engine::next_notice(std::uint64_t cli
   return next;
 }
 
-Result<void, EngineError> Engine::acknowledge_notice(std::uint64_t client_id,
-                                                     NoticeCursor& cursor) {
+Result<void, EngineError> EngineCore::acknowledge_notice(std::uint64_t client_id,
+                                                         NoticeCursor& cursor) {
   const Addr record = std::exchange(cursor.unacknowledged, ipc::kNullAddr);
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     const auto client = db_.find_client(txn, client_id);
@@ -595,7 +597,7 @@ Result<void, EngineError> Engine::acknowledge_notice(std::uint64_t client_id,
   });
 }
 
-std::vector<std::uint8_t> Engine::read_data(Addr data) {
+std::vector<std::uint8_t> EngineCore::read_data(Addr data) {
   auto txn = heap_.begin();
   if (!txn || data == ipc::kNullAddr) return {};
   auto bytes = db::ChunkedBuffer::open(data).read_all(txn.value());
@@ -603,8 +605,8 @@ std::vector<std::uint8_t> Engine::read_data(Addr data) {
   return bytes;
 }
 
-Result<void, EngineError> Engine::release_data(std::uint64_t client_id, Addr data,
-                                               NoticeCursor& cursor) {
+Result<void, EngineError> EngineCore::release_data(std::uint64_t client_id, Addr data,
+                                                   NoticeCursor& cursor) {
   if (data != ipc::kNullAddr && cursor.held > 0) --cursor.held;
   return transact<void>([&](ipc::Transaction& txn) -> Result<void, EngineError> {
     if (data == ipc::kNullAddr) return success();
@@ -623,7 +625,7 @@ Result<void, EngineError> Engine::release_data(std::uint64_t client_id, Addr dat
   });
 }
 
-Result<db::SpanStats, EngineError> Engine::stats(std::uint64_t span_engine) {
+Result<db::SpanStats, EngineError> EngineCore::stats(std::uint64_t span_engine) {
   return transact<db::SpanStats>([&](ipc::Transaction& txn) -> Result<db::SpanStats, EngineError> {
     const auto span = db_.find_span(txn, span_engine);
     if (!span) return failure(EngineError::no_such_span);
@@ -631,7 +633,7 @@ Result<db::SpanStats, EngineError> Engine::stats(std::uint64_t span_engine) {
   });
 }
 
-db::NodeStats Engine::node_stats() {
+db::NodeStats EngineCore::node_stats() {
   auto r =
       transact<db::NodeStats>([&](ipc::Transaction& txn) -> Result<db::NodeStats, EngineError> {
         return load<db::DbRoot>(txn, db_.root_addr()).stats;

@@ -7,7 +7,7 @@
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
 #include "libltp/codec/sdnv.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 #include "libltp/engine/retransmit_limits.h"
 
 namespace ltp::engine {
@@ -35,7 +35,7 @@ codec::SegmentType red_type(bool checkpoint, std::uint64_t end, const db::Export
 
 }  // namespace
 
-HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
+HeapResult<Addr> EngineCore::open_export(Ctx& c, Addr span, std::uint64_t client) {
   auto& txn = c.txn;
   const db::DbRoot r = root(c);
   BOOST_OUTCOME_TRY(block, db::ChunkedBuffer::create(txn, 0));
@@ -76,7 +76,7 @@ HeapResult<Addr> Engine::open_export(Ctx& c, Addr span, std::uint64_t client) {
   return addr;
 }
 
-std::uint64_t Engine::new_session_number(Ctx& c) {
+std::uint64_t EngineCore::new_session_number(Ctx& c) {
   const db::DbRoot r = root(c);
   const auto open = ipc::PHashMap::open(c.txn, r.export_sessions).value();
   const auto closed = ipc::PHashMap::open(c.txn, r.closed_exports).value();
@@ -86,7 +86,7 @@ std::uint64_t Engine::new_session_number(Ctx& c) {
   }
 }
 
-HeapResult<void> Engine::close_block(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::close_block(Ctx& c, Addr session) {
   auto& txn = c.txn;
   db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::aggregating) return success();
@@ -102,7 +102,7 @@ HeapResult<void> Engine::close_block(Ctx& c, Addr session) {
 }
 
 // One data segment about to be encoded.
-struct Engine::Cut {
+struct EngineCore::Cut {
   codec::DataSegment data;
   codec::SegmentType type = codec::SegmentType::red_data;
   Addr checkpoint = ipc::kNullAddr;  // record whose timer starts as it goes out
@@ -110,8 +110,8 @@ struct Engine::Cut {
   bool first_pass_finished = false;
 };
 
-HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint64_t offset,
-                                        std::uint64_t length, std::uint64_t report_serial) {
+HeapResult<Addr> EngineCore::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint64_t offset,
+                                            std::uint64_t length, std::uint64_t report_serial) {
   BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(c.txn, s.checkpoints));
   BOOST_OUTCOME_TRY(addr, c.txn.alloc(sizeof(db::CheckpointRecord)));
   const std::uint64_t serial = s.next_checkpoint_serial++;
@@ -123,8 +123,8 @@ HeapResult<Addr> Engine::new_checkpoint(Ctx& c, db::ExportSession& s, std::uint6
 
 // From the first range still to resend. False if that range was only the
 // resend of a checkpoint a report has answered meanwhile (range dropped).
-HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::uint64_t limit,
-                                            Cut& cut) {
+HeapResult<bool> EngineCore::cut_retransmission(Ctx& c, db::ExportSession& s, std::uint64_t limit,
+                                                Cut& cut) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
   const Addr node = pending.first(txn);
@@ -157,8 +157,9 @@ HeapResult<bool> Engine::cut_retransmission(Ctx& c, db::ExportSession& s, std::u
   return true;
 }
 
-HeapResult<void> Engine::cut_first_pass(Ctx& c, db::ExportSession& s, const db::SpanConfig& config,
-                                        std::uint64_t limit, Cut& cut) {
+HeapResult<void> EngineCore::cut_first_pass(Ctx& c, db::ExportSession& s,
+                                            const db::SpanConfig& config, std::uint64_t limit,
+                                            Cut& cut) {
   const std::uint64_t at = s.first_pass_cursor;
   const auto block = db::ChunkedBuffer::open(s.block);
   cut.data.offset = at;
@@ -186,7 +187,7 @@ HeapResult<void> Engine::cut_first_pass(Ctx& c, db::ExportSession& s, const db::
   return success();
 }
 
-HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBatch& out) {
+HeapResult<bool> EngineCore::cut_segment(Ctx& c, Addr span, Addr session, OutboundBatch& out) {
   auto& txn = c.txn;
   db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::transmitting) return false;
@@ -243,7 +244,7 @@ HeapResult<bool> Engine::cut_segment(Ctx& c, Addr span, Addr session, OutboundBa
   return true;
 }
 
-HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
+HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment) {
   auto& txn = c.txn;
   const auto& rs = std::get<codec::ReportSegment>(segment.body);
   const std::uint64_t number = segment.header.session.number;
@@ -342,9 +343,10 @@ HeapResult<void> Engine::handle_report(Ctx& c, const codec::Segment& segment) {
   return probe_tail(c, *span);
 }
 
-HeapResult<void> Engine::queue_retransmission(Ctx& c, Addr span, Addr session,
-                                              const std::vector<db::ByteRange>& gaps,
-                                              std::uint64_t report_serial, std::uint64_t hold_ms) {
+HeapResult<void> EngineCore::queue_retransmission(Ctx& c, Addr span, Addr session,
+                                                  const std::vector<db::ByteRange>& gaps,
+                                                  std::uint64_t report_serial,
+                                                  std::uint64_t hold_ms) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, load<db::ExportSession>(txn, session).pending));
   for (std::size_t i = 0; i < gaps.size(); ++i) {
@@ -360,7 +362,7 @@ HeapResult<void> Engine::queue_retransmission(Ctx& c, Addr span, Addr session,
   return queue_data(c, span, session);
 }
 
-HeapResult<void> Engine::keep_export_moving(Ctx& c, Addr span, Addr session) {
+HeapResult<void> EngineCore::keep_export_moving(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::transmitting || s.first_pass_done == 0) return success();
@@ -379,7 +381,7 @@ HeapResult<void> Engine::keep_export_moving(Ctx& c, Addr span, Addr session) {
   return queue_retransmission(c, span, session, {{last_gap->end - 1, last_gap->end}}, 0);
 }
 
-HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::maybe_complete_export(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.state != db::ExportState::transmitting || s.first_pass_done == 0) return success();
@@ -390,7 +392,7 @@ HeapResult<void> Engine::maybe_complete_export(Ctx& c, Addr session) {
   return close_export(c, session);
 }
 
-HeapResult<void> Engine::checkpoint_expired(Ctx& c, Addr session, Addr checkpoint) {
+HeapResult<void> EngineCore::checkpoint_expired(Ctx& c, Addr session, Addr checkpoint) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   const auto span = find_span(c, s.span_engine);
@@ -415,8 +417,8 @@ HeapResult<void> Engine::checkpoint_expired(Ctx& c, Addr session, Addr checkpoin
   return queue_data(c, *span, session);
 }
 
-HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type,
-                                     std::uint64_t reason) {
+HeapResult<void> EngineCore::notify_sdus(Ctx& c, Addr session, db::NoticeType type,
+                                         std::uint64_t reason) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   BOOST_OUTCOME_TRY(lengths, ipc::PList::open(txn, s.sdu_lengths));
@@ -440,7 +442,7 @@ HeapResult<void> Engine::notify_sdus(Ctx& c, Addr session, db::NoticeType type,
   return success();
 }
 
-HeapResult<void> Engine::drop_retransmissions(Ctx& c, const db::ExportSession& s) {
+HeapResult<void> EngineCore::drop_retransmissions(Ctx& c, const db::ExportSession& s) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, s.pending));
   while (!pending.empty(txn)) {
@@ -459,7 +461,7 @@ HeapResult<void> Engine::drop_retransmissions(Ctx& c, const db::ExportSession& s
   return success();
 }
 
-HeapResult<void> Engine::close_export(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::close_export(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   const auto span = find_span(c, s.span_engine);

@@ -7,7 +7,7 @@
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 #include "libltp/engine/report_builder.h"
 #include "libltp/engine/retransmit_limits.h"
 
@@ -24,7 +24,7 @@ std::uint64_t stale_interval(const db::SpanConfig& config) {
 }
 }  // namespace
 
-HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& segment) {
+HeapResult<Addr> EngineCore::open_import(Ctx& c, Addr span, const codec::Segment& segment) {
   auto& txn = c.txn;
   const auto& data = std::get<codec::DataSegment>(segment.body);
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
@@ -63,7 +63,7 @@ HeapResult<Addr> Engine::open_import(Ctx& c, Addr span, const codec::Segment& se
   return addr;
 }
 
-HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& segment) {
+HeapResult<void> EngineCore::handle_data(Ctx& c, Addr span, const codec::Segment& segment) {
   auto& txn = c.txn;
   const auto& data = std::get<codec::DataSegment>(segment.body);
   const codec::SegmentType type = segment.header.type;
@@ -202,7 +202,7 @@ HeapResult<void> Engine::handle_data(Ctx& c, Addr span, const codec::Segment& se
   return maybe_close_import(c, *session);
 }
 
-HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(
+HeapResult<std::optional<std::uint64_t>> EngineCore::handle_checkpoint(
     Ctx& c, Addr span, Addr session, const codec::CheckpointSerials& cp, std::uint64_t end) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(stats, span_stats(c, span));
@@ -233,9 +233,9 @@ HeapResult<std::optional<std::uint64_t>> Engine::handle_checkpoint(
   return std::optional<std::uint64_t>{lower};
 }
 
-HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
-                                       std::uint64_t checkpoint_serial, std::uint64_t lower,
-                                       std::uint64_t upper) {
+HeapResult<void> EngineCore::issue_reports(Ctx& c, Addr span, Addr session,
+                                           std::uint64_t checkpoint_serial, std::uint64_t lower,
+                                           std::uint64_t upper) {
   auto& txn = c.txn;
   db::ImportSession s = load<db::ImportSession>(txn, session);
   std::vector<db::ByteRange> received;
@@ -270,7 +270,7 @@ HeapResult<void> Engine::issue_reports(Ctx& c, Addr span, Addr session,
   return txn.put(session, s);
 }
 
-HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment) {
+HeapResult<void> EngineCore::handle_report_ack(Ctx& c, const codec::Segment& segment) {
   auto& txn = c.txn;
   const auto span = find_span(c, segment.header.session.originator);
   const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, *span).import_sessions)
@@ -305,8 +305,8 @@ HeapResult<void> Engine::handle_report_ack(Ctx& c, const codec::Segment& segment
   return expire_early(c, *span, overtaken);
 }
 
-bool Engine::claims_whole_red_part(const ipc::Transaction& txn, const db::ImportSession& s,
-                                   const db::ReportRecord& rs) const {
+bool EngineCore::claims_whole_red_part(const ipc::Transaction& txn, const db::ImportSession& s,
+                                       const db::ReportRecord& rs) const {
   if (s.red_length_known == 0 || rs.lower_bound != 0 || rs.upper_bound != s.red_length ||
       rs.claim_count != 1) {
     return false;
@@ -315,7 +315,7 @@ bool Engine::claims_whole_red_part(const ipc::Transaction& txn, const db::Import
   return claim.offset == 0 && claim.length == s.red_length;
 }
 
-HeapResult<void> Engine::retire_reports(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::retire_reports(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   std::vector<Addr> open;
@@ -332,7 +332,7 @@ HeapResult<void> Engine::retire_reports(Ctx& c, Addr session) {
   return txn.put(session + offsetof(db::ImportSession, unacked_reports), std::uint64_t{0});
 }
 
-HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
+HeapResult<void> EngineCore::report_expired(Ctx& c, Addr session, Addr report) {
   auto& txn = c.txn;
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   const auto span = find_span(c, s.originator);
@@ -358,7 +358,7 @@ HeapResult<void> Engine::report_expired(Ctx& c, Addr session, Addr report) {
   return queue_control(c, *span, {db::ControlKind::report, s.originator, s.number, rs.serial});
 }
 
-HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::stale_import_check(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   const auto span = find_span(c, s.originator);
@@ -378,7 +378,7 @@ HeapResult<void> Engine::stale_import_check(Ctx& c, Addr session) {
   return cancel_import_session(c, session, codec::CancelReason::system_cancelled);
 }
 
-HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::maybe_close_import(Ctx& c, Addr session) {
   auto& txn = c.txn;
   const db::ImportSession s = load<db::ImportSession>(txn, session);
   if (s.state != db::ImportState::receiving) return success();
@@ -400,7 +400,7 @@ HeapResult<void> Engine::maybe_close_import(Ctx& c, Addr session) {
   return success();
 }
 
-HeapResult<void> Engine::drop_reports(Ctx& c, db::ImportSession& s) {
+HeapResult<void> EngineCore::drop_reports(Ctx& c, db::ImportSession& s) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(reports, ipc::PHashMap::open(txn, s.reports));
   BOOST_OUTCOME_TRY(by_checkpoint, ipc::PHashMap::open(txn, s.reports_by_checkpoint));
@@ -423,14 +423,14 @@ HeapResult<void> Engine::drop_reports(Ctx& c, db::ImportSession& s) {
   return success();
 }
 
-HeapResult<void> Engine::close_import(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::close_import(Ctx& c, Addr session) {
   const db::ImportSession s = load<db::ImportSession>(c.txn, session);
   const auto span = find_span(c, s.originator);
   BOOST_OUTCOME_TRY(free_import(c, *span, session));
   return remember_closed_import(c, *span, s.number);
 }
 
-HeapResult<void> Engine::free_import(Ctx& c, Addr span, Addr session) {
+HeapResult<void> EngineCore::free_import(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
   db::ImportSession s = load<db::ImportSession>(txn, session);
   BOOST_OUTCOME_TRY(stop_timer(c, s.timer));

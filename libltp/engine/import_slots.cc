@@ -15,7 +15,7 @@
 // closed (a real one recovers: its sender's checkpoint opens it again),
 // its cookie forgotten with it.
 #include "ipc/phash_map.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
@@ -31,7 +31,7 @@ struct Progress {
 
 }  // namespace
 
-HeapResult<bool> Engine::yield_import_slot(Ctx& c, Addr span, std::uint64_t newcomer_bytes) {
+HeapResult<bool> EngineCore::yield_import_slot(Ctx& c, Addr span, std::uint64_t newcomer_bytes) {
   auto& txn = c.txn;
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
   Addr victim = ipc::kNullAddr;

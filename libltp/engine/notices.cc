@@ -4,11 +4,12 @@
 #include <algorithm>
 
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
-HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::NoticeRecord& notice) {
+HeapResult<void> EngineCore::post_notice(Ctx& c, std::uint64_t client,
+                                         const db::NoticeRecord& notice) {
   auto& txn = c.txn;
   const auto record = db_.find_client(txn, client);
   // Data an import accepted waits for the id's next ltp_open (its session
@@ -30,8 +31,8 @@ HeapResult<void> Engine::post_notice(Ctx& c, std::uint64_t client, const db::Not
   return success();
 }
 
-HeapResult<Addr> Engine::copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset,
-                                        std::uint64_t length) {
+HeapResult<Addr> EngineCore::copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset,
+                                            std::uint64_t length) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(copy, db::ChunkedBuffer::create(txn, length));
   const auto source = db::ChunkedBuffer::open(block);
@@ -43,32 +44,32 @@ HeapResult<Addr> Engine::copy_to_buffer(Ctx& c, Addr block, std::uint64_t offset
   return copy.header();
 }
 
-HeapResult<Addr> Engine::bytes_to_buffer(Ctx& c, std::span<const std::uint8_t> bytes) {
+HeapResult<Addr> EngineCore::bytes_to_buffer(Ctx& c, std::span<const std::uint8_t> bytes) {
   BOOST_OUTCOME_TRY(copy, db::ChunkedBuffer::create(c.txn, bytes.size()));
   BOOST_OUTCOME_TRY(copy.append(c.txn, bytes));
   return copy.header();
 }
 
-bool Engine::heap_has_room(std::uint64_t bytes, std::uint64_t reserve_fraction) const {
+bool EngineCore::heap_has_room(std::uint64_t bytes, std::uint64_t reserve_fraction) const {
   const auto& header = heap_.header();
   return header.alloc.bytes_in_use + bytes + header.arena_size / reserve_fraction <=
          header.arena_size;
 }
 
-bool Engine::room_to_receive(const Ctx& c, std::uint64_t bytes) const {
+bool EngineCore::room_to_receive(const Ctx& c, std::uint64_t bytes) const {
   // A write may start a new chunk of the session's buffer.
   return !over_heapmax(c, bytes) &&
          heap_has_room(bytes + db::ChunkedBuffer::kChunkBytes, kReceiveReserve);
 }
 
-std::uint64_t Engine::most_red_data(const Ctx& c) const {
+std::uint64_t EngineCore::most_red_data(const Ctx& c) const {
   const std::uint64_t arena = heap_.header().arena_size;
   const std::uint64_t heapmax = root(c).config.heapmax;
   const std::uint64_t limit = heapmax != 0 ? std::min(heapmax, arena) : arena;
   return limit - limit / kReceiveReserve;
 }
 
-bool Engine::over_heapmax(const Ctx& c, std::uint64_t more_bytes) const {
+bool EngineCore::over_heapmax(const Ctx& c, std::uint64_t more_bytes) const {
   const std::uint64_t heapmax = root(c).config.heapmax;
   return heapmax != 0 && heap_.header().alloc.bytes_in_use + more_bytes > heapmax;
 }

@@ -12,13 +12,13 @@
 // resends it.
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
-bool Engine::resend_under_way(Ctx& c, const db::ExportSession& s,
-                              const std::vector<db::ByteRange>& gaps,
-                              std::uint64_t report_lower_bound) {
+bool EngineCore::resend_under_way(Ctx& c, const db::ExportSession& s,
+                                  const std::vector<db::ByteRange>& gaps,
+                                  std::uint64_t report_lower_bound) {
   if (gaps.empty()) return false;
   const auto& txn = c.txn;
   const std::uint64_t end = gaps.back().end;

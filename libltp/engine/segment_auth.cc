@@ -10,11 +10,11 @@
 #include "ipc/phash_map.h"
 #include "libltp/codec/auth.h"
 #include "libltp/db/security_db.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
-std::optional<db::SecurityDb> Engine::security(const Ctx& c) {
+std::optional<db::SecurityDb> EngineCore::security(const Ctx& c) {
   // The database is never removed once made, so its address holds for the
   // life of the heap; until it exists, the catalog is asked each time.
   if (security_root_ == ipc::kNullAddr) {
@@ -25,7 +25,7 @@ std::optional<db::SecurityDb> Engine::security(const Ctx& c) {
   return db::SecurityDb::at(security_root_);
 }
 
-std::optional<std::uint64_t> Engine::export_peer(const Ctx& c, std::uint64_t number) const {
+std::optional<std::uint64_t> EngineCore::export_peer(const Ctx& c, std::uint64_t number) const {
   const auto& txn = c.txn;
   if (const auto open =
           ipc::PHashMap::open(txn, root(c).export_sessions).value().find(txn, number)) {
@@ -34,10 +34,10 @@ std::optional<std::uint64_t> Engine::export_peer(const Ctx& c, std::uint64_t num
   return ipc::PHashMap::open(txn, root(c).closed_exports).value().find(txn, number);
 }
 
-HeapResult<bool> Engine::authentic(Ctx& c, const db::SecurityDb& secdb,
-                                   std::span<const std::uint8_t> datagram,
-                                   const codec::Segment& segment,
-                                   std::optional<std::uint64_t> sender) {
+HeapResult<bool> EngineCore::authentic(Ctx& c, const db::SecurityDb& secdb,
+                                       std::span<const std::uint8_t> datagram,
+                                       const codec::Segment& segment,
+                                       std::optional<std::uint64_t> sender) {
   // A segment for an export session we never had finds no span and is
   // dropped by the dispatch as unknown.
   if (!sender) return true;
@@ -54,7 +54,7 @@ HeapResult<bool> Engine::authentic(Ctx& c, const db::SecurityDb& secdb,
   return ok;
 }
 
-std::optional<Engine::Signer> Engine::signer(Ctx& c, std::uint64_t engine) {
+std::optional<EngineCore::Signer> EngineCore::signer(Ctx& c, std::uint64_t engine) {
   const auto secdb = security(c);
   if (!secdb) return std::nullopt;
   const auto rule = secdb->find_rule(c.txn, db::AuthDirection::transmit, engine);
@@ -66,15 +66,16 @@ std::optional<Engine::Signer> Engine::signer(Ctx& c, std::uint64_t engine) {
   return Signer{suite, key, *rule};
 }
 
-std::uint64_t Engine::segment_room(Ctx& c, const db::SpanConfig& config) {
+std::uint64_t EngineCore::segment_room(Ctx& c, const db::SpanConfig& config) {
   const auto sign = signer(c, config.engine_id);
   const std::uint64_t overhead = (sign ? codec::authentication_overhead(sign->suite) : 0) +
                                  (cookie_rule(c, config.engine_id) ? kCookieOverhead : 0);
   return config.max_segment_size > overhead + 64 ? config.max_segment_size - overhead : 64;
 }
 
-HeapResult<void> Engine::emit_signed(Ctx& c, Addr span, const codec::Segment& segment,
-                                     const Signer& sign, OutboundBatch& out, const TimerCue& cue) {
+HeapResult<void> EngineCore::emit_signed(Ctx& c, Addr span, const codec::Segment& segment,
+                                         const Signer& sign, OutboundBatch& out,
+                                         const TimerCue& cue) {
   const std::uint8_t suite_octet = static_cast<std::uint8_t>(sign.suite);
   const std::array<std::uint8_t, codec::kMaxMacSize> placeholder{};
   const std::size_t mac_bytes = codec::mac_size(sign.suite).value_or(0);

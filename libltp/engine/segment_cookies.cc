@@ -10,7 +10,7 @@
 #include "ipc/phash_map.h"
 #include "libltp/codec/auth.h"
 #include "libltp/db/security_db.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
@@ -21,7 +21,7 @@ std::optional<std::uint64_t> cookie_of(const codec::Segment& segment) {
       codec::find_extension(segment.header.header_extensions, codec::ExtensionTag::cookie);
   if (!ext) return std::nullopt;
   const auto value = codec::as_cookie(*ext);
-  if (!value || value->size() != Engine::kCookieBytes) return std::nullopt;
+  if (!value || value->size() != EngineCore::kCookieBytes) return std::nullopt;
   std::uint64_t cookie = 0;
   for (const std::uint8_t octet : *value) cookie = cookie << 8 | octet;
   return cookie;
@@ -29,15 +29,16 @@ std::optional<std::uint64_t> cookie_of(const codec::Segment& segment) {
 
 }  // namespace
 
-std::optional<Addr> Engine::cookie_rule(Ctx& c, std::uint64_t engine) {
+std::optional<Addr> EngineCore::cookie_rule(Ctx& c, std::uint64_t engine) {
   const auto secdb = security(c);
   if (!secdb) return std::nullopt;
   return secdb->find_cookie_rule(c.txn, engine);
 }
 
-HeapResult<bool> Engine::cookie_admits(Ctx& c, const db::SecurityDb& secdb,
-                                       const codec::Segment& segment,
-                                       std::optional<std::uint64_t> sender, bool to_our_export) {
+HeapResult<bool> EngineCore::cookie_admits(Ctx& c, const db::SecurityDb& secdb,
+                                           const codec::Segment& segment,
+                                           std::optional<std::uint64_t> sender,
+                                           bool to_our_export) {
   if (!sender) return true;
   const auto rule = secdb.find_cookie_rule(c.txn, *sender);
   if (!rule) return true;
@@ -61,15 +62,15 @@ HeapResult<bool> Engine::cookie_admits(Ctx& c, const db::SecurityDb& secdb,
   return admitted;
 }
 
-HeapResult<void> Engine::keep_arriving_cookie(Ctx& c, std::uint64_t session_number) {
+HeapResult<void> EngineCore::keep_arriving_cookie(Ctx& c, std::uint64_t session_number) {
   if (!arriving_cookie_) return success();
   const db::CookieRuleRecord r = load<db::CookieRuleRecord>(c.txn, arriving_cookie_->rule);
   BOOST_OUTCOME_TRY(cookies, ipc::PHashMap::open(c.txn, r.import_cookies));
   return cookies.assign(c.txn, session_number, arriving_cookie_->cookie);
 }
 
-HeapResult<std::optional<std::uint64_t>> Engine::outbound_cookie(Ctx& c, std::uint64_t peer,
-                                                                 const codec::SessionId& session) {
+HeapResult<std::optional<std::uint64_t>> EngineCore::outbound_cookie(
+    Ctx& c, std::uint64_t peer, const codec::SessionId& session) {
   const auto rule = cookie_rule(c, peer);
   if (!rule) return std::optional<std::uint64_t>{};
   const db::CookieRuleRecord r = load<db::CookieRuleRecord>(c.txn, *rule);
@@ -89,8 +90,8 @@ HeapResult<std::optional<std::uint64_t>> Engine::outbound_cookie(Ctx& c, std::ui
   return std::optional(cookie);
 }
 
-HeapResult<void> Engine::forget_cookie(Ctx& c, std::uint64_t peer, std::uint64_t session_number,
-                                       bool ours) {
+HeapResult<void> EngineCore::forget_cookie(Ctx& c, std::uint64_t peer, std::uint64_t session_number,
+                                           bool ours) {
   const auto rule = cookie_rule(c, peer);
   if (!rule) return success();
   const db::CookieRuleRecord r = load<db::CookieRuleRecord>(c.txn, *rule);

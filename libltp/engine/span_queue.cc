@@ -5,11 +5,11 @@
 // data segment.
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
-HeapResult<void> Engine::queue_control(Ctx& c, Addr span, const db::ControlRecord& control) {
+HeapResult<void> EngineCore::queue_control(Ctx& c, Addr span, const db::ControlRecord& control) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::ControlRecord)));
   BOOST_OUTCOME_TRY(txn.put(addr, control));
@@ -29,7 +29,7 @@ bool recovering(const ipc::Transaction& txn, const db::ExportSession& s) {
 // A session with ranges to resend goes after the recoveries already queued
 // but ahead of every first pass, so a block's recovery does not wait out
 // the backlog of later blocks (a round trip or more on a long link).
-HeapResult<void> Engine::queue_data(Ctx& c, Addr span, Addr session) {
+HeapResult<void> EngineCore::queue_data(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
   const db::ExportSession s = load<db::ExportSession>(txn, session);
   if (s.queue_node != ipc::kNullAddr) return success();
@@ -49,7 +49,7 @@ HeapResult<void> Engine::queue_data(Ctx& c, Addr span, Addr session) {
   return success();
 }
 
-HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
+HeapResult<void> EngineCore::unqueue_data(Ctx& c, Addr span, Addr session) {
   auto& txn = c.txn;
   const Addr node = load<db::ExportSession>(txn, session).queue_node;
   if (node == ipc::kNullAddr) return success();
@@ -58,8 +58,8 @@ HeapResult<void> Engine::unqueue_data(Ctx& c, Addr span, Addr session) {
   return txn.put(session + offsetof(db::ExportSession, queue_node), ipc::kNullAddr);
 }
 
-HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
-                              const TimerCue& cue) {
+HeapResult<void> EngineCore::emit(Ctx& c, Addr span, const codec::Segment& segment,
+                                  OutboundBatch& out, const TimerCue& cue) {
   // Most nodes have no security database: nothing to add, nothing to ask.
   if (!security(c)) return emit_plain(c, span, segment, out, cue);
   const std::uint64_t peer = load<db::SpanRecord>(c.txn, span).config.engine_id;
@@ -78,8 +78,8 @@ HeapResult<void> Engine::emit(Ctx& c, Addr span, const codec::Segment& segment, 
   return emit_plain(c, span, with_cookie, out, cue);
 }
 
-HeapResult<void> Engine::emit_plain(Ctx& c, Addr span, const codec::Segment& segment,
-                                    OutboundBatch& out, const TimerCue& cue) {
+HeapResult<void> EngineCore::emit_plain(Ctx& c, Addr span, const codec::Segment& segment,
+                                        OutboundBatch& out, const TimerCue& cue) {
   auto gathered = codec::encode_gather(segment, out.free_scratch());
   // We built the segment; the codec refusing it is a bug, the scratch
   // running out is the caller's batch being too small for max_segments.
@@ -102,9 +102,9 @@ HeapResult<void> Engine::emit_plain(Ctx& c, Addr span, const codec::Segment& seg
 
 // A report still wanted: the session's record supplies serial, bounds and
 // claims; its timer (re)starts as it goes out.
-HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlRecord& control,
-                                        codec::Segment& segment, std::vector<codec::Claim>& claims,
-                                        TimerCue& cue) {
+HeapResult<bool> EngineCore::prepare_report(Ctx& c, Addr span, const db::ControlRecord& control,
+                                            codec::Segment& segment,
+                                            std::vector<codec::Claim>& claims, TimerCue& cue) {
   auto& txn = c.txn;
   const auto session = ipc::PHashMap::open(txn, load<db::SpanRecord>(txn, span).import_sessions)
                            .value()
@@ -135,8 +135,8 @@ HeapResult<bool> Engine::prepare_report(Ctx& c, Addr span, const db::ControlReco
 }
 
 // A CS or CR of a session still cancelling; its timer (re)starts.
-HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
-                                        codec::Segment& segment, TimerCue& cue) {
+HeapResult<bool> EngineCore::prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
+                                            codec::Segment& segment, TimerCue& cue) {
   auto& txn = c.txn;
   const bool from_sender = control.kind == db::ControlKind::cancel_from_sender;
   const Addr sessions =
@@ -174,7 +174,7 @@ HeapResult<bool> Engine::prepare_cancel(Ctx& c, Addr span, const db::ControlReco
   return true;
 }
 
-HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) {
+HeapResult<bool> EngineCore::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).control_queue));
   while (!queue.empty(txn)) {
@@ -221,7 +221,7 @@ HeapResult<bool> Engine::dequeue_control(Ctx& c, Addr span, OutboundBatch& out) 
   return false;
 }
 
-std::optional<Addr> Engine::cue_timer_field(Ctx& c, Addr span, const TimerCue& cue) {
+std::optional<Addr> EngineCore::cue_timer_field(Ctx& c, Addr span, const TimerCue& cue) {
   auto& txn = c.txn;
   const bool exporting =
       cue.kind == db::TimerKind::checkpoint || cue.kind == db::TimerKind::cancel_export;
@@ -257,7 +257,7 @@ std::optional<Addr> Engine::cue_timer_field(Ctx& c, Addr span, const TimerCue& c
   }
 }
 
-HeapResult<bool> Engine::dequeue_data(Ctx& c, Addr span, OutboundBatch& out) {
+HeapResult<bool> EngineCore::dequeue_data(Ctx& c, Addr span, OutboundBatch& out) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).data_queue));
   while (!queue.empty(txn)) {

@@ -12,7 +12,7 @@
 
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
@@ -24,7 +24,7 @@ constexpr std::uint64_t kHoldCeilingMs = 1000;
 constexpr std::uint64_t kUnknownPathMs = 100;
 }  // namespace
 
-std::uint64_t Engine::stall_hold_ms(std::uint64_t span_engine, bool progress) {
+std::uint64_t EngineCore::stall_hold_ms(std::uint64_t span_engine, bool progress) {
   if (vdb_ == nullptr) return 0;
   db::VolatileSpan* v = vdb_->span(span_engine);
   if (v == nullptr) return 0;
@@ -41,8 +41,8 @@ std::uint64_t Engine::stall_hold_ms(std::uint64_t span_engine, bool progress) {
   return std::min(base << shift, std::max(kHoldCeilingMs, base));
 }
 
-HeapResult<void> Engine::hold_retransmission(Ctx& c, Addr span, Addr session,
-                                             std::uint64_t hold_ms) {
+HeapResult<void> EngineCore::hold_retransmission(Ctx& c, Addr span, Addr session,
+                                                 std::uint64_t hold_ms) {
   const db::ExportSession s = load<db::ExportSession>(c.txn, session);
   if (s.timer != ipc::kNullAddr) return success();  // already held: that wait covers it
   BOOST_OUTCOME_TRY(
@@ -50,7 +50,7 @@ HeapResult<void> Engine::hold_retransmission(Ctx& c, Addr span, Addr session,
   return c.txn.put(session + offsetof(db::ExportSession, timer), timer);
 }
 
-HeapResult<void> Engine::release_held_retransmission(Ctx& c, Addr session) {
+HeapResult<void> EngineCore::release_held_retransmission(Ctx& c, Addr session) {
   const db::ExportSession s = load<db::ExportSession>(c.txn, session);
   if (s.state != db::ExportState::transmitting) return success();
   return queue_data(c, *find_span(c, s.span_engine), session);

@@ -16,7 +16,7 @@
 #include <algorithm>
 
 #include "ipc/plist.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
@@ -36,7 +36,7 @@ void smooth(std::uint64_t& x8, std::uint32_t& known, std::uint64_t sample) {
 }
 }  // namespace
 
-void Engine::sample_round_trip(Ctx& c, Addr answered) {
+void EngineCore::sample_round_trip(Ctx& c, Addr answered) {
   if (vdb_ == nullptr || answered == ipc::kNullAddr) return;
   const db::TimerRecord timer = load<db::TimerRecord>(c.txn, answered);
   if (timer.suspended != 0) return;
@@ -58,7 +58,7 @@ void Engine::sample_round_trip(Ctx& c, Addr answered) {
   smooth(v->path_round_trip_x8_ms, v->path_round_trip_known, sample + earlier);
 }
 
-HeapResult<void> Engine::probe_tail(Ctx& c, Addr span) {
+HeapResult<void> EngineCore::probe_tail(Ctx& c, Addr span) {
   if (vdb_ == nullptr) return success();
   auto& txn = c.txn;
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);

@@ -10,7 +10,7 @@
 #include "ipc/phash_map.h"
 #include "ipc/plist.h"
 #include "ipc/pordered_map.h"
-#include "libltp/engine/engine.h"
+#include "libltp/engine/engine_core.h"
 
 namespace ltp::engine {
 
@@ -46,13 +46,13 @@ std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& t
   }
 }
 
-HeapResult<std::uint64_t> Engine::next_serial(Ctx&) {
+HeapResult<std::uint64_t> EngineCore::next_serial(Ctx&) {
   // First serial of a session: random below 2^14 like ION, never 0.
   return random_.between(1, 16383);
 }
 
-std::uint64_t Engine::response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes,
-                                        std::uint64_t resent) const {
+std::uint64_t EngineCore::response_interval(const Ctx& c, Addr span, std::uint64_t segment_bytes,
+                                            std::uint64_t resent) const {
   const db::SpanRecord record = load<db::SpanRecord>(c.txn, span);
   std::uint64_t owlt = 0, rate = 0;
   if (vdb_ != nullptr) {
@@ -86,8 +86,9 @@ std::uint64_t Engine::response_interval(const Ctx& c, Addr span, std::uint64_t s
   return interval << std::min<std::uint64_t>(resent, kMaxBackoffShift);
 }
 
-HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std::uint64_t number,
-                                     Addr owner, std::uint64_t interval_ms) {
+HeapResult<Addr> EngineCore::start_timer(Ctx& c, db::TimerKind kind, Addr span,
+                                         std::uint64_t number, Addr owner,
+                                         std::uint64_t interval_ms) {
   auto& txn = c.txn;
   const db::DbRoot r = root(c);
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
@@ -120,7 +121,7 @@ HeapResult<Addr> Engine::start_timer(Ctx& c, db::TimerKind kind, Addr span, std:
   return addr;
 }
 
-HeapResult<void> Engine::stop_timer(Ctx& c, Addr addr) {
+HeapResult<void> EngineCore::stop_timer(Ctx& c, Addr addr) {
   if (addr == ipc::kNullAddr) return success();
   auto& txn = c.txn;
   const db::TimerRecord timer = load<db::TimerRecord>(txn, addr);
@@ -145,7 +146,7 @@ HeapResult<void> Engine::stop_timer(Ctx& c, Addr addr) {
 // anyone and is freed now rather than at the end of the payload grace.
 // Which batches a span has is a fact of the running node (the volatile
 // segment's): at a restart no batch of the last run holds anything.
-HeapResult<void> Engine::release_sent_blocks(Ctx& c, Addr span, bool batch_proves_sent) {
+HeapResult<void> EngineCore::release_sent_blocks(Ctx& c, Addr span, bool batch_proves_sent) {
   auto& txn = c.txn;
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
   const std::uint64_t epoch = record.dequeues + 1;
@@ -165,7 +166,7 @@ HeapResult<void> Engine::release_sent_blocks(Ctx& c, Addr span, bool batch_prove
   return success();
 }
 
-HeapResult<void> Engine::suspend_timers(Ctx& c, Addr span) {
+HeapResult<void> EngineCore::suspend_timers(Ctx& c, Addr span) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, root(c).timeline));
   BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).timers));
@@ -181,7 +182,7 @@ HeapResult<void> Engine::suspend_timers(Ctx& c, Addr span) {
   return txn.put(span + offsetof(db::SpanRecord, suspended), std::uint64_t{1});
 }
 
-HeapResult<void> Engine::resume_timers(Ctx& c, Addr span) {
+HeapResult<void> EngineCore::resume_timers(Ctx& c, Addr span) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(timeline, ipc::POrderedMap::open(txn, root(c).timeline));
   BOOST_OUTCOME_TRY(list, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).timers));
@@ -200,7 +201,7 @@ HeapResult<void> Engine::resume_timers(Ctx& c, Addr span) {
 
 // The timer record is already gone; its owner still names it, so clear
 // that first, then act.
-HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
+HeapResult<void> EngineCore::fire_timer(Ctx& c, const db::TimerRecord& timer) {
   auto& txn = c.txn;
   switch (timer.kind) {
     case db::TimerKind::checkpoint: {
@@ -260,7 +261,7 @@ HeapResult<void> Engine::fire_timer(Ctx& c, const db::TimerRecord& timer) {
 // first one of its kind already resent: earlier answers looked at those
 // before it. So it costs about what it finds (plus the span's timers of
 // other kinds in between), not the span's whole list.
-std::vector<TimerCue> Engine::overtaken_by(Ctx& c, Addr answered) {
+std::vector<TimerCue> EngineCore::overtaken_by(Ctx& c, Addr answered) {
   std::vector<TimerCue> cues;
   if (answered == ipc::kNullAddr) return cues;
   auto& txn = c.txn;
@@ -282,7 +283,7 @@ std::vector<TimerCue> Engine::overtaken_by(Ctx& c, Addr answered) {
   return cues;
 }
 
-HeapResult<void> Engine::expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues) {
+HeapResult<void> EngineCore::expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues) {
   auto& txn = c.txn;
   // Handling the answer may have closed sessions, and firing one timer
   // can cancel a session: each is looked up again through its owner.

@@ -1,4 +1,5 @@
 #include "libltp/node/link_plan.h"
+#include "libltp/db/volatile_db.h"
 
 #include <spdlog/spdlog.h>
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "ipc/heap.h"
 #include "libltp/db/contact_plan.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/node.h"

@@ -1,4 +1,5 @@
 #include "libltp/node/node.h"
+#include "ipc/heap.h"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,7 @@
 // Node start and stop with the real daemons (no spans, so no link
 // services): what runs, what exists with which mode, what is left after.
 #include "libltp/node/node_control.h"
+#include "ipc/transaction.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -38,6 +38,7 @@
 #include <thread>
 
 #include "ipc/result.h"
+#include "ipc/transaction.h"
 #include "libltp/api/client.h"
 #include "libltp/cli/cli.h"
 #include "libltp/engine/engine.h"

@@ -15,6 +15,8 @@
 #include <set>
 #include <sstream>
 
+#include "ipc/transaction.h"
+#include "libltp/codec/auth.h"
 #include "libltp/codec/encode.h"
 #include "libltp/codec/testing/random_segment.h"
 #include "libltp/db/security_db.h"

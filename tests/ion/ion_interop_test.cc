@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "ipc/transaction.h"
 #include "libltp/codec/auth.h"
 #include "libltp/codec/decode.h"
 #include "libltp/codec/sdnv.h"

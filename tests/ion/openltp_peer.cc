@@ -1,4 +1,5 @@
 #include "tests/ion/openltp_peer.h"
+#include "ipc/transaction.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,5 @@
 #include "tools/ltpadmin/admin_session.h"
+#include "ipc/heap.h"
 
 #include <fmt/format.h>
 
@@ -15,10 +16,10 @@
 #include "libltp/admin/ltprc_commands.h"
 #include "libltp/admin/ltpsecrc_admin.h"
 #include "libltp/admin/ltpsecrc_commands.h"
+#include "libltp/cli/cli.h"
 #include "libltp/node/link_command.h"
 #include "libltp/node/node.h"
 #include "libltp/node/node_control.h"
-#include "libltp/cli/cli.h"
 #include "tools/ltpadmin/ionconfig.h"
 
 namespace ltp::admin_tool {

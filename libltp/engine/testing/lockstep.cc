@@ -1,4 +1,6 @@
 #include "libltp/engine/testing/lockstep.h"
+#include "ipc/heap.h"
+#include "libltp/db/volatile_db.h"
 
 #include <unistd.h>
 

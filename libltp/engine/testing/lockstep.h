@@ -27,6 +27,7 @@
 #include "ipc/heap.h"
 #include "ipc/node_dir.h"
 #include "ipc/testing/temp_dir.h"
+#include "ipc/transaction.h"
 #include "ipc/volatile_segment.h"
 #include "libltp/codec/segment.h"
 #include "libltp/db/volatile_db.h"

@@ -1,4 +1,5 @@
 #include "libltp/node/testing/test_node.h"
+#include "ipc/heap.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,8 +10,8 @@
 
 #include "libltp/admin/ionrc_admin.h"
 #include "libltp/admin/ionsecrc_admin.h"
-#include "libltp/admin/ltpsecrc_admin.h"
 #include "libltp/admin/ltprc_admin.h"
+#include "libltp/admin/ltpsecrc_admin.h"
 
 namespace ltp::node::testing {
 
