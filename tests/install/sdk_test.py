@@ -21,7 +21,6 @@ usage: sdk_test.py BUILD_DIR SOURCE_DIR
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,12 +36,6 @@ def run(args, **kwargs):
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}")
     return done.stdout
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def node_pids(prefix: str, node: str, env) -> list:
@@ -89,6 +82,8 @@ def ipc_prefix(pids: list) -> str:
 
 def main() -> int:
     build, source = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, os.path.join(source, "python", "tests"))
+    from ltp_nodes import free_udp_ports  # the tests' own port picker
     scratch = tempfile.mkdtemp(prefix="openltp-sdk-")
     prefix = os.path.join(scratch, "prefix")
     node = os.path.join(scratch, "node")
@@ -123,7 +118,7 @@ def main() -> int:
              roundtrip], env=env)
 
         # A node of the installed programs whose link services are those.
-        port = free_udp_port()
+        (port,) = free_udp_ports(1)
         with open(os.path.join(node, "node.ionrc"), "w") as f:
             f.write("1 1 ''\ns\n")
         with open(os.path.join(node, "node.ltprc"), "w") as f:
