@@ -213,6 +213,9 @@ TEST_F(IonInterop, GreenBlocksCrossBothWays) {
     auto notice = receiver.value()->next_notice(5s);
     ASSERT_TRUE(notice) << notice.error().message;
     if (notice.value().type == api::NoticeType::none) break;  // the rest was lost
+    // The id sent the blocks to ION above: an outcome of those that was
+    // queued before ltpdriver closed the id comes to its next holder.
+    if (notice.value().session.engine == kOpenLtpEngine) continue;
     ASSERT_EQ(notice.value().type, api::NoticeType::green_segment);
     const auto bytes = notice.value().data.to_vector();
     ASSERT_LE(notice.value().offset + bytes.size(), kSize);
