@@ -31,10 +31,10 @@ std::string describe_span(const db::SpanConfig& s) {
       "span to engine {}  LSO: '{}'\n"
       "\tmax export sessions: {}  max import sessions: {}\n"
       "\tmax segment size: {}  aggregation size threshold: {}  aggregation time limit: {} s\n"
-      "\tqueuing latency: {} s  purge: {}\n",
+      "\tqueuing latency: {} s  purge: {}  redundancy: {}\n",
       s.engine_id, lso_of(s), s.max_export_sessions, s.max_import_sessions, s.max_segment_size,
       s.aggregation_size_threshold, format_seconds(s.aggregation_time_limit_ms),
-      format_seconds(s.queuing_latency_ms), s.purge);
+      format_seconds(s.queuing_latency_ms), s.purge, s.redundancy != 0 ? "on" : "off");
 }
 
 // Fills the ltprc fields of `span`, keeping OpenLTP's own per-span
@@ -170,6 +170,17 @@ class Applier {
   }
   Out operator()(const ltprc::SetMaxbacklog& c) {
     return set_node([&](db::NodeConfig& n) { n.maxbacklog = c.sessions; });
+  }
+  Out operator()(const ltprc::SetRedundancy& c) {
+    BOOST_OUTCOME_TRY(ltp, open());
+    auto span = ltp.span_info(txn_, c.engine_id);
+    if (!span) return span_failure(span.error(), c.engine_id, "m redundancy");
+    db::SpanConfig changed = span.value();
+    changed.redundancy = c.on ? 1 : 0;
+    if (auto r = ltp.change_span(txn_, changed); !r) {
+      return span_failure(r.error(), c.engine_id, "m redundancy");
+    }
+    return LineOutcome{};
   }
   // ION 4 keeps `s '<LSI command>'` from before seats existed: the command
   // becomes a seat (if it is not one already) and LTP starts.

@@ -142,6 +142,24 @@ TEST_F(LtprcAdminTest, ChangeDeleteInfoAndListing) {
   EXPECT_EQ(run("l span\n").value()[0].text, "no spans\n");
 }
 
+// OpenLTP's switch for redundant copies to an OpenLTP peer: off by
+// default, set per span, kept when the span is changed, shown by `i span`.
+TEST_F(LtprcAdminTest, RedundancyIsSetPerSpanAndSurvivesAChange) {
+  ASSERT_TRUE(
+      run("1 10\na span 3 5 6 1400 20000 1 'udplso h:1113'\n"
+          "a span 4 5 6 1400 20000 1 'udplso h:1114'\n"));
+  EXPECT_EQ(span(3).redundancy, 0u);
+  EXPECT_NE(run("i span 3\n").value()[0].text.find("redundancy: off"), std::string::npos);
+  ASSERT_TRUE(run("m redundancy 3 on\n"));
+  EXPECT_EQ(span(3).redundancy, 1u);
+  EXPECT_EQ(span(4).redundancy, 0u);
+  ASSERT_TRUE(run("c span 3 9 9 1400 20000 2 'udplso k:1113'\n"));
+  EXPECT_EQ(span(3).redundancy, 1u);
+  EXPECT_NE(run("i span 3\n").value()[0].text.find("redundancy: on"), std::string::npos);
+  ASSERT_TRUE(run("m redundancy 3 n\n"));
+  EXPECT_EQ(span(3).redundancy, 0u);
+}
+
 TEST_F(LtprcAdminTest, ToolCommandsComeBackAsActions) {
   ASSERT_TRUE(run("1 10\n"));
   auto out = run("x\nw 1\nw dei\ne 1\nv\nt\nh\n?\nq\nv\n");
@@ -189,6 +207,11 @@ TEST_F(LtprcAdminTest, EveryKindOfBadLineIsRejectedAndChangesNothing) {
       {"m maxber 0", "maxber: 0 is out of range"},
       {"m ownqtime -1", "may not be negative"},
       {"m screening maybe", "not one of y, n"},
+      {"m redundancy 4 on", "no span to engine 4"},
+      {"m redundancy 3 maybe", "redundancy: `maybe` is not one of y, n"},
+      {"m redundancy 3", "m redundancy <engine> {on|off}"},
+      {"m redundancy 0 on", "engine number: 0 is out of range"},
+      {"m redundancy 3 on off", "too many arguments"},
       {"e 2", "not 0 or 1"},
       {"a seat 'udplsi 0.0.0.0:1113", "unbalanced quote"},
       {"a span 4 5 6 1400 20000 1 'udplso h:1113' 1 2 3 4", "at most 12"},

@@ -74,6 +74,12 @@ struct SetMaxber {
 struct SetMaxbacklog {
   std::uint64_t sessions;
 };
+// OpenLTP's: redundant copies on a long link to an OpenLTP peer
+// (engine/idle_redundancy.cc); ION 4.1.3 has no such command.
+struct SetRedundancy {
+  std::uint64_t engine_id;
+  bool on;
+};
 
 struct Start {
   std::optional<std::string> lsi_command;
@@ -92,10 +98,10 @@ struct Time {};
 struct Help {};
 struct Quit {};
 
-using Command =
-    std::variant<Initialize, AddSpan, ChangeSpan, DeleteSpan, InfoSpan, ListSpans, AddSeat,
-                 DeleteSeat, InfoSeat, ListSeats, SetHeapmax, SetScreening, SetOwnQtime, SetMaxber,
-                 SetMaxbacklog, Start, Stop, Restart, Watch, Echo, Version, Time, Help, Quit>;
+using Command = std::variant<Initialize, AddSpan, ChangeSpan, DeleteSpan, InfoSpan, ListSpans,
+                             AddSeat, DeleteSeat, InfoSeat, ListSeats, SetHeapmax, SetScreening,
+                             SetOwnQtime, SetMaxber, SetMaxbacklog, SetRedundancy, Start, Stop,
+                             Restart, Watch, Echo, Version, Time, Help, Quit>;
 
 // `tokens` is a non-empty, non-comment line from tokenize().
 Result<Command, std::string> parse(const Tokens& tokens);

@@ -115,12 +115,19 @@ Result<Command, std::string> parse_seat_command(const Tokens& t) {
 }
 
 Result<Command, std::string> parse_manage(const Tokens& t) {
-  BOOST_OUTCOME_TRY(
-      expect_tokens(t, 2, 3, "m heapmax|screening|ownqtime|maxber|maxbacklog <value>"));
+  BOOST_OUTCOME_TRY(expect_tokens(
+      t, 2, 4,
+      "m heapmax|screening|ownqtime|maxber|maxbacklog <value> | m redundancy <engine> {on|off}"));
   const std::string& what = t[1];
   const bool known = what == "heapmax" || what == "screening" || what == "ownqtime" ||
-                     what == "maxber" || what == "maxbacklog";
+                     what == "maxber" || what == "maxbacklog" || what == "redundancy";
   if (!known) return failure(unknown_command(t, "ltprc"));
+  if (what == "redundancy") {
+    BOOST_OUTCOME_TRY(expect_tokens(t, 4, 4, "m redundancy <engine> {on|off}"));
+    BOOST_OUTCOME_TRY(engine, parse_engine(t[2]));
+    BOOST_OUTCOME_TRY(on, parse_switch(t[3], "redundancy"));
+    return Command{SetRedundancy{engine, on}};
+  }
   BOOST_OUTCOME_TRY(expect_tokens(t, 3, 3, fmt::format("m {} <value>", what)));
   if (what == "heapmax") {
     BOOST_OUTCOME_TRY(bytes, parse_uint(t[2], "heapmax", 0, UINT64_MAX));
@@ -210,6 +217,7 @@ std::string_view help_text() {
          "  a seat '<LSI command>' | d seat '...' | i seat '...' | l seat\n"
          "  m heapmax <bytes> | m screening {y|n} | m ownqtime <s> | m maxber <ber>\n"
          "  m maxbacklog <n>\n"
+         "  m redundancy <engine> {on|off}       copies on a long link (OpenLTP peers only)\n"
          "  s ['<LSI command>']   start LTP        x   stop LTP        !   restart LTP\n"
          "  w {0|1|<chars>}       watch            e {0|1}   echo\n"
          "  v   version    t   time    h, ?   this help    q   quit    # comment\n";

@@ -1,6 +1,8 @@
 #include "libltp/db/migration.h"
 
+#include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 #include "ipc/phash_map.h"
@@ -9,23 +11,44 @@
 namespace ltp::db {
 namespace {
 
-// Format 3's SpanRecord: this build's, less the counter format 4 added
-// at the end of SpanStats.
-constexpr std::size_t kGrowthAt =
-    offsetof(SpanRecord, stats) + offsetof(SpanStats, cancels_received_reserved);
-constexpr std::size_t kGrowth = sizeof(std::uint64_t);
-constexpr std::size_t kFormat3SpanRecordBytes = sizeof(SpanRecord) - kGrowth;
+// Each format after 3 grew every SpanRecord by inserting zeroed octets at
+// one place; `at` is where, in the layout of the format it brought
+// (this build's offsets, less the growths of later formats before it).
+struct SpanRecordGrowth {
+  std::uint64_t to_format;
+  std::size_t at;
+  std::size_t bytes;
+};
+constexpr std::size_t kFormat5At = offsetof(SpanRecord, config) + offsetof(SpanConfig, redundancy);
+constexpr SpanRecordGrowth kGrowths[] = {
+    // SpanStats' last counter; format 5's field comes before it.
+    {4, offsetof(SpanRecord, stats) + offsetof(SpanStats, cancels_received_reserved) - 8, 8},
+    // SpanConfig::redundancy, at the end of the config.
+    {5, kFormat5At, 8},
+};
+static_assert(std::size(kGrowths) == kDbFormatVersion - kOldestMigratableFormat);
 
-Result<void, ipc::HeapError> span_records_3_to_4(ipc::Transaction& txn, Addr spans_map) {
+// The size of a SpanRecord in `format`.
+constexpr std::size_t span_record_bytes(std::uint64_t format) {
+  std::size_t bytes = sizeof(SpanRecord);
+  for (const auto& growth : kGrowths) {
+    if (growth.to_format > format) bytes -= growth.bytes;
+  }
+  return bytes;
+}
+
+Result<void, ipc::HeapError> upgrade_span_records(ipc::Transaction& txn, Addr spans_map,
+                                                  std::uint64_t from) {
   BOOST_OUTCOME_TRY(spans, ipc::PHashMap::open(txn, spans_map));
   std::vector<std::pair<std::uint64_t, Addr>> all;
   spans.for_each(txn, [&](std::uint64_t engine, Addr addr) { all.emplace_back(engine, addr); });
   for (const auto& [engine, old_addr] : all) {
     const auto* old_bytes = txn.get<std::uint8_t>(old_addr);
-    std::vector<std::uint8_t> bytes(sizeof(SpanRecord), 0);
-    std::memcpy(bytes.data(), old_bytes, kGrowthAt);
-    std::memcpy(bytes.data() + kGrowthAt + kGrowth, old_bytes + kGrowthAt,
-                kFormat3SpanRecordBytes - kGrowthAt);
+    std::vector<std::uint8_t> bytes(old_bytes, old_bytes + span_record_bytes(from));
+    for (const auto& growth : kGrowths) {
+      if (growth.to_format <= from) continue;
+      bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(growth.at), growth.bytes, 0);
+    }
     SpanRecord record;
     std::memcpy(&record, bytes.data(), sizeof record);
     BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(SpanRecord)));
@@ -48,8 +71,8 @@ Result<std::uint64_t, DbError> upgrade(ipc::Transaction& txn) {
   if (format < kOldestMigratableFormat || format > kDbFormatVersion) {
     return failure(DbError::wrong_format);
   }
-  // DbRoot's layout is the same in formats 3 and 4.
-  if (!span_records_3_to_4(txn, txn.get<DbRoot>(root.value())->spans)) {
+  // DbRoot's layout is the same in formats 3 to 5.
+  if (!upgrade_span_records(txn, txn.get<DbRoot>(root.value())->spans, format)) {
     return failure(DbError::heap);
   }
   if (!txn.put(root.value() + offsetof(DbRoot, format_version), kDbFormatVersion)) {

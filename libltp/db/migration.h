@@ -5,8 +5,9 @@
 // start_node() and ionstart call upgrade() before anything reads the
 // database. Each step rewrites only the records whose layout changed and
 // then the root's format_version, in the caller's transaction (all or
-// nothing). Format 3 -> 4: SpanStats gained cancels_received_reserved,
-// so every SpanRecord grows by 8 octets after its stats. The security
+// nothing). Format 3 -> 4: SpanStats gained cancels_received_reserved;
+// 4 -> 5: SpanConfig gained redundancy; each grows every SpanRecord by 8
+// octets. The security
 // database (its own format) is upgraded first: 1 -> 2 added cookie rules.
 #pragma once
 

@@ -1,7 +1,10 @@
-// Upgrading a heap made by OpenLTP's previous LTP database format (the
-// fixture, testdata/format3-export-in-flight.heap.gz, was written by the
-// format 3 build: engine 1 with a span to engine 2 and a 20 000-octet
-// block whose last checkpoint was lost, its export session in flight).
+// Upgrading heaps made by OpenLTP's previous LTP database formats. The
+// fixtures in testdata/ were written by the builds of those formats:
+// format3-export-in-flight.heap.gz by format 3 (engine 1 with a span to
+// engine 2 and a 20 000-octet block whose last checkpoint was lost, its
+// export session in flight); format4-export-in-flight.heap.xz by format 4
+// (ionstart, then `ltpsend --no-wait` of a 20 000-octet block to engine 2,
+// which is not there; the node stopped with the session in flight).
 #include "libltp/db/migration.h"
 
 #include <gtest/gtest.h>
@@ -18,11 +21,13 @@
 namespace ltp::db {
 namespace {
 
-// The fixture, unpacked into a fresh directory (the upgrade writes it).
-std::filesystem::path unpack_fixture(const ipc::testing::TempDir& dir) {
+// A fixture, unpacked into a fresh directory (the upgrade writes it).
+std::filesystem::path unpack_fixture(const ipc::testing::TempDir& dir,
+                                     const std::string& name = "format3-export-in-flight.heap.gz") {
   const auto heap = dir.path() / "sdr.heap";
-  const std::string command = std::string("gzip -dc '") + OPENLTP_DB_TESTDATA +
-                              "/format3-export-in-flight.heap.gz' > '" + heap.string() + "'";
+  const std::string tool = name.ends_with(".xz") ? "xz" : "gzip";
+  const std::string command =
+      tool + " -dc '" + OPENLTP_DB_TESTDATA + "/" + name + "' > '" + heap.string() + "'";
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   return heap;
 }
@@ -43,9 +48,10 @@ TEST(Migration, AFormat3HeapIsUpgradedInPlaceKeepingWhatIsInFlight) {
   EXPECT_EQ(db.own_engine_id(txn), 1u);
   EXPECT_EQ(db.list_spans(txn), std::vector<std::uint64_t>{2});
   const SpanRecord span = *txn.get<SpanRecord>(db.find_span(txn, 2).value());
-  // Counters, queues and sessions all read back where format 4 puts them.
+  // Counters, queues and sessions all read back where this format puts them.
   EXPECT_EQ(span.stats.segments_sent, 15u);
   EXPECT_EQ(span.stats.cancels_received_reserved, 0u);
+  EXPECT_EQ(span.config.redundancy, 0u);
   EXPECT_EQ(span.export_count, 1u);
   EXPECT_EQ(span.config.engine_id, 2u);
   EXPECT_EQ(ipc::PHashMap::open(txn, db.root(txn).export_sessions).value().size(txn), 1u);
@@ -53,6 +59,38 @@ TEST(Migration, AFormat3HeapIsUpgradedInPlaceKeepingWhatIsInFlight) {
   EXPECT_TRUE(ipc::check_heap(txn).empty());
   // A second upgrade has nothing to do.
   EXPECT_EQ(upgrade(txn).value(), kDbFormatVersion);
+  ASSERT_TRUE(txn.commit());
+}
+
+TEST(Migration, AFormat4HeapIsUpgradedInPlaceKeepingWhatIsInFlight) {
+  ipc::testing::TempDir dir;
+  auto heap = ipc::Heap::attach(unpack_fixture(dir, "format4-export-in-flight.heap.xz")).value();
+  {
+    auto txn = heap->begin().value();
+    EXPECT_EQ(LtpDb::open(txn).error(), DbError::wrong_format);
+    EXPECT_EQ(upgrade(txn).value(), 4u);
+    ASSERT_TRUE(txn.commit());
+  }
+  auto txn = heap->begin().value();
+  auto db = LtpDb::open(txn).value();
+  EXPECT_EQ(db.own_engine_id(txn), 1u);
+  EXPECT_EQ(db.list_spans(txn), std::vector<std::uint64_t>{2});
+  const SpanRecord span = *txn.get<SpanRecord>(db.find_span(txn, 2).value());
+  EXPECT_EQ(span.config.engine_id, 2u);
+  EXPECT_EQ(span.config.max_export_sessions, 32u);
+  EXPECT_EQ(span.config.max_retransmission_cycles, 0u);
+  EXPECT_EQ(std::string(span.config.lso_command.data()), "udplso 127.0.0.1:47911");
+  EXPECT_EQ(span.config.redundancy, 0u);
+  // What ltpstat showed before the node stopped: 16 segments, one
+  // checkpoint and its tail probe.
+  EXPECT_EQ(span.stats.segments_sent, 16u);
+  EXPECT_EQ(span.stats.checkpoints_sent, 1u);
+  EXPECT_EQ(span.stats.checkpoints_retransmitted, 1u);
+  EXPECT_EQ(span.stats.cancels_received_reserved, 0u);
+  EXPECT_EQ(span.export_count, 1u);
+  EXPECT_EQ(ipc::PHashMap::open(txn, db.root(txn).export_sessions).value().size(txn), 1u);
+  EXPECT_TRUE(ipc::PList::open(txn, span.timers).has_value());
+  EXPECT_TRUE(ipc::check_heap(txn).empty());
   ASSERT_TRUE(txn.commit());
 }
 

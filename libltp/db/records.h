@@ -18,7 +18,7 @@ namespace ltp::db {
 
 using ipc::Addr;
 
-inline constexpr std::uint64_t kDbFormatVersion = 4;
+inline constexpr std::uint64_t kDbFormatVersion = 5;
 inline constexpr char kDbRootName[] = "ltpdb";
 inline constexpr std::size_t kLsoCommandBytes = 256;
 inline constexpr std::size_t kCancelReasons = 6;
@@ -62,6 +62,9 @@ struct SpanConfig {
   // Reports that may each trigger a round of retransmission before the
   // session is cancelled (RXMTCYCEXC); 0 = no limit.
   std::uint64_t max_retransmission_cycles = 0;
+  // Redundant copies on a long link (engine/idle_redundancy.cc); only for
+  // peers that deliver once whatever arrives twice (not ION 4.1.3).
+  std::uint64_t redundancy = 0;
 };
 
 struct SpanStats {
@@ -197,7 +200,10 @@ struct ExportSession {
 
 // Bytes of a block still to (re)send; the last segment cut from it is a
 // checkpoint when checkpoint != none.
-enum class RangeCheckpoint : std::uint64_t { none, new_serial, same_serial };
+// How a range to resend ends: without a checkpoint, with a new one, with
+// the checkpoint whose timer expired (same serial), or with the second
+// sending of a checkpoint that has just gone out (engine/idle_redundancy.cc).
+enum class RangeCheckpoint : std::uint64_t { none, new_serial, same_serial, copy };
 
 struct RangeRecord {
   std::uint64_t start;

@@ -12,10 +12,11 @@
 namespace ltp::db {
 namespace {
 
-static_assert(kDbFormatVersion == 4, "records changed format: re-pin the layouts below");
+static_assert(kDbFormatVersion == 5, "records changed format: re-pin the layouts below");
 
-// Size, then the offset of every field, as format 4 lays them out
-// (format 3: SpanStats without cancels_received_reserved; migration.h).
+// Size, then the offset of every field, as format 5 lays them out
+// (format 4: SpanConfig without redundancy; format 3: also SpanStats
+// without cancels_received_reserved; migration.h).
 #define OLTP_PIN_SIZE(T, bytes) \
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) == (bytes), #T " changed size")
 #define OLTP_PIN(T, field, at) static_assert(offsetof(T, field) == (at), #T "::" #field " moved")
@@ -30,7 +31,7 @@ OLTP_PIN(NodeConfig, maxbacklog, 40);
 OLTP_PIN(NodeConfig, closed_memory_ms, 48);
 OLTP_PIN(NodeConfig, payload_grace_ms, 56);
 
-OLTP_PIN_SIZE(SpanConfig, 368);
+OLTP_PIN_SIZE(SpanConfig, 376);
 OLTP_PIN(SpanConfig, engine_id, 0);
 OLTP_PIN(SpanConfig, max_export_sessions, 8);
 OLTP_PIN(SpanConfig, max_import_sessions, 16);
@@ -46,6 +47,7 @@ OLTP_PIN(SpanConfig, cancel_limit, 336);
 OLTP_PIN(SpanConfig, checkpoint_every_segments, 344);
 OLTP_PIN(SpanConfig, stale_import_ms, 352);
 OLTP_PIN(SpanConfig, max_retransmission_cycles, 360);
+OLTP_PIN(SpanConfig, redundancy, 368);
 
 OLTP_PIN_SIZE(SpanStats, 272);
 OLTP_PIN(SpanStats, segments_sent, 0);
@@ -73,20 +75,20 @@ OLTP_PIN(SpanStats, segments_dropped_limit, 248);
 OLTP_PIN(SpanStats, segments_dropped_invalid, 256);
 OLTP_PIN(SpanStats, cancels_received_reserved, 264);
 
-OLTP_PIN_SIZE(SpanRecord, 728);
+OLTP_PIN_SIZE(SpanRecord, 736);
 OLTP_PIN(SpanRecord, config, 0);
-OLTP_PIN(SpanRecord, stats, 368);
-OLTP_PIN(SpanRecord, import_sessions, 640);
-OLTP_PIN(SpanRecord, closed_imports, 648);
-OLTP_PIN(SpanRecord, control_queue, 656);
-OLTP_PIN(SpanRecord, data_queue, 664);
-OLTP_PIN(SpanRecord, timers, 672);
-OLTP_PIN(SpanRecord, releases, 680);
-OLTP_PIN(SpanRecord, open_block, 688);
-OLTP_PIN(SpanRecord, export_count, 696);
-OLTP_PIN(SpanRecord, import_count, 704);
-OLTP_PIN(SpanRecord, suspended, 712);
-OLTP_PIN(SpanRecord, dequeues, 720);
+OLTP_PIN(SpanRecord, stats, 376);
+OLTP_PIN(SpanRecord, import_sessions, 648);
+OLTP_PIN(SpanRecord, closed_imports, 656);
+OLTP_PIN(SpanRecord, control_queue, 664);
+OLTP_PIN(SpanRecord, data_queue, 672);
+OLTP_PIN(SpanRecord, timers, 680);
+OLTP_PIN(SpanRecord, releases, 688);
+OLTP_PIN(SpanRecord, open_block, 696);
+OLTP_PIN(SpanRecord, export_count, 704);
+OLTP_PIN(SpanRecord, import_count, 712);
+OLTP_PIN(SpanRecord, suspended, 720);
+OLTP_PIN(SpanRecord, dequeues, 728);
 
 OLTP_PIN_SIZE(NodeStats, 24);
 OLTP_PIN(NodeStats, malformed_dropped, 0);

@@ -88,6 +88,7 @@ struct TimerCue {
   db::TimerKind kind = db::TimerKind::checkpoint;
   std::uint64_t session_number = 0;
   std::uint64_t serial = 0;  // checkpoint or report serial
+  bool operator==(const TimerCue&) const = default;
 };
 
 struct OutboundSegment {

@@ -140,6 +140,10 @@ class EngineCore {
   // `answered` (still running) shows were overtaken: their segments, or
   // the answers to them, were lost. expire_early() fires them now.
   std::vector<TimerCue> overtaken_by(Ctx& c, Addr answered);
+  // What the answers to the outstanding checkpoints (the map at
+  // `checkpoints`) of a block a report has just acknowledged whole would
+  // have shown overtaken.
+  std::vector<TimerCue> answered_by_completion(Ctx& c, Addr checkpoints);
   HeapResult<void> expire_early(Ctx& c, Addr span, const std::vector<TimerCue>& cues);
   HeapResult<std::uint64_t> next_serial(Ctx& c);
   // A session number drawn at random below 2^32 (CCSDS), neither open nor
@@ -243,6 +247,13 @@ class EngineCore {
   // being resent already, so that the report asks for nothing.
   bool resend_under_way(Ctx& c, const db::ExportSession& s, const std::vector<db::ByteRange>& gaps,
                         std::uint64_t report_lower_bound);
+  // idle_redundancy.cc: redundancy on a long link to a peer that takes it
+  // (SpanConfig::redundancy): the span's volatile state if it is one.
+  // Whether a retransmission of `gaps` goes out twice (the link idle);
+  // queuing the copy of checkpoint `cp` of `session` just sent.
+  const db::VolatileSpan* redundant_long_link(const db::SpanRecord& record) const;
+  bool resend_twice(Ctx& c, Addr span, const std::vector<db::ByteRange>& gaps);
+  HeapResult<void> copy_checkpoint(Ctx& c, Addr span, Addr session, const db::CheckpointRecord& cp);
 
   // stall_hold.cc: a receiver out of room.
   // How long the retransmission a report asks for should wait, given

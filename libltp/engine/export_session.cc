@@ -107,6 +107,7 @@ struct EngineCore::Cut {
   codec::SegmentType type = codec::SegmentType::red_data;
   Addr checkpoint = ipc::kNullAddr;  // record whose timer starts as it goes out
   bool resent_checkpoint = false;
+  bool copy = false;  // the second sending of a checkpoint (idle_redundancy.cc)
   bool first_pass_finished = false;
 };
 
@@ -142,12 +143,14 @@ HeapResult<bool> EngineCore::cut_retransmission(Ctx& c, db::ExportSession& s, st
     range.start = end;
     BOOST_OUTCOME_TRY(txn.put(range_addr, range));
   }
-  if (last && range.checkpoint == db::RangeCheckpoint::same_serial) {
+  if (last && (range.checkpoint == db::RangeCheckpoint::same_serial ||
+               range.checkpoint == db::RangeCheckpoint::copy)) {
     BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
     const auto cp = checkpoints.find(txn, range.checkpoint_serial);
     if (!cp) return false;
     cut.checkpoint = *cp;
     cut.resent_checkpoint = true;
+    cut.copy = range.checkpoint == db::RangeCheckpoint::copy;
   } else if (last && range.checkpoint == db::RangeCheckpoint::new_serial) {
     BOOST_OUTCOME_TRY(
         cp, new_checkpoint(c, s, range.start, cut.data.payload.size(), range.report_serial));
@@ -201,8 +204,12 @@ HeapResult<bool> EngineCore::cut_segment(Ctx& c, Addr span, Addr session, Outbou
       BOOST_OUTCOME_TRY(txn.put(session, s));
       return cut_segment(c, span, session, out);
     }
-    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-    ++stats->data_segments_retransmitted;
+    // A checkpoint's copy is redundancy, not a retransmission: counted
+    // only among the segments sent.
+    if (!cut.copy) {
+      BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+      ++stats->data_segments_retransmitted;
+    }
   } else if (s.first_pass_cursor < s.block_length) {
     BOOST_OUTCOME_TRY(cut_first_pass(c, s, config, limit, cut));
   } else {
@@ -232,8 +239,11 @@ HeapResult<bool> EngineCore::cut_segment(Ctx& c, Addr span, Addr session, Outbou
                                          response_interval(c, span, codec::encoded_size(segment),
                                                            cp.retransmissions)));
     BOOST_OUTCOME_TRY(txn.put(checkpoint + offsetof(db::CheckpointRecord, timer), timer));
-    BOOST_OUTCOME_TRY(stats, span_stats(c, span));
-    ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
+    if (!cut.copy) {
+      BOOST_OUTCOME_TRY(stats, span_stats(c, span));
+      ++(cut.resent_checkpoint ? stats->checkpoints_retransmitted : stats->checkpoints_sent);
+      BOOST_OUTCOME_TRY(copy_checkpoint(c, span, session, cp));
+    }
   }
   if (cut.first_pass_finished) {
     BOOST_OUTCOME_TRY(post_notice(c, s.client_id,
@@ -314,6 +324,9 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
     progress = progress || !acknowledged.covers(txn, claimed);
     BOOST_OUTCOME_TRY(acknowledged.insert(txn, claimed));
   }
+  if (overtaken.empty() && acknowledged.covers(txn, {0, s.red_length})) {
+    overtaken = answered_by_completion(c, s.checkpoints);
+  }
   if (!repeated) {
     std::vector<db::ByteRange> gaps;
     acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
@@ -343,20 +356,47 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
   return probe_tail(c, *span);
 }
 
+// A report that leaves no red octet unacknowledged answers every
+// checkpoint the block still has outstanding, whichever it cites: a
+// receiver reports as soon as the red part is whole, which a duplicate
+// resend (idle_redundancy.cc) can make it ahead of the checkpoint, and the
+// session then closes without its checkpoints' answers. What those answers
+// would have shown lost (overtaken_by), this one shows.
+std::vector<TimerCue> EngineCore::answered_by_completion(Ctx& c, Addr checkpoints) {
+  std::vector<TimerCue> cues;
+  ipc::PHashMap::open(c.txn, checkpoints)
+      .value()
+      .for_each(c.txn, [&](std::uint64_t, std::uint64_t addr) {
+        for (const TimerCue& cue : overtaken_by(c, load<db::CheckpointRecord>(c.txn, addr).timer)) {
+          if (std::find(cues.begin(), cues.end(), cue) == cues.end()) cues.push_back(cue);
+        }
+      });
+  return cues;
+}
+
 HeapResult<void> EngineCore::queue_retransmission(Ctx& c, Addr span, Addr session,
                                                   const std::vector<db::ByteRange>& gaps,
                                                   std::uint64_t report_serial,
                                                   std::uint64_t hold_ms) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(pending, ipc::PList::open(txn, load<db::ExportSession>(txn, session).pending));
+  const auto push = [&](db::ByteRange gap, db::RangeCheckpoint checkpoint) -> HeapResult<void> {
+    BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
+    BOOST_OUTCOME_TRY(
+        txn.put(addr, db::RangeRecord{gap.start, gap.end, checkpoint, 0, report_serial}));
+    BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
+    return success();
+  };
+  // idle_redundancy.cc's copy goes first, without a checkpoint.
+  if (hold_ms == 0 && resend_twice(c, span, gaps)) {
+    for (const auto& gap : gaps) {
+      BOOST_OUTCOME_TRY(push(gap, db::RangeCheckpoint::none));
+    }
+  }
   for (std::size_t i = 0; i < gaps.size(); ++i) {
     const bool last = i + 1 == gaps.size();
-    BOOST_OUTCOME_TRY(addr, txn.alloc(sizeof(db::RangeRecord)));
-    BOOST_OUTCOME_TRY(txn.put(
-        addr, db::RangeRecord{gaps[i].start, gaps[i].end,
-                              last ? db::RangeCheckpoint::new_serial : db::RangeCheckpoint::none, 0,
-                              report_serial}));
-    BOOST_OUTCOME_TRY(pending.push_back(txn, addr));
+    BOOST_OUTCOME_TRY(
+        push(gaps[i], last ? db::RangeCheckpoint::new_serial : db::RangeCheckpoint::none));
   }
   if (hold_ms != 0) return hold_retransmission(c, span, session, hold_ms);
   return queue_data(c, span, session);

@@ -75,6 +75,7 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso
       {"aggregation_time_limit_ms", c.aggregation_time_limit_ms},
       {"queuing_latency_ms", c.queuing_latency_ms},
       {"purge", c.purge != 0},
+      {"redundancy", c.redundancy != 0},
       {"sessions",
        {{"export", r.export_count},
         {"import", r.import_count},
