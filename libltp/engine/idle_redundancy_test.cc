@@ -179,52 +179,53 @@ TEST(IdleRedundancy, ACompletingReportShowsEarlierCheckpointsLost) {
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
-// While later blocks' first passes wait, a resend's data goes out once;
-// only its checkpoint is copied. (The gap is one segment: its resend is
-// the retransmission's checkpoint.)
-TEST(IdleRedundancy, ABusyLinkGetsOneCopyOfTheData) {
+// `blocks` blocks of a megabyte (half a second each on the link), the
+// first one's tenth segment lost: every sending of that segment, and when
+// the last block's first pass ended.
+struct FirstBlockResend {
+  std::vector<Crossing> copies;
+  std::uint64_t last_first_pass_at = 0;
+};
+FirstBlockResend resend_of_first_block(std::uint64_t blocks) {
   Lockstep net(long_link());
   std::vector<codec::SessionId> sessions;
-  for (std::uint64_t i = 0; i < 10; ++i) {
+  for (std::uint64_t i = 0; i < blocks; ++i) {
     sessions.push_back(net.send(kA, Lockstep::pattern(1'000'000, i)));
   }
   lose_a_segment(net, 9, 0);
-  ASSERT_TRUE(net.run());
-  const auto first = net.crossings([&](const Crossing& c) {
-    return c.from == kA && c.session == sessions.front() && codec::is_red_data(c.type);
-  });
-  const auto copies = sent_at_offset(net, sessions.front(), first.at(9).offset);
-  ASSERT_EQ(copies.size(), 3u);  // lost; resent as the checkpoint; its copy
-  EXPECT_TRUE(codec::is_checkpoint(copies[1].type));
-  EXPECT_TRUE(codec::is_checkpoint(copies[2].type));
+  EXPECT_TRUE(net.run());
   EXPECT_EQ(net.notices(kB, db::NoticeType::red_part).size(), sessions.size());
+  const auto red_data_of = [&](codec::SessionId session) {
+    return net.crossings([&](const Crossing& c) {
+      return c.from == kA && c.session == session && codec::is_red_data(c.type);
+    });
+  };
+  return {sent_at_offset(net, sessions.front(), red_data_of(sessions.front()).at(9).offset),
+          red_data_of(sessions.back()).back().sent_at};
 }
 
-// Eight blocks of a megabyte, four seconds of the link: when the first
-// block's report comes back (2.5 s), what is still queued goes out within
-// the round trip, so a second round for that block would end the transfer
-// late; its resend goes twice.
+// Ten blocks, five seconds of the link: when the first block's report
+// comes back (2.5 s) more than a round trip's worth is still queued, so a
+// second round for it would still end before the transfer does; the
+// resend's data goes out once, only its checkpoint is copied. (The gap is
+// one segment: its resend is the retransmission's checkpoint.)
+TEST(IdleRedundancy, ABusyLinkGetsOneCopyOfTheData) {
+  const auto resend = resend_of_first_block(10);
+  ASSERT_EQ(resend.copies.size(), 3u);  // lost; resent as the checkpoint; its copy
+  EXPECT_TRUE(codec::is_checkpoint(resend.copies[1].type));
+  EXPECT_TRUE(codec::is_checkpoint(resend.copies[2].type));
+}
+
+// Eight blocks, four seconds: when the first block's report comes back,
+// what is still queued goes out within the round trip, so a second round
+// for that block would end the transfer late; its resend goes twice,
+// while later blocks' first passes are still going out.
 TEST(IdleRedundancy, ALinkWithLessThanARoundTripQueuedGetsTwoCopies) {
-  Lockstep net(long_link());
-  std::vector<codec::SessionId> sessions;
-  for (std::uint64_t i = 0; i < 8; ++i) {
-    sessions.push_back(net.send(kA, Lockstep::pattern(1'000'000, i)));
-  }
-  lose_a_segment(net, 9, 0);
-  ASSERT_TRUE(net.run());
-  const auto first = net.crossings([&](const Crossing& c) {
-    return c.from == kA && c.session == sessions.front() && codec::is_red_data(c.type);
-  });
-  const auto copies = sent_at_offset(net, sessions.front(), first.at(9).offset);
-  ASSERT_EQ(copies.size(), 4u);  // lost; its copy; resent as the checkpoint; its copy
-  EXPECT_FALSE(codec::is_checkpoint(copies[1].type));
-  EXPECT_TRUE(codec::is_checkpoint(copies[2].type));
-  // Sent while later blocks' first passes were still queued.
-  const auto last_first_pass = net.crossings([&](const Crossing& c) {
-    return c.from == kA && c.session == sessions.back() && codec::is_red_data(c.type);
-  });
-  EXPECT_LT(copies[1].sent_at, last_first_pass.back().sent_at);
-  EXPECT_EQ(net.notices(kB, db::NoticeType::red_part).size(), sessions.size());
+  const auto resend = resend_of_first_block(8);
+  ASSERT_EQ(resend.copies.size(), 4u);  // lost; its copy; resent as the checkpoint; its copy
+  EXPECT_FALSE(codec::is_checkpoint(resend.copies[1].type));
+  EXPECT_TRUE(codec::is_checkpoint(resend.copies[2].type));
+  EXPECT_LT(resend.copies[1].sent_at, resend.last_first_pass_at);
 }
 
 // One segment lost and resent once, as the checkpoint: no copy of it
