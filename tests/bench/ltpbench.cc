@@ -14,6 +14,7 @@
 //                                         a relay with that light time and rate, which
 //                                         the contact plan tells the nodes; the time to
 //                                         deliver every block against the physical bound
+//           [--redundancy]                both spans take copies (`m redundancy ENGINE on`)
 //           [--gap S+L]                   both contacts end S s after the start and
 //                                         resume L s later; the relay blacks out inside
 //                                         that gap (from 0.5 s after its start to 0.5 s
@@ -43,6 +44,7 @@
 #include "libltp/cli/cli.h"
 #include "libltp/engine/engine.h"
 #include "libltp/node/testing/test_node.h"
+#include "tests/bench/long_link.h"
 
 extern char** environ;
 
@@ -70,8 +72,14 @@ struct Options {
   std::uint64_t rate_bps = 0;  // the relay's rate cap each way, and the contacts' rate
   int auth_suite = -1;         // RFC 5327 ciphersuite both ways, or -1: none
   std::uint64_t gap_start_s = 0, gap_length_s = 0;  // a contact gap (longlink), or none
+  bool redundancy = false;                          // `m redundancy PEER on` on both spans
   std::filesystem::path bin_dir;
 };
+
+ltp::bench::LongLink link_of(const Options& o) {
+  return {o.owlt_s,     o.rate_bps, o.loss,        o.seed,        o.segment_size,
+          o.block_size, o.blocks,   o.gap_start_s, o.gap_length_s};
+}
 
 // A child process we wait for by pid.
 class Child {
@@ -165,30 +173,9 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
     p.relay[2] = ltp::node::testing::free_udp_port();
     p.relay[1] = ltp::node::testing::free_udp_port();
     const auto ready = p.one.path() / "netem.ready";
-    std::vector<std::string> argv{(o.bin_dir / "ltpnetem").string(),
-                                  "--ab",
-                                  fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[1], p.port[2]),
-                                  "--ba",
-                                  fmt::format("127.0.0.1:{}=127.0.0.1:{}", p.relay[2], p.port[1]),
-                                  "--seed",
-                                  std::to_string(o.seed),
-                                  "--ready-file",
-                                  ready.string(),
-                                  "--json"};
-    if (o.loss > 0) argv.insert(argv.end(), {"--loss", fmt::format("{}%", o.loss)});
-    if (o.owlt_s > 0) argv.insert(argv.end(), {"--delay", fmt::format("{}s", o.owlt_s)});
-    if (o.rate_bps > 0) {
-      // Room for the rate's worth of a second: the sender paces to the
-      // same rate, so the queue only smooths its bursts.
-      const std::uint64_t datagrams =
-          std::max<std::uint64_t>(1000, o.rate_bps / 8 / o.segment_size);
-      argv.insert(argv.end(),
-                  {"--rate", std::to_string(o.rate_bps), "--queue", std::to_string(datagrams)});
-    }
-    if (o.gap_length_s != 0) {
-      argv.insert(argv.end(), {"--blackout", fmt::format("{}ms+{}ms", o.gap_start_s * 1000 + 500,
-                                                         o.gap_length_s * 1000 - 1000)});
-    }
+    auto argv = ltp::bench::relay_arguments(o.bin_dir / "ltpnetem", link_of(o),
+                                            {p.relay[1], p.port[2], p.relay[2], p.port[1]}, ready,
+                                            o.gap_start_s * 1000);
     p.netem_summary = p.one.path() / "netem.json";
     p.netem = std::make_unique<Child>(std::move(argv), p.netem_summary);
     while (!std::filesystem::exists(ready))
@@ -201,9 +188,10 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
         ionrc(o, engine),
         fmt::format(
             "1 {0}\nm ownqtime {7}\na span {1} {0} {0} {2} {3} 1 'udplso 127.0.0.1:{4}{6}' {7}\n"
-            "a seat 'udplsi 127.0.0.1:{5}'\n",
+            "a seat 'udplsi 127.0.0.1:{5}'\n{8}",
             max_sessions, peer, o.segment_size, aggregation, p.relay[engine], p.port[engine],
-            o.txbps ? fmt::format(" {}", o.txbps) : "", o.queuing));
+            o.txbps ? fmt::format(" {}", o.txbps) : "", o.queuing,
+            o.redundancy ? fmt::format("m redundancy {} on\n", peer) : ""));
     if (!error.empty()) return error;
     if (o.auth_suite >= 0) {
       // One key both stations hold, in a file only its owner may read
@@ -441,27 +429,17 @@ int latency(const Options& o) {
 }
 
 // Stops the relay; what it dropped, by reason, both directions together
-// (from its --json summary; null without a relay).
+// (null without a relay).
 nlohmann::json relay_dropped(Pair& p) {
   if (!p.netem) return nullptr;
   p.netem->stop();
-  std::ifstream in(p.netem_summary);
-  const auto summary = nlohmann::json::parse(in, nullptr, false);
-  if (!summary.is_object()) return nullptr;
-  nlohmann::json dropped = nlohmann::json::object();
-  for (const auto& direction : summary.value("directions", nlohmann::json::array())) {
-    for (const auto& [reason, n] : direction["total"]["dropped"].items()) {
-      dropped[reason] = dropped.value(reason, std::uint64_t{0}) + n.get<std::uint64_t>();
-    }
-  }
-  return dropped;
+  return ltp::bench::relay_drops(read_file(p.netem_summary));
 }
 
 // Blocks through a relay with a light time and a rate (and loss), the
-// contact plan matching it (and its gap, if any: the bound adds it): the time from the first send
-// to the last block's red part at the receiver, against the physical bound: the first pass's octets
-// (LTP headers counted as 20 octets a segment) at the rate, plus the light time for the last of
-// them to arrive, plus one round trip for its report and the retransmission that report asks for.
+// contact plan matching it (and its gap, if any): the time from the first
+// send to the last block's red part at the receiver, against the physical
+// bound (long_link.h).
 int long_link(const Options& o) {
   Pair p;
   if (auto error = setup(p, o, std::max(o.blocks, 1), 1); !error.empty()) {
@@ -486,17 +464,13 @@ int long_link(const Options& o) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   outcomes.join();
   if (g_interrupted.load()) return cli::runtime_failure("ltpbench", "interrupted");
-  const std::uint64_t payload = o.segment_size - 20;
-  const double wire_octets = static_cast<double>(o.blocks) *
-                             static_cast<double>((o.block_size + payload - 1) / payload) *
-                             static_cast<double>(o.segment_size);
-  const double bound = wire_octets * 8 / static_cast<double>(o.rate_bps) +
-                       3 * static_cast<double>(o.owlt_s) + static_cast<double>(o.gap_length_s);
+  const double bound = ltp::bench::physical_bound(link_of(o));
   nlohmann::json line{{"case", "long_link"},
                       {"owlt_s", o.owlt_s},
                       {"rate_bps", o.rate_bps},
                       {"loss_percent", o.loss},
                       {"seed", o.seed},
+                      {"redundancy", o.redundancy},
                       {"segment_size", o.segment_size},
                       {"block_size", o.block_size},
                       {"blocks", o.blocks},
@@ -552,7 +526,10 @@ int run(int argc, char** argv) {
       "gap",
       "longlink: both contacts end START s after the start and resume LENGTH s later "
       "(START+LENGTH, whole seconds, LENGTH >= 2); the relay blacks out inside the gap",
-      cxxopts::value<std::string>())("h,help", "show this help");
+      cxxopts::value<std::string>())(
+      "redundancy",
+      "both spans take redundant copies on a long link (ltprc `m redundancy ENGINE on`; "
+      "OpenLTP peers only)")("h,help", "show this help");
   options.parse_positional({"case"});
   options.positional_help("CASE");
   const auto command_line = cli::parse(options, argc, argv);
@@ -570,6 +547,7 @@ int run(int argc, char** argv) {
   o.txbps = args["txbps"].as<std::uint64_t>();
   o.queuing = args["queuing"].as<double>();
   o.runs = args["runs"].as<int>();
+  o.redundancy = args.count("redundancy") != 0;
   const bool long_case = o.bench_case == "longlink";
   o.owlt_s = args.count("owlt") ? args["owlt"].as<std::uint64_t>() : (long_case ? 1 : 0);
   o.rate_bps = args.count("rate") ? args["rate"].as<std::uint64_t>() : (long_case ? 50'000'000 : 0);
@@ -577,17 +555,14 @@ int run(int argc, char** argv) {
   if (o.segment_size <= 20) return cli::usage_error("ltpbench", "--segment-size must be over 20");
   if (o.runs < 1) return cli::usage_error("ltpbench", "--runs must be at least 1");
   if (args.count("gap")) {
-    const auto gap = args["gap"].as<std::string>();
-    unsigned start = 0, length = 0;
-    char plus = 0, extra = 0;
-    if (!long_case || std::sscanf(gap.c_str(), "%u%c%u%c", &start, &plus, &length, &extra) != 3 ||
-        plus != '+' || length < 2) {
+    ltp::bench::LongLink gap;
+    if (!long_case || !ltp::bench::parse_gap(args["gap"].as<std::string>(), gap)) {
       return cli::usage_error("ltpbench",
                               "--gap takes START+LENGTH in whole seconds, LENGTH at least 2 "
                               "(longlink only), e.g. --gap 3+4");
     }
-    o.gap_start_s = start;
-    o.gap_length_s = length;
+    o.gap_start_s = gap.gap_start_s;
+    o.gap_length_s = gap.gap_length_s;
   }
   if (args.count("auth")) {
     o.auth_suite = args["auth"].as<int>();

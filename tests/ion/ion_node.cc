@@ -10,8 +10,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 namespace ltp::ion_test {
 namespace {
@@ -52,30 +54,33 @@ long free_wm_key(const IpcSnapshot& now) {
 
 }  // namespace
 
-std::string ion_config_text(const fs::path& dir, long wm_key) {
+std::string ion_config_text(const fs::path& dir, long wm_key, long heap_words) {
   // ION's defaults are too small for a 1 MB block: segmenting it is one
   // transaction whose log outgrows the 1 MB SDR working memory, and ION's
-  // ltpmeter then ends.
+  // ltpmeter then ends. The SDR is named after the working memory's key:
+  // ION finds SDRs by name, machine-wide, so two nodes need two names.
   return fmt::format(
-      "wmKey {}\n"
-      "sdrName openltp\n"
+      "wmKey {0}\n"
+      "sdrName openltp{0:x}\n"
       "wmSize 20000000\n"
       "sdrWmSize 20000000\n"
-      "heapWords 2500000\n"
-      "pathName {}\n",
-      wm_key, dir.string());
+      "heapWords {2}\n"
+      "pathName {1}\n",
+      wm_key, dir.string(), heap_words);
 }
 
 std::string ionrc_text(const IonNodeConfig& c) {
-  return fmt::format(
-      "1 {own} node.ionconfig\n"
-      "s\n"
-      "m horizon +0\n"
-      "a contact +0 +{end} {own} {peer} {rate}\n"
-      "a contact +0 +{end} {peer} {own} {rate}\n"
-      "a range +0 +{end} {own} {peer} 0\n",
-      fmt::arg("own", c.engine), fmt::arg("peer", c.peer_engine), fmt::arg("end", kPlanSeconds),
-      fmt::arg("rate", c.bytes_per_second));
+  std::string text = fmt::format("1 {} node.ionconfig\ns\nm horizon +0\n", c.engine);
+  auto contacts = c.contacts;
+  if (contacts.empty()) contacts.push_back({"+0", fmt::format("+{}", kPlanSeconds)});
+  for (const auto& contact : contacts) {
+    for (const auto& [from, to] : {std::pair{c.engine, c.peer_engine}, {c.peer_engine, c.engine}}) {
+      text += fmt::format("a contact {} {} {} {} {}\n", contact.from, contact.until, from, to,
+                          c.bytes_per_second);
+    }
+  }
+  text += fmt::format("a range +0 +{} {} {} {}\n", kPlanSeconds, c.engine, c.peer_engine, c.owlt_s);
+  return text;
 }
 
 std::string ltprc_text(const IonNodeConfig& c) {
@@ -128,13 +133,51 @@ IonNode::~IonNode() {
   if (const auto left = stop(); !left.empty()) std::fprintf(stderr, "IonNode: %s\n", left.c_str());
 }
 
+// The process's hold on the machine-wide lock: one open file, flocked;
+// each running node (and its watchdog) keeps a duplicate of it, so the
+// lock is let go when the last of them closes.
+struct ProcessLock {
+  std::mutex mutex;
+  int fd = -1;
+  int holders = 0;
+};
+ProcessLock& process_lock() {
+  static ProcessLock lock;
+  return lock;
+}
+
 std::string IonNode::lock() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-  lock_fd_ = ::open(kLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (lock_fd_ < 0) return fmt::format("cannot open {}", kLockPath);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) == 0) return {};
-  std::fprintf(stderr, "IonNode: waiting for another test's ION node (%s)\n", kLockPath);
-  return ::flock(lock_fd_, LOCK_EX) == 0 ? std::string() : fmt::format("cannot lock {}", kLockPath);
+  unlock();
+  auto& shared = process_lock();
+  std::lock_guard guard(shared.mutex);
+  if (shared.holders == 0) {
+    shared.fd = ::open(kLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (shared.fd < 0) return fmt::format("cannot open {}", kLockPath);
+    if (::flock(shared.fd, LOCK_EX | LOCK_NB) != 0) {
+      std::fprintf(stderr, "IonNode: waiting for another process's ION node (%s)\n", kLockPath);
+      if (::flock(shared.fd, LOCK_EX) != 0) {
+        ::close(shared.fd);
+        shared.fd = -1;
+        return fmt::format("cannot lock {}", kLockPath);
+      }
+    }
+  }
+  lock_fd_ = ::fcntl(shared.fd, F_DUPFD_CLOEXEC, 0);
+  if (lock_fd_ < 0) return fmt::format("cannot hold {}", kLockPath);
+  ++shared.holders;
+  return {};
+}
+
+void IonNode::unlock() {
+  if (lock_fd_ < 0) return;
+  ::close(lock_fd_);
+  lock_fd_ = -1;
+  auto& shared = process_lock();
+  std::lock_guard guard(shared.mutex);
+  if (--shared.holders == 0) {
+    ::close(shared.fd);
+    shared.fd = -1;
+  }
 }
 
 std::string IonNode::start(const IonNodeConfig& config) {
@@ -150,7 +193,8 @@ std::string IonNode::start(const IonNodeConfig& config) {
   if (!watchdog_) return error;
   for (const auto& words : dying_) ion_test::if_test_dies(dir_, words);
 
-  write_file(dir_ / "node.ionconfig", ion_config_text(dir_, free_wm_key(before_)));
+  write_file(dir_ / "node.ionconfig",
+             ion_config_text(dir_, free_wm_key(before_), config.heap_words));
   write_file(dir_ / "node.ionrc", ionrc_text(config));
   write_file(dir_ / "node.ltprc", ltprc_text(config));
   if (auto ran = run_admin("ionadmin", "node.ionrc"); !ran.empty()) return ran;
@@ -210,8 +254,7 @@ std::string IonNode::stop() {
   const std::string ipc = remove_new_ipc(before_);
   if (!ipc.empty()) left += (left.empty() ? "" : "; ") + ipc;
   watchdog_.reset();  // the node is stopped: the watchdog ends quietly
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-  lock_fd_ = -1;
+  unlock();
   return left;
 }
 

@@ -18,9 +18,12 @@
 // - Each node has its own ION_NODE_LIST_DIR and working directory, which
 //   also identify its processes (tests/ion/ion_cleanup.h).
 // - ION's shared memory and semaphores are machine-wide (fixed keys, and
-//   /dev/shm/sem.ion:GLOBAL:*): one ION node at a time on the machine,
-//   under an flock on /tmp/openltp-ion.lock; what it creates is found by
-//   comparing with a snapshot taken before it starts.
+//   /dev/shm/sem.ion:GLOBAL:*): ION nodes of one process at a time on the
+//   machine, under an flock on /tmp/openltp-ion.lock that its nodes share
+//   (each node has its own working-memory key and SDR name, so a bench
+//   can run an ION pair); what a node creates is found by comparing with
+//   a snapshot taken before it starts, so a process stops its nodes in
+//   the reverse order of their starts.
 // - stop() kills the node's processes by pid and removes only the IPC
 //   that appeared since the snapshot; a watchdog process does the same if
 //   the test dies first (tests/ion/ion_watchdog.h). ION's ionstop, killm
@@ -79,11 +82,24 @@ struct IonNodeConfig {
   // build on 2 cores), so it treats the loopback link as a lossy one.
   std::string maxber = "0.0001";
   std::optional<IonAuth> auth;
+  // The contact plan's one-way light time (`a range`), seconds.
+  std::uint64_t owlt_s = 0;
+  // When the contacts each way are up, as ionrc times (`+S` from when the
+  // plan is loaded, or absolute `yyyy/mm/dd-hh:mm:ss` UTC); none: a day
+  // from the start.
+  struct Contact {
+    std::string from, until;
+  };
+  std::vector<Contact> contacts;
+  // ION's heap (ionconfig `heapWords`, 8 octets each): blocks being
+  // received, and sent ones when not in files, live there.
+  long heap_words = 2'500'000;
 };
 
 // The files start() writes, from the configuration (the node's own
 // directory is `dir`, ION's shared-memory key `wm_key`).
-std::string ion_config_text(const std::filesystem::path& dir, long wm_key);
+std::string ion_config_text(const std::filesystem::path& dir, long wm_key,
+                            long heap_words = 2'500'000);
 std::string ionrc_text(const IonNodeConfig& config);
 std::string ltprc_text(const IonNodeConfig& config);
 std::string ionsecrc_text(const IonAuth& auth, const std::string& key_file);
@@ -152,6 +168,7 @@ class IonNode {
   std::string await_span_up(std::uint64_t peer);
   IonNodeIdentity identity() const { return {prefix_, dir_, node_list_dir_}; }
   std::string lock();
+  void unlock();
 
   std::filesystem::path prefix_;
   ipc::testing::TempDir temp_;
