@@ -3,7 +3,7 @@
 // loopback, optionally with ltpnetem between them, measures one case and
 // prints one JSON line; throughput cases also measure the raw UDP ceiling
 // (udpceiling) at the same datagram size in the same run and print the
-// ratio. Its timings are never pass/fail (tests/tools/contact_gap_test
+// ratio. Its timings are never pass/fail (tests/tools/long_link_test
 // checks only the counts of a longlink run).
 //
 //   ltpbench throughput [--segment-size N] [--block-size N] [--blocks N] [--loss P]
@@ -306,7 +306,9 @@ nlohmann::json span_counters(TestNode& node, std::uint64_t span) {
           {"checkpoints_sent", s.checkpoints_sent},
           {"checkpoints_retransmitted", s.checkpoints_retransmitted},
           {"reports_sent", s.reports_sent},
-          {"reports_received", s.reports_received}};
+          {"reports_received", s.reports_received},
+          {"export_sessions_completed", s.export_sessions_completed},
+          {"import_sessions_completed", s.import_sessions_completed}};
 }
 
 // One throughput run on fresh nodes, then the ceiling measured right
