@@ -270,6 +270,7 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
       return success();
     }
     BOOST_OUTCOME_TRY(stats, span_stats(c, *span));
+    ++stats->segments_received;
     ++stats->reports_received;
     ++stats->segments_dropped_closed;
     return queue_control(c, *span,

@@ -92,6 +92,11 @@ TEST(IdleRedundancy, ALostCopyOfAResendCostsNoSecondRound) {
   // The first report's arrival, then one light time: no second round.
   EXPECT_LE(delivered[0].at, reports[0].sent_at + 2000 + 10);
   EXPECT_EQ(net.notices(kA, db::NoticeType::export_complete).size(), 1u);
+  // Each checkpoint's copy is answered again, after the first answer
+  // closed the session: every report the sender got is a segment it got.
+  const auto sender = net.engine(kA).stats(kB).value();
+  EXPECT_GT(sender.segments_dropped_closed, 0u);
+  EXPECT_EQ(sender.segments_received, sender.reports_received);
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
