@@ -325,7 +325,10 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
     progress = progress || !acknowledged.covers(txn, claimed);
     BOOST_OUTCOME_TRY(acknowledged.insert(txn, claimed));
   }
-  if (overtaken.empty() && acknowledged.covers(txn, {0, s.red_length})) {
+  // Only where copies are sent: elsewhere a block completes through the
+  // answer to its own checkpoint, and a receiver out of room answers late.
+  if (overtaken.empty() && acknowledged.covers(txn, {0, s.red_length}) &&
+      redundant_long_link(load<db::SpanRecord>(txn, *span)) != nullptr) {
     overtaken = answered_by_completion(c, s.checkpoints);
   }
   if (!repeated) {
