@@ -215,9 +215,11 @@ struct RangeRecord {
 
 // A checkpoint's tail probe (engine/tail_probe.cc): at most one per copy.
 enum class ProbeState : std::uint64_t {
-  none,   // its timer runs the full interval
-  armed,  // its timer is cut short to the probe interval
-  fired,  // the probe resent it (not counted in `retransmissions`)
+  none,         // its timer runs the full interval
+  armed,        // its timer is cut short to the probe interval
+  fired,        // the probe resent it (not counted in `retransmissions`)
+  armed_again,  // the probe's copy, its timer cut to twice the interval
+  fired_again,  // resent by that second probe (not counted either)
 };
 
 struct CheckpointRecord {

@@ -29,6 +29,9 @@ struct VolatileSpan {
   // whether there is a sample yet (engine/tail_probe.cc).
   std::uint64_t round_trip_x8_ms = 0;
   std::uint32_t round_trip_known = 0;
+  // Its smoothed mean deviation (x4, ms; RFC 6298's RTTVAR), so that a
+  // path whose answers come late now and then probes later.
+  std::uint64_t round_trip_deviation_x4_ms = 0;
   std::int32_t lso_pid = 0;
   std::int32_t meter_pid = 0;
   // 1 once a batch not marked exclusive dequeued from this span since the

@@ -383,9 +383,8 @@ Result<std::size_t, EngineError> EngineCore::segments_sent(
       const db::TimerRecord timer = load<db::TimerRecord>(txn, old);
       // A tail probe's shorter interval (remaining_ms of a running timer:
       // the interval it was started with) is kept.
-      const bool probing =
-          timer.kind == db::TimerKind::checkpoint &&
-          load<db::CheckpointRecord>(txn, timer.owner).probe == db::ProbeState::armed;
+      const bool probing = timer.kind == db::TimerKind::checkpoint &&
+                           probe_armed(load<db::CheckpointRecord>(txn, timer.owner).probe);
       const std::uint64_t full =
           response_interval(c, *span, segment.gather.total_size, times_resent(txn, timer));
       const std::uint64_t interval = probing ? std::min(timer.remaining_ms, full) : full;

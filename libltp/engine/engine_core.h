@@ -360,8 +360,19 @@ T load(const ipc::Transaction& txn, Addr addr) {
   return *txn.get<T>(addr);
 }
 // How often the checkpoint, report or cancel a response timer waits on was
-// resent, a tail probe's resend included (timeline.cc); 0 for other timers. An answer to a segment
-// resent may answer its first copy, so it is no timing or loss evidence.
+// resent, tail probes' resends included (timeline.cc); 0 for other timers.
+// An answer to a segment resent may answer its first copy, so it is no
+// timing or loss evidence.
 std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& timer);
+// A checkpoint's tail probe (tail_probe.cc): whether its timer is cut to a
+// probe interval now, and how many of its sendings the probes made.
+inline bool probe_armed(db::ProbeState p) {
+  return p == db::ProbeState::armed || p == db::ProbeState::armed_again;
+}
+inline std::uint64_t probes_fired(db::ProbeState p) {
+  return p == db::ProbeState::fired || p == db::ProbeState::armed_again ? 1
+         : p == db::ProbeState::fired_again                             ? 2
+                                                                        : 0;
+}
 
 }  // namespace ltp::engine

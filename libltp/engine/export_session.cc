@@ -442,13 +442,14 @@ HeapResult<void> EngineCore::checkpoint_expired(Ctx& c, Addr session, Addr check
   const auto span = find_span(c, s.span_engine);
   db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, checkpoint);
   const auto limits = retransmit_limits(root(c).config, load<db::SpanRecord>(txn, *span).config);
-  if (cp.probe == db::ProbeState::armed) {
-    cp.probe = db::ProbeState::fired;  // not counted against the limit
+  if (probe_armed(cp.probe)) {  // not counted against the limit
+    cp.probe =
+        cp.probe == db::ProbeState::armed ? db::ProbeState::fired : db::ProbeState::fired_again;
   } else if (cp.retransmissions >= limits.checkpoint) {
     return cancel_export_session(c, session, codec::CancelReason::retransmission_limit);
   } else {
     ++cp.retransmissions;
-    cp.probe = db::ProbeState::none;  // the new copy may be probed once (tail_probe.cc)
+    cp.probe = db::ProbeState::none;  // the new copy may be probed (tail_probe.cc)
   }
   BOOST_OUTCOME_TRY(txn.put(checkpoint, cp));
   // Resend the checkpoint segment itself, same serial, ahead of other data.

@@ -197,6 +197,55 @@ TEST(EngineRecovery, ALostLastCheckpointIsProbedAfterAFewRoundTrips) {
   EXPECT_EQ(o.sender.data_segments_retransmitted, 1u);
 }
 
+// The last block's checkpoint is lost, and so is the probe's resend of
+// it: a second probe, at twice the interval, resends it again, so the two
+// losses cost a few round trips, not a timer interval (issue 18).
+TEST(EngineRecovery, AResentLastCheckpointLostAgainCostsRoundTripsNotATimer) {
+  const auto o = transfer(
+      loopback_config(), 4, 100'000,
+      [](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
+        net.set_filter([counts](const Crossing& c) {
+          if (c.type != SegmentType::red_checkpoint_eorp_eob || c.index_of_type < 3 ||
+              c.index_of_type > 4) {
+            return Verdict{};
+          }
+          ++counts->data_dropped;
+          return Verdict{0, 0};
+        });
+      },
+      "last checkpoint lost twice");
+  EXPECT_LT(o.delivered_ms, kTimerMs / 10);
+  EXPECT_EQ(o.sender.checkpoints_retransmitted, 2u);
+  EXPECT_EQ(o.sender.data_segments_retransmitted, 2u);
+  EXPECT_EQ(o.cancelled, 0u);
+}
+
+// One block every 100 ms, every other report 8 ms late (a round trip of
+// 2 or 10 ms; the answers never overtake each other), the last one 25 ms
+// late. The probe waits the mean round trip plus four deviations (about
+// 32 ms), not a round trip and a quarter (about 17 ms), so the last
+// checkpoint is not resent while its answer is on its way.
+TEST(EngineRecovery, AnswersThatVaryMakeTheProbeWaitLonger) {
+  Lockstep net(loopback_config());
+  std::vector<codec::SessionId> sessions;
+  net.set_filter([](const Crossing& c) {
+    if (c.type != SegmentType::report) return Verdict{};
+    if (c.index_of_type == 11) return Verdict{1, 25};
+    return Verdict{1, c.index_of_type % 2 == 1 ? 8u : 0u};
+  });
+  for (int i = 0; i < 12; ++i) {
+    net.at(net.now() + 100 * i, [&net, &sessions, i] {
+      sessions.push_back(net.send(kA, Lockstep::pattern(20'000, i)));
+    });
+  }
+  ASSERT_TRUE(net.run());
+  ASSERT_EQ(sessions.size(), 12u);
+  EXPECT_EQ(net.notices(kB, NoticeType::red_part).size(), sessions.size());
+  EXPECT_EQ(net.engine(kA).stats(kB).value().checkpoints_retransmitted, 0u)
+      << "probed while an answer was on its way";
+  EXPECT_TRUE(net.leftovers().empty()) << net.leftovers().front();
+}
+
 // The same, with the last answer late instead of lost (a receiver behind
 // by more than the probe interval): the probe resends the checkpoint
 // segment alone, the receiver repeats its report, and nothing else is

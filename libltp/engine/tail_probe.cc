@@ -3,16 +3,19 @@
 // unless a later answer shows it lost (overtaken_by in timeline.cc). A
 // checkpoint with no later one to overtake it — the newest, or one resent
 // (overtaken_by takes only single copies as evidence), while the span's
-// queues run dry behind it — has its timer shortened to the measured
-// round trip and a quarter, so that on a long link a lost last checkpoint,
-// a resent one lost again, or a lost report costs about one round trip
-// more instead of the full timer (both queuing times on top). Each copy of
-// a checkpoint is probed at most once. A probe that fires early costs one
-// data segment and one repeated report (the sender acts on a report
-// serial once); it is not counted against the checkpoint's retransmission
-// limit — a copy sent by its timer is, so a link that is down does not
-// burn its retransmissions at the probe's pace — and never resends the
-// block.
+// queues run dry behind it — has its timer shortened to a probe interval:
+// the measured round trip plus four times its mean deviation (at least a
+// quarter of it), as TCP's retransmission timeout (RFC 6298), so that on a
+// long link a lost last checkpoint, a resent one lost again, or a lost
+// report costs about one round trip more instead of the full timer (both
+// queuing times on top), while a path whose answers come late now and then
+// probes later. A copy its timer sent is probed once; a copy the probe
+// sent, once more at twice the interval, then it waits for the timer. A
+// probe that fires early costs one data segment and one repeated report
+// (the sender acts on a report serial once); probes are not counted
+// against the checkpoint's retransmission limit — copies sent by its timer
+// are, so a link that is down does not burn its retransmissions at the
+// probe's pace — and never resend the block.
 #include <algorithm>
 
 #include "ipc/plist.h"
@@ -21,8 +24,8 @@
 namespace ltp::engine {
 
 namespace {
-// Allowance over the round trip and a quarter: the clock's millisecond
-// resolution and a receiver scheduled late.
+// Allowance over the probe interval: the clock's millisecond resolution
+// and a receiver scheduled late.
 constexpr std::uint64_t kProbeSlackMs = 10;
 // How far back from the span's newest timer the walk looks for
 // checkpoint timers (report timers of the other direction sit in between).
@@ -46,8 +49,19 @@ void EngineCore::sample_round_trip(Ctx& c, Addr answered) {
   const std::uint64_t started = timer.deadline_ms - timer.remaining_ms;
   const std::uint64_t sample = c.now > started ? c.now - started : 0;
   const std::uint64_t resent = times_resent(c.txn, timer);
-  // Karn: the probe's estimate only from answers to a single copy.
-  if (resent == 0) smooth(v->round_trip_x8_ms, v->round_trip_known, sample);
+  // Karn: the probe's estimate only from answers to a single copy. The
+  // deviation starts at 0 (RFC 6298 starts it at half the first sample,
+  // which would make the first probes three round trips long).
+  if (resent == 0) {
+    if (v->round_trip_known != 0) {
+      const std::uint64_t mean = (v->round_trip_x8_ms + 4) / 8;
+      const std::uint64_t deviation = mean > sample ? mean - sample : sample - mean;
+      // x4: 3/4 of the old deviation plus 1/4 of this one, times four.
+      v->round_trip_deviation_x4_ms =
+          v->round_trip_deviation_x4_ms - v->round_trip_deviation_x4_ms / 4 + deviation;
+    }
+    smooth(v->round_trip_x8_ms, v->round_trip_known, sample);
+  }
   // The path's estimate takes an answer to a resent copy as one to the
   // first (the timers before this one, each half the next, back-to-back):
   // too long if an earlier copy was lost, which later single-copy answers
@@ -68,7 +82,8 @@ HeapResult<void> EngineCore::probe_tail(Ctx& c, Addr span) {
   const db::VolatileSpan* v = vdb_->find_span(record.config.engine_id);
   if (v == nullptr || v->round_trip_known == 0) return success();
   const std::uint64_t round_trip = (v->round_trip_x8_ms + 7) / 8;
-  const std::uint64_t probe = round_trip + round_trip / 4 + kProbeSlackMs;
+  const std::uint64_t deviation = v->round_trip_deviation_x4_ms;  // x4: four deviations
+  const std::uint64_t probe = round_trip + std::max(round_trip / 4, deviation) + kProbeSlackMs;
   const auto timers = ipc::PList::open(txn, record.timers).value();
   int walked = 0;
   for (Addr node = timers.last(txn); node != ipc::kNullAddr && walked < kProbeWalk;
@@ -78,16 +93,18 @@ HeapResult<void> EngineCore::probe_tail(Ctx& c, Addr span) {
     if (timer.kind != db::TimerKind::checkpoint) continue;
     // Suspended, this copy probed already (a link that is down must not
     // burn its retransmissions at the probe's pace), or due sooner anyway.
-    if (timer.suspended != 0 ||
-        load<db::CheckpointRecord>(txn, timer.owner).probe != db::ProbeState::none ||
-        timer.remaining_ms <= probe) {
+    const db::ProbeState state = load<db::CheckpointRecord>(txn, timer.owner).probe;
+    const bool again = state == db::ProbeState::fired;
+    const std::uint64_t interval = again ? 2 * probe : probe;
+    if (timer.suspended != 0 || (state != db::ProbeState::none && !again) ||
+        timer.remaining_ms <= interval) {
       return success();
     }
     BOOST_OUTCOME_TRY(stop_timer(c, addr));
     BOOST_OUTCOME_TRY(shorter, start_timer(c, db::TimerKind::checkpoint, span, timer.session_number,
-                                           timer.owner, probe));
-    BOOST_OUTCOME_TRY(
-        txn.put(timer.owner + offsetof(db::CheckpointRecord, probe), db::ProbeState::armed));
+                                           timer.owner, interval));
+    BOOST_OUTCOME_TRY(txn.put(timer.owner + offsetof(db::CheckpointRecord, probe),
+                              again ? db::ProbeState::armed_again : db::ProbeState::armed));
     return txn.put(timer.owner + offsetof(db::CheckpointRecord, timer), shorter);
   }
   return success();

@@ -1,7 +1,8 @@
 // The tail probe (tail_probe.cc) on a long link whose response timers
 // carry long queuing allowances: a lost last checkpoint is resent about a
 // round trip and a quarter after the span ran dry, not when its timer
-// expires, and a copy its timer resent may be probed once again.
+// expires; the probe's copy is probed once more, at twice the interval;
+// and a copy its timer resent may be probed again.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -72,17 +73,20 @@ TEST(TailProbe, ALostLastCheckpointCostsAboutARoundTrip) {
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 
-// The probe's copy is lost too: the timer resends the checkpoint (backed
-// off), and that copy, lost as well, is probed once more instead of
+// The probe's copy is lost too: a second probe, at twice the interval,
+// resends it; that copy lost as well, the timer resends the checkpoint
+// (backed off), and that copy, lost too, is probed once more instead of
 // waiting for a timer twice as long.
 TEST(TailProbe, ACopyItsTimerResentIsProbedAgain) {
   Lockstep net(long_link());
-  const auto t = run_two_blocks(net, 3);
-  ASSERT_EQ(t.second_checkpoints.size(), 4u);
+  const auto t = run_two_blocks(net, 4);
+  ASSERT_EQ(t.second_checkpoints.size(), 5u);
   const auto& copies = t.second_checkpoints;
   EXPECT_LE(copies[1].sent_at, t.first_answer_arrives + 2600);  // the probe
-  EXPECT_GE(copies[2].sent_at - copies[1].sent_at, 7000u);      // the timer
-  EXPECT_LE(copies[3].sent_at - copies[2].sent_at, 2600u);      // probed again
+  EXPECT_GE(copies[2].sent_at - copies[1].sent_at, 4900u);      // the second probe
+  EXPECT_LE(copies[2].sent_at - copies[1].sent_at, 5200u);
+  EXPECT_GE(copies[3].sent_at - copies[2].sent_at, 7000u);  // the timer
+  EXPECT_LE(copies[4].sent_at - copies[3].sent_at, 2600u);  // probed again
   for (const auto& p : net.leftovers()) ADD_FAILURE() << p;
 }
 

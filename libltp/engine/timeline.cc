@@ -33,7 +33,7 @@ std::uint64_t times_resent(const ipc::Transaction& txn, const db::TimerRecord& t
   switch (timer.kind) {
     case db::TimerKind::checkpoint: {
       const db::CheckpointRecord cp = load<db::CheckpointRecord>(txn, timer.owner);
-      return cp.retransmissions + (cp.probe == db::ProbeState::fired ? 1 : 0);
+      return cp.retransmissions + probes_fired(cp.probe);
     }
     case db::TimerKind::report:
       return load<db::ReportRecord>(txn, timer.owner).retransmissions;
