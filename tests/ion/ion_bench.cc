@@ -181,6 +181,13 @@ int parse_and_run(int argc, char** argv) {
   link.blocks = args["blocks"].as<int>();
   link.block_size = args["block-size"].as<std::uint64_t>();
   link.segment_size = args["segment-size"].as<std::uint64_t>();
+  // ION's ltpcounter takes the octets to wait for as an int.
+  constexpr std::uint64_t kCounterMaxOctets = 2'000'000'000;
+  if (static_cast<std::uint64_t>(std::max(link.blocks, 0)) * link.block_size > kCounterMaxOctets) {
+    return cli::usage_error("ionbench",
+                            "--blocks x --block-size must be at most 2000000000 octets (what "
+                            "ION's ltpcounter can count)");
+  }
   if (link.rate_bps < 8 || link.blocks < 1 || link.block_size < 1 || link.segment_size <= 20) {
     return cli::usage_error("ionbench",
                             "--rate, --blocks and --block-size must be positive, --segment-size "
