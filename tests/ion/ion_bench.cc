@@ -1,15 +1,17 @@
-// ionbench: ION 4.1.3 -> ION 4.1.3 over the long-link relay that ltpbench
-// uses for OpenLTP (tests/bench/long_link.h), for scripts/bench to print
-// both pairs' times in one run. Two ION nodes (engines 1 and 2) through
-// ltpnetem, each node's contact plan giving the relay's rate and light
-// time (and its gap); ION's ltpdriver sends the blocks, ION's ltpcounter
-// counts their red parts; the time is from ltpdriver's start to
-// ltpcounter's exit with every byte. One JSON line, like ltpbench's.
-// Its timings are never pass/fail. ION is built (once, cached) by
-// build-ion; without it ionbench says why and exits 1.
+// ionbench: ION 4.1.3 -> ION 4.1.3 (or, --sender openltp, OpenLTP -> ION)
+// over the long-link relay that ltpbench uses for OpenLTP
+// (tests/bench/long_link.h), for scripts/bench to print every pair's time
+// in one run. Two nodes (engines 1 and 2) through ltpnetem, each node's
+// contact plan giving the relay's rate and light time (and its gap); the
+// sender's ltpdriver sends the blocks, ION's ltpcounter counts their red
+// parts; the time is from ltpdriver's start to ltpcounter's exit with
+// every byte. One JSON line, like ltpbench's. Its timings are never
+// pass/fail. ION is built (once, cached) by build-ion; without it
+// ionbench says why and exits 1.
 //
 //   ionbench [--owlt S] [--rate BITS] [--loss P] [--seed N] [--blocks N]
 //            [--block-size N] [--segment-size N] [--gap START+LENGTH]
+//            [--sender ion|openltp]
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +29,7 @@
 #include "tests/ion/ion_build.h"
 #include "tests/ion/ion_node.h"
 #include "tests/ion/ion_watchdog.h"
+#include "tests/ion/openltp_peer.h"
 #include "tests/tools/tool_process.h"
 
 namespace {
@@ -74,7 +77,45 @@ IonNodeConfig node_config(const LongLink& link, std::uint64_t engine, int lsi_po
   return c;
 }
 
-int run(const LongLink& link) {
+// Engine 1: an ION node, or with --sender openltp an OpenLTP node whose
+// span to ION has the same contact plan and udplso paced to the relay's
+// rate (OpenLTP's ltpdriver takes ION's arguments).
+class Sender {
+ public:
+  Sender(bool openltp, const std::filesystem::path& prefix) : openltp_(openltp), ion_(prefix) {}
+  std::string start(const IonNodeConfig& c) {
+    if (!openltp_) return ion_.start(c);
+    ltp::ion_test::OpenLtpConfig o;
+    o.engine = c.engine;
+    o.lsi_port = c.lsi_port;
+    o.peer_engine = c.peer_engine;
+    o.peer_port = c.peer_port;
+    o.lso_bits_per_second = c.bytes_per_second * 8;
+    o.max_sessions = c.max_sessions;
+    o.max_segment_size = c.max_segment_size;
+    o.ionrc_lines = ltp::ion_test::contact_plan_text(c);
+    return openltp_peer_.start(o);
+  }
+  // If ionbench dies, the ION receiver's watchdog stops this node too.
+  void clean_up_with(IonNode& receiver) {
+    if (!openltp_) return;
+    for (const auto& words : openltp_peer_.cleanup_commands()) receiver.if_test_dies(words);
+  }
+  std::unique_ptr<ltp::tools_test::ToolProcess> drive(int blocks, std::uint64_t size) {
+    if (!openltp_) return ion_.start_driver(2, 1, blocks, size);
+    return openltp_peer_.launch("ltpdriver",
+                                {"2", "1", std::to_string(blocks), "0", std::to_string(size)});
+  }
+  std::string stop() { return openltp_ ? openltp_peer_.stop() : ion_.stop(); }
+  const char* pair() const { return openltp_ ? "openltp_to_ion" : "ion_to_ion"; }
+
+ private:
+  bool openltp_;
+  IonNode ion_;
+  ltp::ion_test::OpenLtpPeer openltp_peer_;
+};
+
+int run(const LongLink& link, bool openltp_sender) {
   const auto built = ltp::ion_test::ion_build(false);
   if (built.prefix.empty()) return cli::runtime_failure("ionbench", "no ION: " + built.message);
   const auto bin_dir = ltp::node::default_bin_dir();
@@ -86,15 +127,19 @@ int run(const LongLink& link) {
       ltp::node::testing::free_udp_port(), ltp::node::testing::free_udp_port()};
   // A whole second, so that both nodes' absolute contact times name it.
   const auto epoch = std::chrono::ceil<std::chrono::seconds>(SystemClock::now() + kStartLead);
-  IonNode sender(built.prefix), receiver(built.prefix);
+  // The sender starts first: the ION receiver then removes, when stopped,
+  // only the IPC that appeared after it (ion_node.h).
+  Sender sender(openltp_sender, built.prefix);
+  IonNode receiver(built.prefix);
   if (auto e = sender.start(node_config(link, 1, ports.port_a, ports.relay_ab, epoch));
       !e.empty()) {
-    return cli::runtime_failure("ionbench", "ION node 1: " + e);
+    return cli::runtime_failure("ionbench", std::string(sender.pair()) + ", engine 1: " + e);
   }
   if (auto e = receiver.start(node_config(link, 2, ports.port_b, ports.relay_ba, epoch));
       !e.empty()) {
     return cli::runtime_failure("ionbench", "ION node 2: " + e);
   }
+  sender.clean_up_with(receiver);
   const bool gap = link.gap_length_s != 0;
   if (gap && SystemClock::now() >= epoch) {
     return cli::runtime_failure("ionbench", "the ION nodes took too long to start for the gap");
@@ -117,7 +162,7 @@ int run(const LongLink& link) {
   }
   if (gap) std::this_thread::sleep_until(epoch);
   const auto start = std::chrono::steady_clock::now();
-  auto driver = sender.start_driver(2, 1, link.blocks, link.block_size);
+  auto driver = sender.drive(link.blocks, link.block_size);
   const auto limit = std::chrono::seconds(120 + 20 * link.owlt_s + link.gap_length_s);
   const auto ended = counter->wait(limit);
   const double seconds =
@@ -130,7 +175,7 @@ int run(const LongLink& link) {
   const bool delivered = counts.blocks == link.blocks;
   const double bound = ltp::bench::physical_bound(link);
   nlohmann::json line{{"case", "long_link"},
-                      {"pair", "ion_to_ion"},
+                      {"pair", sender.pair()},
                       {"owlt_s", link.owlt_s},
                       {"rate_bps", link.rate_bps},
                       {"loss_percent", link.loss_percent},
@@ -169,7 +214,9 @@ int parse_and_run(int argc, char** argv) {
       "gap",
       "both contacts end START s after the start and resume LENGTH s later (START+LENGTH, "
       "whole seconds, LENGTH >= 2); the relay blacks out inside the gap",
-      cxxopts::value<std::string>())("h,help", "show this help");
+      cxxopts::value<std::string>())(
+      "sender", "engine 1: ion (ION -> ION) or openltp (OpenLTP -> ION)",
+      cxxopts::value<std::string>()->default_value("ion"))("h,help", "show this help");
   const auto command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
   const auto& args = command_line.args;
@@ -196,7 +243,11 @@ int parse_and_run(int argc, char** argv) {
   if (args.count("gap") && !ltp::bench::parse_gap(args["gap"].as<std::string>(), link)) {
     return cli::usage_error("ionbench", "--gap takes START+LENGTH, LENGTH at least 2, e.g. 3+4");
   }
-  return run(link);
+  const auto sender = args["sender"].as<std::string>();
+  if (sender != "ion" && sender != "openltp") {
+    return cli::usage_error("ionbench", "--sender is ion or openltp");
+  }
+  return run(link, sender == "openltp");
 }
 
 }  // namespace

@@ -70,7 +70,11 @@ std::string ion_config_text(const fs::path& dir, long wm_key, long heap_words) {
 }
 
 std::string ionrc_text(const IonNodeConfig& c) {
-  std::string text = fmt::format("1 {} node.ionconfig\ns\nm horizon +0\n", c.engine);
+  return fmt::format("1 {} node.ionconfig\ns\nm horizon +0\n", c.engine) + contact_plan_text(c);
+}
+
+std::string contact_plan_text(const IonNodeConfig& c) {
+  std::string text;
   auto contacts = c.contacts;
   if (contacts.empty()) contacts.push_back({"+0", fmt::format("+{}", kPlanSeconds)});
   for (const auto& contact : contacts) {

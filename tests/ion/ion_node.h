@@ -101,6 +101,8 @@ struct IonNodeConfig {
 std::string ion_config_text(const std::filesystem::path& dir, long wm_key,
                             long heap_words = 2'500'000);
 std::string ionrc_text(const IonNodeConfig& config);
+// Its contacts and range: ionrc lines that OpenLTP's ionadmin takes too.
+std::string contact_plan_text(const IonNodeConfig& config);
 std::string ltprc_text(const IonNodeConfig& config);
 std::string ionsecrc_text(const IonAuth& auth, const std::string& key_file);
 std::string ltpsecrc_text(const IonAuth& auth);
