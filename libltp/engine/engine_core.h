@@ -249,8 +249,9 @@ class EngineCore {
                         std::uint64_t report_lower_bound);
   // idle_redundancy.cc: redundancy on a long link to a peer that takes it
   // (SpanConfig::redundancy): the span's volatile state if it is one.
-  // Whether a retransmission of `gaps` goes out twice (the link idle);
-  // queuing the copy of checkpoint `cp` of `session` just sent.
+  // Whether a retransmission of `gaps` goes out twice (what the span has
+  // queued goes out within a round trip); queuing the copy of checkpoint
+  // `cp` of `session` just sent.
   const db::VolatileSpan* redundant_long_link(const db::SpanRecord& record) const;
   bool resend_twice(Ctx& c, Addr span, const std::vector<db::ByteRange>& gaps);
   HeapResult<void> copy_checkpoint(Ctx& c, Addr span, Addr session, const db::CheckpointRecord& cp);
