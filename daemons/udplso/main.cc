@@ -4,8 +4,9 @@
 // dequeues the span's segments in batches and sends each batch with one
 // sendmmsg, header and payload straight from the heap (no copy), runs of
 // equal-size segments coalesced into one message (UDP GSO) when paced. Paced to
-// the lower of txbps and the contact plan's rate; holds the segments while
-// the contact plan says we may not transmit.
+// the lower of txbps and the contact plan's rate, and with --learn-rate below
+// them to the rate the span learned from its peer's reports; holds the
+// segments while the contact plan says we may not transmit.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
@@ -20,9 +21,9 @@
 #include "daemons/udplso/pacer.h"
 #include "libltp/admin/values.h"
 #include "libltp/api/link_service.h"
+#include "libltp/cli/cli.h"
 #include "libltp/udp/batch_socket.h"
 #include "libltp/udp/endpoint.h"
-#include "libltp/cli/cli.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ struct Arguments {
   std::string remote;
   std::uint64_t txbps = 0;
   std::uint64_t engine = 0;
+  bool learn_rate = false;
 };
 
 void sleep_for(udp::Nanos wait) {
@@ -63,8 +65,13 @@ struct Totals {
 class Sender {
  public:
   Sender(DaemonProcess& daemon, api::SpanLink& link, udp::BatchSocket& socket,
-         ltp::udplso::Pacer pacer)
-      : daemon_(daemon), link_(link), socket_(socket), pacer_(std::move(pacer)) {
+         std::uint64_t txbps, bool learn_rate)
+      : daemon_(daemon),
+        link_(link),
+        socket_(socket),
+        txbps_(txbps),
+        learn_rate_(learn_rate),
+        pacer_(link.max_segment_size(), kMaxBatch) {
     datagrams_.reserve(kMaxBatch);
     // One batch, sent whole before the next dequeue: blocks are freed as
     // soon as their sessions close and the batch moves on.
@@ -94,7 +101,7 @@ class Sender {
       if (holding_) spdlog::info("span {}: contact; sending again", link_.engine_id());
       holding_ = false;
       udp::Nanos wait{0};
-      const std::size_t allowed = pacer_.grant(state.transmit_rate, udp::monotonic_now(), &wait);
+      const std::size_t allowed = pacer_.grant(rate_bits(state), udp::monotonic_now(), &wait);
       if (allowed == 0) {
         sleep_for(wait);
         continue;
@@ -102,7 +109,8 @@ class Sender {
       // GSO cuts the kernel's per-segment cost, but an unpaced sender's
       // coalesced messages land in the receiver's buffer 64 at a time, and
       // on loopback it then outruns the receiving engine (drops, resends).
-      // Paced, the burst is bounded by the rate and GSO only saves work.
+      // Paced (by a configured rate or, with --learn-rate, the learned
+      // rate), the burst is bounded by the rate and GSO only saves work.
       socket_.coalesce_sends(pacer_.rate() != 0);
       auto sent = send_batch(allowed);
       if (!sent) return cli::runtime_failure(kProgram, sent.error());
@@ -117,6 +125,18 @@ class Sender {
   }
 
  private:
+  // Bits/s to pace at: the lower of txbps and the contact plan's rate,
+  // and with --learn-rate the learned rate under them; 0: unpaced.
+  std::uint64_t rate_bits(const api::LinkState& state) const {
+    std::uint64_t ceiling = (txbps_ + 7) / 8;
+    if (state.transmit_rate != 0 && (ceiling == 0 || state.transmit_rate < ceiling)) {
+      ceiling = state.transmit_rate;
+    }
+    const std::uint64_t rate = learn_rate_ ? link_.sending_rate(ceiling) : ceiling;
+    if (rate == ceiling && txbps_ != 0 && ceiling * 8 >= txbps_) return txbps_;
+    return rate * 8;
+  }
+
   // Dequeues and sends up to `max` segments; false once the span is empty.
   ltp::Result<bool, std::string> send_batch(std::size_t max) {
     auto& engine = daemon_.engine();
@@ -162,6 +182,8 @@ class Sender {
   DaemonProcess& daemon_;
   api::SpanLink& link_;
   udp::BatchSocket& socket_;
+  std::uint64_t txbps_;
+  bool learn_rate_;
   ltp::udplso::Pacer pacer_;
   ltp::engine::OutboundBatch batch_;
   std::vector<udp::OutgoingDatagram> datagrams_;
@@ -190,7 +212,10 @@ int run(int argc, char** argv) {
   cxxopts::Options options(kProgram, "LTP link service output over UDP for one span.");
   DaemonProcess::add_common_options(options);
   options.add_options()("words", "{host|@}[:port] [txbps] <remote engine number>",
-                        cxxopts::value<std::vector<std::string>>());
+                        cxxopts::value<std::vector<std::string>>())(
+      "learn-rate",
+      "below txbps and the contact plan's rate, pace at the rate the span learns from the "
+      "peer's reports (experimental; OpenLTP peers)");
   options.parse_positional({"words"});
   options.positional_help("{HOST|@}[:PORT] [TXBPS] ENGINE");
   const auto command_line = cli::parse(options, argc, argv);
@@ -201,6 +226,7 @@ int run(int argc, char** argv) {
   }
   auto args = parse_arguments(words);
   if (!args) return cli::usage_error(kProgram, args.error());
+  args.value().learn_rate = command_line.args.count("learn-rate") != 0;
   auto remote = udp::resolve_endpoint(args.value().remote, udp::AtSign::local_host);
   if (!remote) return cli::usage_error(kProgram, remote.error().message);
 
@@ -223,12 +249,15 @@ int run(int argc, char** argv) {
   daemon.value()->announce_started();
   spdlog::info("udplso {} sending to {} ({}; send buffer {} octets)", args.value().engine,
                udp::to_string(remote.value()),
-               args.value().txbps ? fmt::format("at most {} bit/s", args.value().txbps)
-                                  : std::string("no rate limit but the contact plan's"),
+               args.value().txbps
+                   ? fmt::format("at most {} bit/s", args.value().txbps)
+                   : std::string(args.value().learn_rate
+                                     ? "no rate limit but the contact plan's and the learned one"
+                                     : "no rate limit but the contact plan's"),
                socket.value().send_buffer_size());
-  Sender sender(
-      *daemon.value(), *link.value(), socket.value(),
-      ltp::udplso::Pacer(args.value().txbps, link.value()->max_segment_size(), kMaxBatch));
+  link.value()->pace_by_learned_rate(args.value().learn_rate);
+  Sender sender(*daemon.value(), *link.value(), socket.value(), args.value().txbps,
+                args.value().learn_rate);
   return sender.run();
 }
 

@@ -17,22 +17,24 @@ constexpr std::uint64_t kBurstsHeld = 4;
 
 }  // namespace
 
-Pacer::Pacer(std::uint64_t txbps, std::uint64_t segment_bytes, std::size_t max_batch)
-    : txbps_(txbps),
-      segment_bits_(std::max<std::uint64_t>(segment_bytes, 1) * 8),
+Pacer::Pacer(std::uint64_t segment_bytes, std::size_t max_batch)
+    : segment_bits_(std::max<std::uint64_t>(segment_bytes, 1) * 8),
       max_batch_(std::max<std::size_t>(max_batch, 1)) {}
 
-std::size_t Pacer::grant(std::uint64_t plan_bytes_per_second, udp::Nanos now, udp::Nanos* wait) {
-  std::uint64_t rate = txbps_;
-  const std::uint64_t plan = plan_bytes_per_second * 8;
-  if (plan != 0 && (rate == 0 || plan < rate)) rate = plan;
+std::size_t Pacer::grant(std::uint64_t rate, udp::Nanos now, udp::Nanos* wait) {
   if (rate != rate_) {
     rate_ = rate;
-    bucket_.reset();
-    if (rate != 0) {
+    if (rate == 0) {
+      bucket_.reset();
+    } else {
       const std::uint64_t burst = std::max(segment_bits_, rate / kBurstsPerSecond);
       burst_segments_ = std::clamp<std::size_t>(burst / segment_bits_, 1, max_batch_);
-      bucket_.emplace(rate, kBurstsHeld * burst_segments_ * segment_bits_, now);
+      const std::uint64_t held = kBurstsHeld * burst_segments_ * segment_bits_;
+      if (bucket_) {
+        bucket_->set_rate(rate, held, now);
+      } else {
+        bucket_.emplace(rate, held, now);
+      }
     }
   }
   if (!bucket_) return max_batch_;

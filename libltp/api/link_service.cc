@@ -1,6 +1,8 @@
 #include "libltp/api/link_service.h"
+
 #include "ipc/transaction.h"
 #include "libltp/db/volatile_db.h"
+#include "libltp/engine/rate_model.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -115,7 +117,10 @@ Result<std::unique_ptr<SpanLink>, LinkError> SpanLink::open(node::Node& node,
 
 SpanLink::~SpanLink() {
   if (!registration_) return;
-  if (db::VolatileSpan* v = volatile_span(); v && v->lso_pid == ::getpid()) v->lso_pid = 0;
+  if (db::VolatileSpan* v = volatile_span(); v && v->lso_pid == ::getpid()) {
+    v->lso_pid = 0;
+    v->learned.lso_learns = 0;
+  }
 }
 
 db::VolatileSpan* SpanLink::volatile_span() const {
@@ -146,6 +151,17 @@ LinkState SpanLink::link_state() const {
   // Plain loads of words ltpclock rewrites: a stale value costs one more
   // round of the LSO's loop, never a torn one (aligned 32/64-bit words).
   return LinkState{.transmitting = v->local_transmitting != 0, .transmit_rate = v->transmit_rate};
+}
+
+void SpanLink::pace_by_learned_rate(bool on) {
+  if (db::VolatileSpan* v = volatile_span()) v->learned.lso_learns = on ? 1 : 0;
+}
+
+std::uint64_t SpanLink::sending_rate(std::uint64_t ceiling) const {
+  const db::VolatileSpan* v = volatile_span();
+  // A copy: the LSI rewrites the model as reports come.
+  return v == nullptr ? ceiling
+                      : engine::rate_model::sending_rate(db::LearnedRate(v->learned), ceiling);
 }
 
 Result<std::size_t, LinkError> SpanLink::dequeue(engine::Engine& engine, std::size_t max,

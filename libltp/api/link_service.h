@@ -122,6 +122,13 @@ class SpanLink {
   ipc::NodeSemaphore& semaphore() { return semaphore_; }
 
   LinkState link_state() const;
+  // Whether this LSO paces by the rate the span learns from its peer's
+  // reports (engine/rate_model.h): the engine then holds a span's blocks
+  // for its first estimate. Set at start, cleared when this object dies.
+  void pace_by_learned_rate(bool on);
+  // Octets/s to send at under `ceiling` (the lowest configured rate, 0 for
+  // none): the learned rate where it is lower; 0 means unpaced.
+  std::uint64_t sending_rate(std::uint64_t ceiling) const;
 
   // Clears `batch` and dequeues up to `max` segments in one transaction;
   // returns how many. Each segment's gather.iov[0..count) is one datagram:

@@ -16,6 +16,50 @@
 
 namespace ltp::db {
 
+// The sending rate a span learned from its peer's reports
+// (engine/rate_model.h keeps it; the span's LSO paces by it). Volatile:
+// a restarted node learns again.
+struct DeliveryMark {
+  std::uint64_t at_ms = 0;
+  std::uint64_t delivered = 0;
+};
+struct LearnedRate {
+  static constexpr std::size_t kMarks = 32;
+  // 1 while the span's LSO paces by the learned rate (udplso --learn-rate):
+  // only then does the span hold blocks for its first estimate.
+  std::uint32_t lso_learns = 0;
+  std::uint64_t delivered = 0;  // red octets newly claimed by reports, all time
+  // `delivered` when reports came and when a flight started, newest at
+  // next_mark - 1: a checkpoint's report measures from the last before it.
+  std::array<DeliveryMark, kMarks> marks{};
+  std::uint32_t next_mark = 0;
+  std::uint32_t flying = 0;          // 1 while data has left since the queues ran dry
+  std::uint64_t sample_span_ms = 0;  // how far back the last sample looked
+  std::uint64_t round_start_ms = 0;  // phases last a round (a round trip or more)
+  // Loss is judged over rounds until there is enough evidence.
+  std::uint64_t interval_start_ms = 0;
+  std::uint64_t interval_delivered = 0;  // `delivered` when it opened
+  std::uint64_t interval_lost = 0;       // octets its reports showed missing
+  std::uint32_t interval_paced = 0;      // 1 if it opened with a pace
+  std::uint32_t app_limited = 0;         // 1: samples now may be the sender's shortfall
+  std::uint32_t ran_dry = 0;             // the queues ran dry in this interval
+  std::uint32_t phase = 0;               // 0 startup, 1 drain, 2.. the probing cycle
+  std::uint64_t phase_start_ms = 0;
+  std::uint64_t window_start_ms = 0;  // the max filter's current window
+  std::uint64_t window_max = 0;       // bytes/s, best sample in this window
+  std::uint64_t previous_max = 0;     // and in the one before
+  std::uint64_t probe_base = 0;       // the estimate when the last probe began
+  std::uint64_t startup_best = 0;     // startup ends when this stops growing
+  std::uint32_t startup_flat = 0;
+  std::uint32_t loss_events = 0;        // backed off this many times
+  std::uint64_t backoff_ms = 0;         // when it last backed off
+  std::uint64_t first_block = 0;        // until an estimate: the last block let go (+1)
+  std::uint64_t startup_bytes = 0;      // and the octets let go with it
+  std::uint64_t bottleneck = 0;         // bytes/s estimate; 0: none yet
+  std::uint64_t pacing = 0;             // bytes/s to send at now; 0: none yet
+  std::uint32_t backlogged_sample = 0;  // 1 once a sample was not app-limited
+};
+
 struct VolatileSpan {
   std::uint64_t engine_id = 0;  // 0 = free slot
   std::uint64_t owlt_ms = 0;
@@ -55,6 +99,7 @@ struct VolatileSpan {
   // Segments from this engine that came from an address its LSO does not
   // send to, dropped (udplsi --peers-only).
   std::uint64_t from_other_addresses = 0;
+  LearnedRate learned;
 };
 
 // The object stored in the segment (plain data, so every process maps the

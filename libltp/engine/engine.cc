@@ -344,10 +344,12 @@ Result<std::size_t, EngineError> EngineCore::dequeue(std::uint64_t span_engine,
     // detached from a closing session).
     const std::size_t room = 2 * load<db::SpanRecord>(txn, *span).config.max_segment_size + 1024;
     bool dry = false;
+    bool took_data = false;
     while (out.segments_.size() - before < max_segments && out.free_scratch().size() >= room) {
       BOOST_OUTCOME_TRY(control, lift(dequeue_control(c, *span, out)));
       if (control) continue;
       BOOST_OUTCOME_TRY(data, lift(dequeue_data(c, *span, out)));
+      took_data = took_data || data;
       if (data) continue;
       dry = true;
       break;
@@ -361,7 +363,15 @@ Result<std::size_t, EngineError> EngineCore::dequeue(std::uint64_t span_engine,
     if (dry && (sent || (v != nullptr && v->sent_since_dry != 0))) {
       BOOST_OUTCOME_TRY(lift(probe_tail(c, *span)));
     }
-    if (v != nullptr) v->sent_since_dry = dry ? 0 : (sent || v->sent_since_dry != 0);
+    if (v != nullptr) {
+      v->sent_since_dry = dry ? 0 : (sent || v->sent_since_dry != 0);
+      if (took_data) rate_model::on_data_sent(v->learned, now);
+      if (dry) {
+        rate_model::on_ran_dry(
+            v->learned,
+            ipc::PList::open(txn, load<db::SpanRecord>(txn, *span).data_queue).value().empty(txn));
+      }
+    }
     return out.segments_.size() - before;
   });
 }

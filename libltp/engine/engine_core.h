@@ -29,6 +29,7 @@
 #include "libltp/engine/engine.h"
 #include "libltp/engine/notice_cursor.h"
 #include "libltp/engine/random_source.h"
+#include "libltp/engine/rate_model.h"
 #include "libltp/engine/signals.h"
 
 namespace ltp::engine {
@@ -255,6 +256,13 @@ class EngineCore {
   const db::VolatileSpan* redundant_long_link(const db::SpanRecord& record) const;
   bool resend_twice(Ctx& c, Addr span, const std::vector<db::ByteRange>& gaps);
   HeapResult<void> copy_checkpoint(Ctx& c, Addr span, Addr session, const db::CheckpointRecord& cp);
+
+  // rate_learning.cc: what a report (not a repeated one) tells the span's
+  // rate model (rate_model.h), the model's time and round trip filled in;
+  // whether `session`'s first pass may start (until the span's first
+  // estimate, one block goes).
+  void learn_rate(Ctx& c, Addr span, rate_model::ReportEvidence evidence);
+  bool may_start_block(Ctx& c, Addr session);
 
   // stall_hold.cc: a receiver out of room.
   // How long the retransmission a report asks for should wait, given

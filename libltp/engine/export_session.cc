@@ -304,7 +304,9 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
   }
 
   BOOST_OUTCOME_TRY(checkpoints, ipc::PHashMap::open(txn, s.checkpoints));
-  std::vector<TimerCue> overtaken;  // checkpoints this answer shows lost
+  std::vector<TimerCue> overtaken;       // checkpoints this answer shows lost
+  std::uint64_t checkpoint_sent_ms = 0;  // when the checkpoint it answers last left
+  std::uint64_t late_answer_ms = 0;      // answering a resent checkpoint: its last copy's wait
   const auto cp = checkpoints.find(txn, rs.checkpoint_serial);
   // Only the report reaching the checkpoint's end answers it: the earlier
   // parts of a split answer leave it waiting for the rest.
@@ -313,18 +315,28 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
     const Addr timer = load<db::CheckpointRecord>(txn, *cp).timer;
     overtaken = overtaken_by(c, timer);
     sample_round_trip(c, timer);
+    const db::TimerRecord running = load<db::TimerRecord>(txn, timer);
+    if (running.suspended == 0) {
+      checkpoint_sent_ms = std::min(c.now, running.deadline_ms - running.remaining_ms);
+      if (times_resent(txn, running) != 0) {
+        late_answer_ms = std::max<std::uint64_t>(c.now - checkpoint_sent_ms, 1);
+      }
+    }
     BOOST_OUTCOME_TRY(stop_timer(c, timer));
     BOOST_OUTCOME_TRY(checkpoints.erase(txn, rs.checkpoint_serial));
     BOOST_OUTCOME_TRY(txn.free(*cp));
   }
   auto acknowledged = db::IntervalSet::open(s.acknowledged);
-  bool progress = false;  // whether the report claims anything new
+  std::uint64_t newly_claimed = 0;
   for (const codec::Claim claim : rs.claims) {
     const db::ByteRange claimed{rs.lower_bound + claim.offset,
                                 rs.lower_bound + claim.offset + claim.length};
-    progress = progress || !acknowledged.covers(txn, claimed);
+    std::uint64_t known = 0;
+    acknowledged.for_each_inside(txn, claimed, [&](db::ByteRange r) { known += r.length(); });
+    newly_claimed += claimed.length() - std::min(known, claimed.length());
     BOOST_OUTCOME_TRY(acknowledged.insert(txn, claimed));
   }
+  const bool progress = newly_claimed != 0;  // whether the report claims anything new
   // Only where copies are sent: elsewhere a block completes through the
   // answer to its own checkpoint, and a receiver out of room answers late.
   if (overtaken.empty() && acknowledged.covers(txn, {0, s.red_length}) &&
@@ -333,8 +345,17 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
   }
   if (!repeated) {
     std::vector<db::ByteRange> gaps;
-    acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound},
-                              [&](db::ByteRange gap) { gaps.push_back(gap); });
+    std::uint64_t missing = 0;
+    acknowledged.for_each_gap(txn, {rs.lower_bound, rs.upper_bound}, [&](db::ByteRange gap) {
+      gaps.push_back(gap);
+      missing += gap.length();
+    });
+    learn_rate(c, *span,
+               {.newly_claimed = newly_claimed,
+                .missing = missing,
+                .late = late_answer_ms != 0,
+                .late_answer_ms = late_answer_ms,
+                .checkpoint_sent_ms = checkpoint_sent_ms});
     if (resend_under_way(c, load<db::ExportSession>(txn, *session), gaps, rs.lower_bound)) {
       gaps.clear();
     }

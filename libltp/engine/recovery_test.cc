@@ -17,6 +17,7 @@
 
 #include "libltp/codec/decode.h"
 #include "libltp/codec/encode.h"
+#include "libltp/engine/testing/link_models.h"
 #include "libltp/engine/testing/lockstep.h"
 
 namespace ltp::engine {
@@ -25,6 +26,7 @@ namespace {
 using codec::SegmentType;
 using db::NoticeType;
 using testing::Crossing;
+using testing::LinkCounts;
 using testing::Lockstep;
 using testing::LockstepConfig;
 using testing::Verdict;
@@ -46,41 +48,6 @@ LockstepConfig loopback_config() {
   return c;
 }
 constexpr std::uint64_t kTimerMs = 2000;  // about what loopback_config's timers run
-
-struct LinkCounts {
-  std::uint64_t data_dropped = 0;  // data segments from A lost
-};
-
-// A bottleneck each way: a FIFO of `buffer` bytes drained at `rate`
-// bytes/s (a slower hop, or a receiver's socket buffer): what does not
-// fit is dropped, the rest waits its turn.
-void bottleneck(Lockstep& net, std::uint64_t rate, std::uint64_t buffer,
-                const std::shared_ptr<LinkCounts>& counts) {
-  auto busy_until_us = std::make_shared<std::map<std::uint64_t, std::uint64_t>>();
-  net.set_filter([=](const Crossing& c) {
-    std::uint64_t& busy = (*busy_until_us)[c.from];
-    const std::uint64_t at = c.sent_at * 1000;
-    const std::uint64_t queued_us = busy > at ? busy - at : 0;
-    if (queued_us * rate / 1'000'000 + c.bytes.size() > buffer) {
-      if (c.from == kA && codec::is_data(c.type)) ++counts->data_dropped;
-      return Verdict{0, 0};
-    }
-    busy = std::max(busy, at) + c.bytes.size() * 1'000'000 / rate;
-    return Verdict{1, (busy - at) / 1000};
-  });
-}
-
-// Drops `loss` of the segments each way, seeded.
-void lossy_link(Lockstep& net, double loss, std::uint64_t seed,
-                const std::shared_ptr<LinkCounts>& counts) {
-  auto rng = std::make_shared<std::mt19937_64>(seed);
-  net.set_filter([rng, loss, counts](const Crossing& c) {
-    std::uniform_real_distribution<double> u(0, 1);
-    if (u(*rng) >= loss) return Verdict{};
-    if (c.from == kA && codec::is_data(c.type)) ++counts->data_dropped;
-    return Verdict{0, 0};
-  });
-}
 
 struct Outcome {
   std::uint64_t data_dropped = 0;
@@ -122,7 +89,7 @@ Outcome transfer(const LockstepConfig& config, int blocks, std::size_t block_siz
 
 LinkSetup random_loss(double loss, std::uint64_t seed) {
   return [=](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
-    lossy_link(net, loss, seed, counts);
+    net.set_filter(testing::lossy_filter(loss, seed, counts));
   };
 }
 
@@ -154,7 +121,7 @@ TEST(EngineRecovery, BottleneckOverflow) {
   const auto o = transfer(
       loopback_config(), 12, 1'000'000,
       [](Lockstep& net, const std::shared_ptr<LinkCounts>& counts) {
-        bottleneck(net, 50'000'000, 200'000, counts);
+        net.set_filter(testing::bottleneck_filter(50'000'000, 200'000, counts));
       },
       "bottleneck");
   expect_retransmits_what_was_lost(o);

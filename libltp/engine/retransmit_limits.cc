@@ -5,14 +5,18 @@
 
 namespace ltp::engine {
 
-std::uint64_t derived_limit(double maxber, std::uint64_t max_segment_size) {
+double segment_loss(double maxber, std::uint64_t max_segment_size) {
   constexpr double kDefaultMaxber = 1e-6;
-  constexpr double kResidualLoss = 1e-6;
   constexpr double kWorstSegmentLoss = 0.99;
-  constexpr std::uint64_t kMinRetransmissions = 3;
   if (!(maxber > 0.0 && maxber < 1.0)) maxber = kDefaultMaxber;
   const double bits = 8.0 * static_cast<double>(max_segment_size);
-  const double p = std::min(1.0 - std::pow(1.0 - maxber, bits), kWorstSegmentLoss);
+  return std::min(1.0 - std::pow(1.0 - maxber, bits), kWorstSegmentLoss);
+}
+
+std::uint64_t derived_limit(double maxber, std::uint64_t max_segment_size) {
+  constexpr double kResidualLoss = 1e-6;
+  constexpr std::uint64_t kMinRetransmissions = 3;
+  const double p = segment_loss(maxber, max_segment_size);
   std::uint64_t n = 0;
   for (double miss = 1.0; miss > kResidualLoss; miss *= p) ++n;
   return std::max(n, kMinRetransmissions);

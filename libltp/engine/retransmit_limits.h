@@ -25,6 +25,9 @@ struct RetransmitLimits {
   std::uint64_t cancel;
 };
 
+// The chance that one segment of the span's size is lost, by maxber (the
+// loss a link's configured error rate explains: rate_model.h).
+double segment_loss(double maxber, std::uint64_t max_segment_size);
 // Retransmissions allowed after the first transmission.
 std::uint64_t derived_limit(double maxber, std::uint64_t max_segment_size);
 RetransmitLimits retransmit_limits(const db::NodeConfig& node, const db::SpanConfig& span);

@@ -262,6 +262,7 @@ HeapResult<bool> EngineCore::dequeue_data(Ctx& c, Addr span, OutboundBatch& out)
   BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).data_queue));
   while (!queue.empty(txn)) {
     const Addr session = queue.value(txn, queue.first(txn));
+    if (!may_start_block(c, session)) return false;
     BOOST_OUTCOME_TRY(cut, cut_segment(c, span, session, out));
     if (cut) return true;
     BOOST_OUTCOME_TRY(unqueue_data(c, span, session));

@@ -5,7 +5,8 @@
 // (overtaken_by takes only single copies as evidence), while the span's
 // queues run dry behind it — has its timer shortened to a probe interval:
 // the measured round trip plus four times its mean deviation (at least a
-// quarter of it), as TCP's retransmission timeout (RFC 6298), so that on a
+// quarter of it; before any is measured, the light time both ways and a
+// quarter second), as TCP's retransmission timeout (RFC 6298), so that on a
 // long link a lost last checkpoint, a resent one lost again, or a lost
 // report costs about one round trip more instead of the full timer (both
 // queuing times on top), while a path whose answers come late now and then
@@ -27,6 +28,10 @@ namespace {
 // Allowance over the probe interval: the clock's millisecond resolution
 // and a receiver scheduled late.
 constexpr std::uint64_t kProbeSlackMs = 10;
+// Before the first round trip is measured: the light time both ways and
+// this. A span's first block goes unpaced (rate_model.h), and into a slow
+// receiver it loses its tail, checkpoint included.
+constexpr std::uint64_t kFirstProbeMs = 250;
 // How far back from the span's newest timer the walk looks for
 // checkpoint timers (report timers of the other direction sit in between).
 constexpr int kProbeWalk = 64;
@@ -76,14 +81,22 @@ HeapResult<void> EngineCore::probe_tail(Ctx& c, Addr span) {
   if (vdb_ == nullptr) return success();
   auto& txn = c.txn;
   const db::SpanRecord record = load<db::SpanRecord>(txn, span);
-  // Data still queued will carry a later checkpoint (control segments
-  // carry none: an RA queued by the report being handled does not count).
-  if (!ipc::PList::open(txn, record.data_queue).value().empty(txn)) return success();
   const db::VolatileSpan* v = vdb_->find_span(record.config.engine_id);
-  if (v == nullptr || v->round_trip_known == 0) return success();
+  if (v == nullptr) return success();
+  // Data still queued will carry a later checkpoint (control segments
+  // carry none: an RA queued by the report being handled does not count),
+  // unless it waits for this answer: the blocks after a span's first,
+  // until its first rate estimate (rate_model.h).
+  const bool queued = !ipc::PList::open(txn, record.data_queue).value().empty(txn);
+  const bool held = queued && rate_model::first_block(v->learned).has_value() &&
+                    v->transmit_rate == 0 && v->learned.lso_learns != 0;
+  if (queued && !held) return success();
   const std::uint64_t round_trip = (v->round_trip_x8_ms + 7) / 8;
   const std::uint64_t deviation = v->round_trip_deviation_x4_ms;  // x4: four deviations
-  const std::uint64_t probe = round_trip + std::max(round_trip / 4, deviation) + kProbeSlackMs;
+  if (v->round_trip_known == 0 && !held) return success();
+  const std::uint64_t probe = v->round_trip_known != 0
+                                  ? round_trip + std::max(round_trip / 4, deviation) + kProbeSlackMs
+                                  : 2 * v->owlt_ms + kFirstProbeMs;
   const auto timers = ipc::PList::open(txn, record.timers).value();
   int walked = 0;
   for (Addr node = timers.last(txn); node != ipc::kNullAddr && walked < kProbeWalk;

@@ -40,4 +40,11 @@ Nanos TokenBucket::wait_time(std::uint64_t bits, Nanos now) {
   return Nanos(static_cast<Nanos::rep>(std::ceil(missing * 1e9 / bits_per_second_)));
 }
 
+void TokenBucket::set_rate(std::uint64_t bits_per_second, std::uint64_t burst_bits, Nanos now) {
+  refill(now);
+  bits_per_second_ = static_cast<double>(bits_per_second);
+  burst_ = static_cast<double>(burst_bits);
+  tokens_ = std::min(tokens_, burst_);
+}
+
 }  // namespace ltp::udp

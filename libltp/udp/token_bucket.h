@@ -27,6 +27,11 @@ class TokenBucket {
   // How long from `now` until try_take(bits) would succeed (0: already).
   Nanos wait_time(std::uint64_t bits, Nanos now);
 
+  // A new rate and burst from `now` on; what the bucket holds (or owes)
+  // carries over, up to the new burst, so a rate that changes often
+  // (udplso's learned rate) neither loses credit nor grants a fresh burst.
+  void set_rate(std::uint64_t bits_per_second, std::uint64_t burst_bits, Nanos now);
+
  private:
   void refill(Nanos now);
   double needed(std::uint64_t bits) const;

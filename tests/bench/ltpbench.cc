@@ -8,6 +8,7 @@
 //
 //   ltpbench throughput [--segment-size N] [--block-size N] [--blocks N] [--loss P]
 //                       [--txbps BITS]  (udplso's rate, as an operator sets it)
+//                       [--learn-rate]  (udplso --learn-rate)
 //   ltpbench latency [--count N]          1 KB blocks, send -> red part delivered
 //   ltpbench sessions [--blocks N]        N blocks in flight at once
 //   ltpbench longlink [--owlt S] [--rate BITS] [--loss P] [--blocks N] [--block-size N]
@@ -66,6 +67,7 @@ struct Options {
   int count = 1000;
   std::uint64_t seed = 1;
   std::uint64_t txbps = 0;     // udplso's rate; 0 = unpaced
+  bool learn_rate = false;     // udplso --learn-rate
   double queuing = 1;          // each engine's queuing time, s (ION's default: 1)
   int runs = 1;                // throughput cases: runs, the median printed
   std::uint64_t owlt_s = 0;    // the relay's delay each way, and the contact plan's range
@@ -190,7 +192,9 @@ std::string setup(Pair& p, const Options& o, int max_sessions, std::uint64_t agg
             "1 {0}\nm ownqtime {7}\na span {1} {0} {0} {2} {3} 1 'udplso 127.0.0.1:{4}{6}' {7}\n"
             "a seat 'udplsi 127.0.0.1:{5}'\n{8}",
             max_sessions, peer, o.segment_size, aggregation, p.relay[engine], p.port[engine],
-            o.txbps ? fmt::format(" {}", o.txbps) : "", o.queuing,
+            (o.learn_rate ? std::string(" --learn-rate") : std::string()) +
+                (o.txbps ? fmt::format(" {}", o.txbps) : ""),
+            o.queuing,
             o.redundancy ? fmt::format("m redundancy {} on\n", peer) : ""));
     if (!error.empty()) return error;
     if (o.auth_suite >= 0) {
@@ -354,6 +358,7 @@ Result<nlohmann::json, int> throughput_run(const Options& o, bool sessions_case)
                       {"blocks", blocks},
                       {"loss_percent", o.loss},
                       {"txbps", o.txbps},
+                      {"learn_rate", o.learn_rate},
                       {"queuing_s", o.queuing},
                       {"auth_suite", o.auth_suite},
                       {"seconds", seconds},
@@ -509,6 +514,7 @@ int run(int argc, char** argv) {
       cxxopts::value<double>()->default_value("1"))(
       "txbps", "pace each udplso to this many bits/s (0: unpaced)",
       cxxopts::value<std::uint64_t>()->default_value("0"))(
+      "learn-rate", "each udplso paces at the rate its span learns (udplso --learn-rate)")(
       "runs",
       "throughput and sessions: run the case this many times, each on fresh nodes with its own "
       "ceiling, and print the median run (by ratio) with every run's ratio",
@@ -547,6 +553,7 @@ int run(int argc, char** argv) {
   o.count = args["count"].as<int>();
   o.seed = args["seed"].as<std::uint64_t>();
   o.txbps = args["txbps"].as<std::uint64_t>();
+  o.learn_rate = args.count("learn-rate") != 0;
   o.queuing = args["queuing"].as<double>();
   o.runs = args["runs"].as<int>();
   o.redundancy = args.count("redundancy") != 0;

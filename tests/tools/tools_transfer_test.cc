@@ -295,7 +295,8 @@ TEST_F(ToolsTransfer, CounterCountsWhatDriverSends) {
 // ltpstat --json before and after one transfer: on the sender, one more
 // export session completed and at least the data segments sent; on the
 // receiver, one more import session completed, the data received, a
-// report sent; the sender has a measured round trip. (Segments that
+// report sent; the sender has a measured round trip and a first rate
+// estimate. (Segments that
 // follow the outcome, the report's ack, may still be on their way: only
 // lower bounds.)
 TEST_F(ToolsTransfer, StatCountersMoveWithATransfer) {
@@ -342,6 +343,12 @@ TEST_F(ToolsTransfer, StatCountersMoveWithATransfer) {
   };
   EXPECT_TRUE(link_to(before1, 2)["round_trip_ms"].is_null()) << before1.dump();
   EXPECT_TRUE(link_to(after1, 2)["round_trip_ms"].is_number_unsigned()) << after1.dump();
+  // And from its report, a first estimate of the rate the peer takes.
+  EXPECT_TRUE(link_to(before1, 2)["learned_rate"].is_null()) << before1.dump();
+  const auto learned = link_to(after1, 2)["learned_rate"];
+  ASSERT_TRUE(learned.is_object()) << after1.dump();
+  EXPECT_GT(learned["bottleneck_bytes_per_second"].get<std::uint64_t>(), 0u);
+  EXPECT_TRUE(learned["phase"].is_string());
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "libltp/db/records.h"
 #include "libltp/db/security_db.h"
 #include "libltp/db/volatile_db.h"
+#include "libltp/engine/rate_model.h"
 #include "libltp/node/node.h"
 
 namespace ltp::ltpstat {
@@ -63,6 +64,21 @@ std::string text_of(const std::array<char, db::kLsoCommandBytes>& field) {
   return std::string(field.data(), strnlen(field.data(), field.size()));
 }
 
+// What the span learned of its peer (engine/rate_model.h); null until
+// its first estimate since the node started. The pace is what the LSO
+// sends at under the contact plan's rate (its txbps may be lower); null
+// while the estimate only measured a sender short of data (unpaced).
+json learned_rate(const db::LearnedRate& learned, std::uint64_t plan_rate) {
+  if (learned.bottleneck == 0) return nullptr;
+  const std::uint64_t pace = engine::rate_model::sending_rate(learned, plan_rate);
+  return {
+      {"bottleneck_bytes_per_second", learned.bottleneck},
+      {"pace_bytes_per_second", pace != 0 ? json(pace) : json(nullptr)},
+      {"phase", std::string(engine::rate_model::phase_name(learned))},
+      {"backoffs", learned.loss_events},
+  };
+}
+
 json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso_running) {
   const auto& c = r.config;
   json span = {
@@ -94,6 +110,7 @@ json span_report(const db::SpanRecord& r, const db::VolatileSpan* link, bool lso
         // probe's); null until the first answer since the node started.
         {"round_trip_ms",
          link->round_trip_known != 0 ? json((link->round_trip_x8_ms + 7) / 8) : json(nullptr)},
+        {"learned_rate", learned_rate(link->learned, link->transmit_rate)},
         {"lso_pid", link->lso_pid},
         {"lso_running", lso_running},
         {"meter_pid", link->meter_pid},

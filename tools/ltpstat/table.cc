@@ -116,6 +116,15 @@ void span_counters(std::string& out, const json& s) {
       out += fmt::format("  path      round trip {} (measured: checkpoint to its report)\n",
                          seconds(rtt.get<std::uint64_t>()));
     }
+    if (const auto& learned = s["link"]["learned_rate"]; !learned.is_null()) {
+      const auto& pace = learned["pace_bytes_per_second"];
+      out += fmt::format("  rate      learned {}, {} ({}); backed off {} times\n",
+                         rate(learned["bottleneck_bytes_per_second"].get<std::uint64_t>()),
+                         pace.is_null() ? std::string("unpaced (short of data)")
+                                        : "sending at " + rate(pace.get<std::uint64_t>()),
+                         learned["phase"].get<std::string>(),
+                         learned["backoffs"].get<std::uint64_t>());
+    }
     out += fmt::format("  imports   slots yielded to newcomers since start {}\n",
                        s["link"]["imports_yielded"].get<std::uint64_t>());
     if (const auto others = s["link"]["from_other_addresses"].get<std::uint64_t>(); others != 0) {

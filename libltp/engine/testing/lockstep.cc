@@ -1,6 +1,8 @@
 #include "libltp/engine/testing/lockstep.h"
+
 #include "ipc/heap.h"
 #include "libltp/db/volatile_db.h"
+#include "libltp/engine/rate_model.h"
 
 #include <unistd.h>
 
@@ -118,6 +120,7 @@ void Lockstep::attach(Side& s) {
     db::VolatileSpan* v = s.vdb->span(other);
     v->owlt_ms = config_.owlt_ms;
     v->transmit_rate = config_.transmit_rate;
+    v->learned.lso_learns = config_.learn_rate ? 1 : 0;
   }
   const std::uint64_t seed = config_.seed * 2 + now_ + (config_.same_seed_on_every_node ? 0 : s.id);
   auto engine = Engine::attach(*s.heap, &*s.vdb, s.signals, {.serial_seed = seed});
@@ -162,16 +165,27 @@ bool Lockstep::transmit(Side& s, std::uint64_t to) {
   bool any = false;
   OutboundBatch& batch = s.batch;
   const std::uint64_t rate = config_.link_rate;
-  s.backlogged = false;
+  std::uint64_t& span_free_us = s.span_free_us[to];
   for (;;) {
+    // As udplso --learn-rate paces: at the rate the span learned, under the
+    // contact plan's; the link's own rate is the host's, which it knows
+    // nothing of.
+    const db::VolatileSpan& v = vspan_of(s, to);
+    const std::uint64_t pace =
+        config_.learn_rate ? rate_model::sending_rate(v.learned, v.transmit_rate) : 0;
+    const bool paced = pace != 0;
+    if (!paced) span_free_us = 0;
     // A rate-limited link takes what it can start within this millisecond,
     // one segment at a time, so the rest waits in the engine's queues.
-    if (rate != 0 && s.link_free_us >= (now_ + 1) * 1000) {
+    const std::uint64_t free_us =
+        std::max(rate != 0 ? s.link_free_us : 0, paced ? span_free_us : 0);
+    if (free_us >= (now_ + 1) * 1000) {
+      s.resume_us = s.backlogged ? std::min(s.resume_us, free_us) : free_us;
       s.backlogged = true;
       break;
     }
     batch.clear();
-    auto n = s.engine->dequeue(to, rate == 0 ? 64 : 1, now_, batch);
+    auto n = s.engine->dequeue(to, rate == 0 && !paced ? 64 : 1, now_, batch);
     if (!n || n.value() == 0) break;
     any = true;
     for (const auto& out : batch.segments()) {
@@ -204,6 +218,9 @@ bool Lockstep::transmit(Side& s, std::uint64_t to) {
       c.index_of_type = s.sent_by_type[c.type]++;
       if (rate != 0) {
         s.link_free_us = std::max(s.link_free_us, now_ * 1000) + c.bytes.size() * 1'000'000 / rate;
+      }
+      if (paced) {
+        span_free_us = std::max(span_free_us, now_ * 1000) + c.bytes.size() * 1'000'000 / pace;
       }
       const Verdict v = filter_ ? filter_(c) : Verdict{};
       for (int i = 0; i < v.copies; ++i) {
@@ -248,6 +265,7 @@ bool Lockstep::step() {
     acted = true;
   }
   for (auto& s : sides_) {
+    s->backlogged = false;
     for (const auto to : peers_of(s->id)) acted |= transmit(*s, to);
   }
   // Deliver what has arrived, each engine's share as one batch.
@@ -281,7 +299,7 @@ std::optional<std::uint64_t> Lockstep::next_event() {
   if (!actions_.empty()) consider(actions_.begin()->first);
   for (auto& s : sides_) {
     consider(s->engine->next_deadline());
-    if (s->backlogged) consider(s->link_free_us / 1000);
+    if (s->backlogged) consider(s->resume_us / 1000);
     if (s->client_busy_until > now_) consider(s->client_busy_until);
   }
   return next;

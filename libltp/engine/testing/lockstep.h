@@ -76,6 +76,9 @@ struct LockstepConfig {
   // Bytes/s each side's link actually sends (0 = everything at once): what
   // the link cannot send within a millisecond stays queued in the engine.
   std::uint64_t link_rate = 0;
+  // Each side's link paces by the rate its span learns (udplso
+  // --learn-rate; engine/rate_model.h).
+  bool learn_rate = false;
   std::uint64_t seed = 1;
   bool open_clients = true;
   // A slow client (one writing each block out): after taking a notice
@@ -141,6 +144,10 @@ class Lockstep {
   Engine& engine(std::uint64_t id) { return *side(id).engine; }
   CountingSignals& signals(std::uint64_t id) { return side(id).signals; }
   db::VolatileSpan& vspan(std::uint64_t id) { return *side(id).vdb->span(peer(id)); }
+  // Engine `from`'s span to engine `to`.
+  db::VolatileSpan& vspan(std::uint64_t from, std::uint64_t to) {
+    return *side(from).vdb->span(to);
+  }
   std::uint64_t now() const { return now_; }
   void set_filter(LinkFilter filter) { filter_ = std::move(filter); }
   // Runs `action` when the clock reaches `at`.
@@ -214,8 +221,10 @@ class Lockstep {
     std::uint64_t client_busy_until = 0;  // client_read_ms
     NoticeCursor cursor;                  // the client's place in its notice queue
     std::uint64_t link_free_us = 0;       // when the link can start the next segment (link_rate)
-    bool backlogged = false;              // the link was busy with segments still queued
-    OutboundBatch batch{256 << 10};       // reused: a fresh scratch per step costs page faults
+    std::map<std::uint64_t, std::uint64_t> span_free_us;  // the same per span (learned rate)
+    bool backlogged = false;         // the link (or a span's pace) held segments still queued
+    std::uint64_t resume_us = 0;     // when the first of them may go
+    OutboundBatch batch{256 << 10};  // reused: a fresh scratch per step costs page faults
   };
   struct Arrival {
     std::uint64_t to;
@@ -227,6 +236,7 @@ class Lockstep {
   void attach(Side& s);
   bool step();  // true if anything happened at `now_`
   bool transmit(Side& s, std::uint64_t to);
+  db::VolatileSpan& vspan_of(Side& s, std::uint64_t to) { return *s.vdb->span(to); }
   void collect_notices(Side& s);
   std::optional<std::uint64_t> next_event();
 
