@@ -82,7 +82,8 @@ IonNodeConfig node_config(const LongLink& link, std::uint64_t engine, int lsi_po
 // rate (OpenLTP's ltpdriver takes ION's arguments).
 class Sender {
  public:
-  Sender(bool openltp, const std::filesystem::path& prefix) : openltp_(openltp), ion_(prefix) {}
+  Sender(bool openltp, bool learn_rate, const std::filesystem::path& prefix)
+      : openltp_(openltp), learn_rate_(learn_rate), ion_(prefix) {}
   std::string start(const IonNodeConfig& c) {
     if (!openltp_) return ion_.start(c);
     ltp::ion_test::OpenLtpConfig o;
@@ -91,6 +92,7 @@ class Sender {
     o.peer_engine = c.peer_engine;
     o.peer_port = c.peer_port;
     o.lso_bits_per_second = c.bytes_per_second * 8;
+    o.learn_rate = learn_rate_;
     o.max_sessions = c.max_sessions;
     o.max_segment_size = c.max_segment_size;
     o.ionrc_lines = ltp::ion_test::contact_plan_text(c);
@@ -111,11 +113,12 @@ class Sender {
 
  private:
   bool openltp_;
+  bool learn_rate_;
   IonNode ion_;
   ltp::ion_test::OpenLtpPeer openltp_peer_;
 };
 
-int run(const LongLink& link, bool openltp_sender) {
+int run(const LongLink& link, bool openltp_sender, bool learn_rate) {
   const auto built = ltp::ion_test::ion_build(false);
   if (built.prefix.empty()) return cli::runtime_failure("ionbench", "no ION: " + built.message);
   const auto bin_dir = ltp::node::default_bin_dir();
@@ -129,7 +132,7 @@ int run(const LongLink& link, bool openltp_sender) {
   const auto epoch = std::chrono::ceil<std::chrono::seconds>(SystemClock::now() + kStartLead);
   // The sender starts first: the ION receiver then removes, when stopped,
   // only the IPC that appeared after it (ion_node.h).
-  Sender sender(openltp_sender, built.prefix);
+  Sender sender(openltp_sender, learn_rate, built.prefix);
   IonNode receiver(built.prefix);
   if (auto e = sender.start(node_config(link, 1, ports.port_a, ports.relay_ab, epoch));
       !e.empty()) {
@@ -214,9 +217,11 @@ int parse_and_run(int argc, char** argv) {
       "gap",
       "both contacts end START s after the start and resume LENGTH s later (START+LENGTH, "
       "whole seconds, LENGTH >= 2); the relay blacks out inside the gap",
-      cxxopts::value<std::string>())(
-      "sender", "engine 1: ion (ION -> ION) or openltp (OpenLTP -> ION)",
-      cxxopts::value<std::string>()->default_value("ion"))("h,help", "show this help");
+      cxxopts::value<std::string>())("sender",
+                                     "engine 1: ion (ION -> ION) or openltp (OpenLTP -> ION)",
+                                     cxxopts::value<std::string>()->default_value("ion"))(
+      "learn-rate", "--sender openltp: its udplso paces by the learned rate (--learn-rate)")(
+      "h,help", "show this help");
   const auto command_line = cli::parse(options, argc, argv);
   if (command_line.exit_now) return *command_line.exit_now;
   const auto& args = command_line.args;
@@ -247,7 +252,10 @@ int parse_and_run(int argc, char** argv) {
   if (sender != "ion" && sender != "openltp") {
     return cli::usage_error("ionbench", "--sender is ion or openltp");
   }
-  return run(link, sender == "openltp");
+  if (args.count("learn-rate") && sender != "openltp") {
+    return cli::usage_error("ionbench", "--learn-rate is for --sender openltp");
+  }
+  return run(link, sender == "openltp", args.count("learn-rate") != 0);
 }
 
 }  // namespace

@@ -28,13 +28,14 @@ std::string openltp_ltprc(const OpenLtpConfig& c) {
       "1 {sessions}\n"
       "m maxber {maxber}\n"
       "m ownqtime {queuing}\n"
-      "a span {peer} {sessions} {sessions} {segment} 1 1 'udplso 127.0.0.1:{peer_port} {bps}' "
-      "{queuing}\n"
+      "a span {peer} {sessions} {sessions} {segment} 1 1 'udplso{learn} 127.0.0.1:{peer_port} "
+      "{bps}' {queuing}\n"
       "a seat 'udplsi 127.0.0.1:{port}'\n",
       fmt::arg("sessions", c.max_sessions), fmt::arg("maxber", c.maxber),
       fmt::arg("queuing", c.queuing_seconds), fmt::arg("peer", c.peer_engine),
       fmt::arg("segment", c.max_segment_size), fmt::arg("peer_port", c.peer_port),
-      fmt::arg("bps", c.lso_bits_per_second), fmt::arg("port", c.lsi_port));
+      fmt::arg("bps", c.lso_bits_per_second), fmt::arg("port", c.lsi_port),
+      fmt::arg("learn", c.learn_rate ? " --learn-rate" : ""));
 }
 
 std::string OpenLtpPeer::start(const OpenLtpConfig& config) {

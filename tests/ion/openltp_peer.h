@@ -33,6 +33,7 @@ struct OpenLtpConfig {
   // runs; what overflows is dropped and resent, and a resent half block
   // overflows it again.
   std::uint64_t lso_bits_per_second = 10'000'000;
+  bool learn_rate = false;  // udplso --learn-rate
   // ltprc's `m maxber`, from which the engine derives its retransmission
   // limits. ION's default (1e-6) allows 4 checkpoint retransmissions, which
   // a busy ION — slow to answer, dropping what overflows its socket — can
