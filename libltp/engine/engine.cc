@@ -345,10 +345,11 @@ Result<std::size_t, EngineError> EngineCore::dequeue(std::uint64_t span_engine,
     const std::size_t room = 2 * load<db::SpanRecord>(txn, *span).config.max_segment_size + 1024;
     bool dry = false;
     bool took_data = false;
+    db::VolatileSpan* startup = holding_for_first_estimate(span_engine);
     while (out.segments_.size() - before < max_segments && out.free_scratch().size() >= room) {
       BOOST_OUTCOME_TRY(control, lift(dequeue_control(c, *span, out)));
       if (control) continue;
-      BOOST_OUTCOME_TRY(data, lift(dequeue_data(c, *span, out)));
+      BOOST_OUTCOME_TRY(data, lift(dequeue_data(c, *span, out, startup)));
       took_data = took_data || data;
       if (data) continue;
       dry = true;

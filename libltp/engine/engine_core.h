@@ -171,7 +171,9 @@ class EngineCore {
                                   TimerCue& cue);
   HeapResult<bool> prepare_cancel(Ctx& c, Addr span, const db::ControlRecord& control,
                                   codec::Segment& segment, TimerCue& cue);
-  HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out);
+  // `startup`: the span's learned rate holds new blocks for its first
+  // estimate (holding_for_first_estimate), which dequeue asks once.
+  HeapResult<bool> dequeue_data(Ctx& c, Addr span, OutboundBatch& out, db::VolatileSpan* startup);
   // Appends the segment to the batch, signed if the span's engine has a
   // transmit rule (segment_auth.cc).
   HeapResult<void> emit(Ctx& c, Addr span, const codec::Segment& segment, OutboundBatch& out,
@@ -259,10 +261,12 @@ class EngineCore {
 
   // rate_learning.cc: what a report (not a repeated one) tells the span's
   // rate model (rate_model.h), the model's time and round trip filled in;
-  // whether `session`'s first pass may start (until the span's first
-  // estimate, one block goes).
+  // the span's volatile state if its LSO paces by the learned rate, it has
+  // no configured rate and no estimate yet (else null); then whether
+  // `session`'s first pass may start (a megabyte of blocks goes).
   void learn_rate(Ctx& c, Addr span, rate_model::ReportEvidence evidence);
-  bool may_start_block(Ctx& c, Addr session);
+  db::VolatileSpan* holding_for_first_estimate(std::uint64_t span_engine);
+  bool may_start_block(Ctx& c, db::VolatileSpan& v, Addr session);
 
   // stall_hold.cc: a receiver out of room.
   // How long the retransmission a report asks for should wait, given

@@ -105,54 +105,60 @@ Totals finish(Lockstep& net, std::uint64_t to, std::uint64_t blocks, std::uint64
 // What goes unpaced before the first estimate (rate_model.h).
 constexpr std::uint64_t kFirstMegabyteSegments = kMegabyte / 1400 + 1;
 
+// 30 blocks of a megabyte from A to B behind `spec`.
+struct Outcome {
+  Totals totals;
+  db::LearnedRate learned;
+  double rate = 0;     // the blocks over the time they took, bytes/s
+  double through = 0;  // first-time octets through the bottleneck while busy
+};
+Outcome thirty_megabytes_behind(Bottleneck spec) {
+  constexpr std::uint64_t kBlocks = 30;
+  Lockstep net(fast_host());
+  auto counts = std::make_shared<LinkCounts>();
+  auto goodput = std::make_shared<Goodput>();
+  watch(net, std::move(spec), counts, goodput);
+  const std::uint64_t start = net.now();
+  for (std::uint64_t i = 0; i < kBlocks; ++i) net.send(kA, Lockstep::pattern(kMegabyte, i));
+  Outcome run;
+  run.totals = finish(net, kB, kBlocks, start);
+  run.learned = net.vspan(kA, kB).learned;
+  run.rate = static_cast<double>(kBlocks * kMegabyte) * 1000.0 /
+             static_cast<double>(run.totals.finished_ms);
+  run.through = goodput->rate(kB, 200, run.totals.finished_ms * 3 / 4);
+  std::printf(
+      "%.2f MB/s (%.2f MB/s through), learned %.2f MB/s, %u back-offs, %lu of %lu "
+      "segments resent\n",
+      run.rate / 1e6, run.through / 1e6, static_cast<double>(run.learned.bottleneck) / 1e6,
+      run.learned.loss_events, run.totals.sender.data_segments_retransmitted,
+      run.totals.sender.segments_sent);
+  EXPECT_EQ(run.totals.cancelled, 0u);
+  return run;
+}
+
+constexpr std::uint64_t kRate = 12'500'000;  // 100 Mbit/s
+
 // 100 Mbit/s behind a fast host: the span learns the rate, fills the
 // bottleneck and overruns it by little: 2 % of the segments at most,
 // besides the first megabyte, which goes unpaced (without the learned
 // rate half of all segments were lost and resent).
 TEST(RateControl, FixedBottleneck) {
-  constexpr std::uint64_t kRate = 12'500'000;
-  constexpr std::uint64_t kBlocks = 30;
-  Lockstep net(fast_host());
-  auto counts = std::make_shared<LinkCounts>();
-  auto goodput = std::make_shared<Goodput>();
-  watch(net, {[](std::uint64_t) { return kRate; }, kBuffer}, counts, goodput);
-  const std::uint64_t start = net.now();
-  for (std::uint64_t i = 0; i < kBlocks; ++i) net.send(kA, Lockstep::pattern(kMegabyte, i));
-  const Totals t = finish(net, kB, kBlocks, start);
-  const auto& learned = net.vspan(kA, kB).learned;
-  const double rate =
-      static_cast<double>(kBlocks * kMegabyte) * 1000.0 / static_cast<double>(t.finished_ms);
-  std::printf("fixed 12.5 MB/s: %.2f MB/s, learned %.2f MB/s, %lu of %lu segments resent\n",
-              rate / 1e6, static_cast<double>(learned.bottleneck) / 1e6,
-              t.sender.data_segments_retransmitted, t.sender.segments_sent);
-  EXPECT_EQ(t.cancelled, 0u);
-  EXPECT_GE(rate, 0.8 * kRate);
-  EXPECT_LE(t.sender.data_segments_retransmitted,
-            t.sender.segments_sent / 50 + kFirstMegabyteSegments);
-  EXPECT_NEAR(static_cast<double>(learned.bottleneck), kRate, 0.25 * kRate);
+  const Outcome run = thirty_megabytes_behind({[](std::uint64_t) { return kRate; }, kBuffer});
+  EXPECT_GE(run.rate, 0.8 * kRate);
+  EXPECT_LE(run.totals.sender.data_segments_retransmitted,
+            run.totals.sender.segments_sent / 50 + kFirstMegabyteSegments);
+  EXPECT_NEAR(static_cast<double>(run.learned.bottleneck), kRate, 0.25 * kRate);
 }
 
 // 5 % of the segments lost at random after the bottleneck, more than the
 // default maxber explains: the span still fills the bottleneck.
 TEST(RateControl, LossyLinkKeepsItsRate) {
-  constexpr std::uint64_t kRate = 12'500'000;
-  constexpr std::uint64_t kBlocks = 30;
-  Lockstep net(fast_host());
-  auto counts = std::make_shared<LinkCounts>();
-  auto goodput = std::make_shared<Goodput>();
-  watch(net, {[](std::uint64_t) { return kRate; }, kBuffer, 0.05, 7}, counts, goodput);
-  const std::uint64_t start = net.now();
-  for (std::uint64_t i = 0; i < kBlocks; ++i) net.send(kA, Lockstep::pattern(kMegabyte, i));
-  const Totals t = finish(net, kB, kBlocks, start);
-  const auto& learned = net.vspan(kA, kB).learned;
-  const double through = goodput->rate(kB, 200, t.finished_ms * 3 / 4);
-  std::printf("12.5 MB/s, 5 %% loss: %.2f MB/s through, learned %.2f MB/s, %u back-offs\n",
-              through / 1e6, static_cast<double>(learned.bottleneck) / 1e6, learned.loss_events);
-  EXPECT_EQ(t.cancelled, 0u);
-  EXPECT_GE(through, 0.8 * 0.95 * kRate);
+  const Outcome run =
+      thirty_megabytes_behind({[](std::uint64_t) { return kRate; }, kBuffer, 0.05, 7});
+  EXPECT_GE(run.through, 0.8 * 0.95 * kRate);
   // Probes past the bottleneck still lose on top of the 5 %, and back
   // off: the estimate dips, but does not collapse.
-  EXPECT_GE(static_cast<double>(learned.bottleneck), 0.6 * kRate);
+  EXPECT_GE(static_cast<double>(run.learned.bottleneck), 0.6 * kRate);
 }
 
 }  // namespace

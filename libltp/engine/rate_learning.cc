@@ -24,17 +24,20 @@ void EngineCore::learn_rate(Ctx& c, Addr span, rate_model::ReportEvidence eviden
   rate_model::on_report(v->learned, evidence);
 }
 
-bool EngineCore::may_start_block(Ctx& c, Addr session) {
-  if (vdb_ == nullptr) return true;
+db::VolatileSpan* EngineCore::holding_for_first_estimate(std::uint64_t span_engine) {
+  db::VolatileSpan* v = vdb_ != nullptr ? vdb_->span(span_engine) : nullptr;
+  if (v == nullptr || v->transmit_rate != 0 || v->learned.lso_learns == 0) return nullptr;
+  return v->learned.bottleneck == 0 ? v : nullptr;
+}
+
+bool EngineCore::may_start_block(Ctx& c, db::VolatileSpan& v, Addr session) {
   const db::ExportSession s = load<db::ExportSession>(c.txn, session);
   if (s.first_pass_cursor != 0) return true;
-  db::VolatileSpan* v = vdb_->span(s.span_engine);
-  if (v == nullptr || v->transmit_rate != 0 || v->learned.lso_learns == 0) return true;
-  const auto last = rate_model::first_block(v->learned);
+  const auto last = rate_model::first_block(v.learned);
   const bool last_open =
       last && *last != s.number &&
       ipc::PHashMap::open(c.txn, root(c).export_sessions).value().find(c.txn, *last).has_value();
-  return rate_model::may_start_block(v->learned, s.number, s.block_length, last_open);
+  return rate_model::may_start_block(v.learned, s.number, s.block_length, last_open);
 }
 
 }  // namespace ltp::engine

@@ -257,12 +257,13 @@ std::optional<Addr> EngineCore::cue_timer_field(Ctx& c, Addr span, const TimerCu
   }
 }
 
-HeapResult<bool> EngineCore::dequeue_data(Ctx& c, Addr span, OutboundBatch& out) {
+HeapResult<bool> EngineCore::dequeue_data(Ctx& c, Addr span, OutboundBatch& out,
+                                          db::VolatileSpan* startup) {
   auto& txn = c.txn;
   BOOST_OUTCOME_TRY(queue, ipc::PList::open(txn, load<db::SpanRecord>(txn, span).data_queue));
   while (!queue.empty(txn)) {
     const Addr session = queue.value(txn, queue.first(txn));
-    if (!may_start_block(c, session)) return false;
+    if (startup != nullptr && !may_start_block(c, *startup, session)) return false;
     BOOST_OUTCOME_TRY(cut, cut_segment(c, span, session, out));
     if (cut) return true;
     BOOST_OUTCOME_TRY(unqueue_data(c, span, session));

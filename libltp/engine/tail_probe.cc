@@ -88,8 +88,7 @@ HeapResult<void> EngineCore::probe_tail(Ctx& c, Addr span) {
   // unless it waits for this answer: the blocks after a span's first,
   // until its first rate estimate (rate_model.h).
   const bool queued = !ipc::PList::open(txn, record.data_queue).value().empty(txn);
-  const bool held = queued && rate_model::first_block(v->learned).has_value() &&
-                    v->transmit_rate == 0 && v->learned.lso_learns != 0;
+  const bool held = queued && holding_for_first_estimate(record.config.engine_id) != nullptr;
   if (queued && !held) return success();
   const std::uint64_t round_trip = (v->round_trip_x8_ms + 7) / 8;
   const std::uint64_t deviation = v->round_trip_deviation_x4_ms;  // x4: four deviations
