@@ -44,7 +44,6 @@ struct LearnedRate {
   std::uint32_t app_limited = 0;         // 1: samples now may be the sender's shortfall
   std::uint32_t ran_dry = 0;             // the queues ran dry in this interval
   std::uint32_t phase = 0;               // 0 startup, 1 drain, 2.. the probing cycle
-  std::uint64_t phase_start_ms = 0;
   std::uint64_t window_start_ms = 0;  // the max filter's current window
   std::uint64_t window_max = 0;       // bytes/s, best sample in this window
   std::uint64_t previous_max = 0;     // and in the one before

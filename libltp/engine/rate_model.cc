@@ -48,10 +48,7 @@ std::uint64_t gain(const db::LearnedRate& r) {
   return kCycleGains[(r.phase - kFirstCycle) % kCycleGains.size()];
 }
 
-void enter(db::LearnedRate& r, std::uint32_t phase, std::uint64_t now) {
-  r.phase = phase;
-  r.phase_start_ms = now;
-}
+void enter(db::LearnedRate& r, std::uint32_t phase) { r.phase = phase; }
 
 void mark(db::LearnedRate& r, std::uint64_t now) {
   if (r.next_mark != 0) {
@@ -115,15 +112,15 @@ void back_off(db::LearnedRate& r, double excess, std::uint64_t delivered_rate, s
   r.window_start_ms = now;
   ++r.loss_events;
   r.backoff_ms = now;
-  enter(r, kDrain, now);
+  enter(r, kDrain);
 }
 
-void leave_startup_when_flat(db::LearnedRate& r, std::uint64_t now) {
+void leave_startup_when_flat(db::LearnedRate& r) {
   if (r.bottleneck >= r.startup_best + r.startup_best / 4) {
     r.startup_best = r.bottleneck;
     r.startup_flat = 0;
   } else if (++r.startup_flat >= kFlatRoundTrips) {
-    enter(r, kDrain, now);
+    enter(r, kDrain);
   }
 }
 
@@ -149,19 +146,18 @@ void close_round(db::LearnedRate& r, const ReportEvidence& e) {
   }
   if (!backed_off) {
     if (r.phase == kStartup) {
-      if (r.bottleneck != 0) leave_startup_when_flat(r, e.now_ms);
+      if (r.bottleneck != 0) leave_startup_when_flat(r);
     } else if (r.phase == kDrain) {
-      enter(r, kCruising, e.now_ms);
+      enter(r, kCruising);
     } else if (r.phase == kFirstCycle + 1 && r.bottleneck >= r.probe_base + r.probe_base / 8) {
       // The probe found much more room (a bottleneck that widened): grow
       // as in startup instead of a quarter every cycle.
       r.startup_best = r.bottleneck;
       r.startup_flat = 0;
-      enter(r, kStartup, e.now_ms);
+      enter(r, kStartup);
     } else {
       if (r.phase + 1 == kFirstCycle + kCycleGains.size()) r.probe_base = r.bottleneck;
-      enter(r, r.phase + 1 < kFirstCycle + kCycleGains.size() ? r.phase + 1 : kFirstCycle,
-            e.now_ms);
+      enter(r, r.phase + 1 < kFirstCycle + kCycleGains.size() ? r.phase + 1 : kFirstCycle);
     }
   }
   r.round_start_ms = e.now_ms;
