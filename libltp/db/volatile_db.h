@@ -22,13 +22,15 @@ namespace ltp::db {
 struct DeliveryMark {
   std::uint64_t at_ms = 0;
   std::uint64_t delivered = 0;
+  std::uint64_t reported_missing = 0;
 };
 struct LearnedRate {
   static constexpr std::size_t kMarks = 32;
   // 1 while the span's LSO paces by the learned rate (udplso --learn-rate):
   // only then does the span hold blocks for its first estimate.
   std::uint32_t lso_learns = 0;
-  std::uint64_t delivered = 0;  // red octets newly claimed by reports, all time
+  std::uint64_t delivered = 0;         // red octets newly claimed by reports, all time
+  std::uint64_t reported_missing = 0;  // and octets they showed missing
   // `delivered` when reports came and when a flight started, newest at
   // next_mark - 1: a checkpoint's report measures from the last before it.
   std::array<DeliveryMark, kMarks> marks{};
@@ -36,6 +38,7 @@ struct LearnedRate {
   std::uint32_t flying = 0;          // 1 while data has left since the queues ran dry
   std::uint64_t sample_span_ms = 0;  // how far back the last sample looked
   std::uint64_t round_start_ms = 0;  // phases last a round (a round trip or more)
+  std::uint32_t round_paced = 0;     // 1 once a report in it answered paced data
   // Loss is judged over rounds until there is enough evidence.
   std::uint64_t interval_start_ms = 0;
   std::uint64_t interval_delivered = 0;  // `delivered` when it opened
@@ -44,14 +47,16 @@ struct LearnedRate {
   std::uint32_t app_limited = 0;         // 1: samples now may be the sender's shortfall
   std::uint32_t ran_dry = 0;             // the queues ran dry in this interval
   std::uint32_t phase = 0;               // 0 startup, 1 drain, 2.. the probing cycle
-  std::uint64_t window_start_ms = 0;  // the max filter's current window
-  std::uint64_t window_max = 0;       // bytes/s, best sample in this window
-  std::uint64_t previous_max = 0;     // and in the one before
-  std::uint64_t probe_base = 0;       // the estimate when the last probe began
-  std::uint64_t startup_best = 0;     // startup ends when this stops growing
+  std::uint64_t window_start_ms = 0;     // the max filter's current window
+  std::uint64_t window_max = 0;          // bytes/s, best sample in this window
+  std::uint64_t previous_max = 0;        // and in the one before
+  // The estimate when the last probe began; 0 once its loss can no longer show.
+  std::uint64_t probe_base = 0;
+  std::uint64_t startup_best = 0;  // startup ends when this stops growing
   std::uint32_t startup_flat = 0;
-  std::uint32_t loss_events = 0;        // backed off this many times
-  std::uint64_t backoff_ms = 0;         // when it last backed off
+  std::uint32_t loss_events = 0;  // backed off this many times
+  // Loss is judged on data sent since: the first estimate or the last back-off.
+  std::uint64_t pace_set_ms = 0;
   std::uint64_t first_block = 0;        // until an estimate: the last block let go (+1)
   std::uint64_t startup_bytes = 0;      // and the octets let go with it
   std::uint64_t bottleneck = 0;         // bytes/s estimate; 0: none yet

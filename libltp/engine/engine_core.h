@@ -261,8 +261,8 @@ class EngineCore {
 
   // rate_learning.cc: what a report (not a repeated one) tells the span's
   // rate model (rate_model.h), the model's time and round trip filled in;
-  // the span's volatile state if its LSO paces by the learned rate, it has
-  // no configured rate and no estimate yet (else null); then whether
+  // the span's volatile state if its LSO paces by the learned rate and it
+  // has no estimate yet (else null); then whether
   // `session`'s first pass may start (a megabyte of blocks goes).
   void learn_rate(Ctx& c, Addr span, rate_model::ReportEvidence evidence);
   db::VolatileSpan* holding_for_first_estimate(std::uint64_t span_engine);

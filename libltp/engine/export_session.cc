@@ -317,9 +317,15 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
     sample_round_trip(c, timer);
     const db::TimerRecord running = load<db::TimerRecord>(txn, timer);
     if (running.suspended == 0) {
-      checkpoint_sent_ms = std::min(c.now, running.deadline_ms - running.remaining_ms);
+      const std::uint64_t last_copy_ms =
+          std::min(c.now, running.deadline_ms - running.remaining_ms);
       if (times_resent(txn, running) != 0) {
-        late_answer_ms = std::max<std::uint64_t>(c.now - checkpoint_sent_ms, 1);
+        late_answer_ms = std::max<std::uint64_t>(c.now - last_copy_ms, 1);
+      }
+      // What its timer had to resend left a whole interval before its last
+      // copy: the losses it shows are too old to judge the pace by.
+      if (load<db::CheckpointRecord>(txn, *cp).retransmissions == 0) {
+        checkpoint_sent_ms = last_copy_ms;
       }
     }
     BOOST_OUTCOME_TRY(stop_timer(c, timer));
@@ -353,7 +359,6 @@ HeapResult<void> EngineCore::handle_report(Ctx& c, const codec::Segment& segment
     learn_rate(c, *span,
                {.newly_claimed = newly_claimed,
                 .missing = missing,
-                .late = late_answer_ms != 0,
                 .late_answer_ms = late_answer_ms,
                 .checkpoint_sent_ms = checkpoint_sent_ms});
     if (resend_under_way(c, load<db::ExportSession>(txn, *session), gaps, rs.lower_bound)) {

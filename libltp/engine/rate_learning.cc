@@ -1,10 +1,10 @@
 // The engine's side of the learned sending rate (rate_model.h): each
 // report a span's export sessions act on is evidence of what the peer
 // received; the span's dequeues start flights and run dry; and until the
-// first estimate a span with no contact-plan rate sends a megabyte of
-// blocks at a time, since an unpaced sender with many blocks queued would
-// overrun a slow receiver by all of them before the first report could
-// say so.
+// first estimate a span sends a megabyte of blocks at a time, since a
+// sender with many blocks queued (unpaced, or at a contact plan's rate,
+// which is the link's, not the receiver's) would overrun a slow receiver
+// by all of them before the first report could say so.
 #include <algorithm>
 
 #include "ipc/phash_map.h"
@@ -26,7 +26,7 @@ void EngineCore::learn_rate(Ctx& c, Addr span, rate_model::ReportEvidence eviden
 
 db::VolatileSpan* EngineCore::holding_for_first_estimate(std::uint64_t span_engine) {
   db::VolatileSpan* v = vdb_ != nullptr ? vdb_->span(span_engine) : nullptr;
-  if (v == nullptr || v->transmit_rate != 0 || v->learned.lso_learns == 0) return nullptr;
+  if (v == nullptr || v->learned.lso_learns == 0) return nullptr;
   return v->learned.bottleneck == 0 ? v : nullptr;
 }
 

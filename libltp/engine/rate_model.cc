@@ -39,6 +39,9 @@ constexpr std::uint64_t kClaimsPerSample = 2;
 // Until the first estimate, blocks start unpaced while they add up to no
 // more than this (and one always may).
 constexpr std::uint64_t kInitialWindow = 1'000'000;
+// One back-off keeps at least this share of the estimate: loss over a
+// round with a stall in it (a timer's wait) overstates the excess.
+constexpr double kMaxCut = 0.5;
 // Backing off never goes below 100 kbit/s.
 constexpr std::uint64_t kFloor = 12'500;
 
@@ -55,10 +58,11 @@ void mark(db::LearnedRate& r, std::uint64_t now) {
     db::DeliveryMark& newest = r.marks[(r.next_mark - 1) % r.marks.size()];
     if (newest.at_ms == now) {
       newest.delivered = r.delivered;
+      newest.reported_missing = r.reported_missing;
       return;
     }
   }
-  r.marks[r.next_mark++ % r.marks.size()] = {now, r.delivered};
+  r.marks[r.next_mark++ % r.marks.size()] = {now, r.delivered, r.reported_missing};
 }
 
 // Octets/s claimed over the recent past: from the newest mark at least
@@ -80,7 +84,19 @@ Sample delivery_sample(const db::LearnedRate& r, const ReportEvidence& e,
     const bool enough =
         (claimed >= kClaimsPerSample * e.newly_claimed && e.now_ms - m.at_ms >= round_trip) ||
         (r.bottleneck == 0 && back == kept);
-    if (enough) return {claimed * 1000 / (e.now_ms - m.at_ms), e.now_ms - m.at_ms};
+    if (!enough) continue;
+    std::uint64_t rate = claimed * 1000 / (e.now_ms - m.at_ms);
+    // Claims bunch up after a loss (a block's whole first pass claimed
+    // once its resent checkpoint is answered): sending faster than the
+    // estimate, the path delivers no more than the pace less the share of
+    // what was sent that it lost. (At the estimate, light loss recovered
+    // at the pace is no sign that it delivers less.)
+    if (r.pacing != 0 && gain(r) > 4) {
+      const std::uint64_t missing = r.reported_missing - m.reported_missing;
+      const double share = static_cast<double>(claimed) / static_cast<double>(claimed + missing);
+      rate = std::min(rate, static_cast<std::uint64_t>(static_cast<double>(r.pacing) * share));
+    }
+    return {rate, e.now_ms - m.at_ms};
   }
   return {};
 }
@@ -102,16 +118,21 @@ void filter(db::LearnedRate& r, std::uint64_t sample, std::uint64_t now, std::ui
 // the share lost beyond what maxber explains, or more: it drops by that
 // share, to no less than what the round delivered (if that was less).
 void back_off(db::LearnedRate& r, double excess, std::uint64_t delivered_rate, std::uint64_t now) {
-  if (r.phase != kStartup) {
+  if (r.phase >= kFirstCycle && r.phase <= kCruising && r.probe_base != 0) {
+    // The probe (or the round after, which its loss is reported in) found
+    // no room: the estimate it started from held without loss.
+    r.bottleneck = std::min(r.bottleneck, r.probe_base);
+    r.probe_base = 0;
+  } else if (r.phase != kStartup) {
     const auto kept = static_cast<std::uint64_t>(static_cast<double>(r.bottleneck) *
-                                                 std::clamp(1.0 - excess, 0.0, 1.0));
+                                                 std::clamp(1.0 - excess, kMaxCut, 1.0));
     r.bottleneck = std::max({std::min(delivered_rate, r.bottleneck), kept, kFloor});
   }
   r.window_max = r.bottleneck;
   r.previous_max = 0;
   r.window_start_ms = now;
   ++r.loss_events;
-  r.backoff_ms = now;
+  r.pace_set_ms = now;
   enter(r, kDrain);
 }
 
@@ -146,21 +167,28 @@ void close_round(db::LearnedRate& r, const ReportEvidence& e) {
   }
   if (!backed_off) {
     if (r.phase == kStartup) {
-      if (r.bottleneck != 0) leave_startup_when_flat(r);
+      // Only rounds that measured the pace count: the first reports
+      // answer what went before it.
+      if (r.round_paced != 0) leave_startup_when_flat(r);
     } else if (r.phase == kDrain) {
       enter(r, kCruising);
-    } else if (r.phase == kFirstCycle + 1 && r.bottleneck >= r.probe_base + r.probe_base / 8) {
+    } else if (r.phase == kFirstCycle + 1 && r.probe_base != 0 &&
+               r.bottleneck >= r.probe_base + r.probe_base / 8) {
       // The probe found much more room (a bottleneck that widened): grow
       // as in startup instead of a quarter every cycle.
       r.startup_best = r.bottleneck;
       r.startup_flat = 0;
+      r.probe_base = 0;
       enter(r, kStartup);
     } else {
       if (r.phase + 1 == kFirstCycle + kCycleGains.size()) r.probe_base = r.bottleneck;
+      // Loss reported later than the round after the probe is not its.
+      if (r.phase == kCruising) r.probe_base = 0;
       enter(r, r.phase + 1 < kFirstCycle + kCycleGains.size() ? r.phase + 1 : kFirstCycle);
     }
   }
   r.round_start_ms = e.now_ms;
+  r.round_paced = 0;
   // Samples are the sender's shortfall until a whole round passes
   // without its queues running dry.
   r.app_limited = r.ran_dry;
@@ -171,25 +199,38 @@ void close_round(db::LearnedRate& r, const ReportEvidence& e) {
 
 void on_report(db::LearnedRate& r, const ReportEvidence& e) {
   r.delivered += e.newly_claimed;
+  r.reported_missing += e.missing;
   // Loss counts against the pace its checkpoint left at: not before the
-  // last back-off, which it caused or which already answered it. And a
-  // report that claims nothing new is a receiver out of room
-  // (stall_hold.cc), not a path that drops.
-  if (e.newly_claimed != 0 && e.checkpoint_sent_ms != 0 && e.checkpoint_sent_ms >= r.backoff_ms) {
-    r.interval_lost += e.missing;
+  // first estimate (an unpaced burst into a slow receiver loses most of
+  // itself, which says nothing of a pace) nor the last back-off, which it
+  // caused or which already answered it. And a report that claims nothing
+  // new is a receiver out of room (stall_hold.cc), not a path that drops.
+  const bool paced =
+      r.pacing != 0 && e.checkpoint_sent_ms != 0 && e.checkpoint_sent_ms >= r.pace_set_ms;
+  if (paced && e.newly_claimed != 0) r.interval_lost += e.missing;
+  if (paced) r.round_paced = 1;
+  // Startup's overshoot shows in the first paced report that loses more
+  // than maxber explains: it ends then, not at the round's end, which is
+  // another round of overshoot later.
+  if (paced && r.phase == kStartup && e.newly_claimed + e.missing >= kMinLossEvidence &&
+      static_cast<double>(e.missing) >
+          static_cast<double>(e.newly_claimed + e.missing) * (e.explained_loss + kExcessLoss)) {
+    back_off(r, 0, 0, e.now_ms);
   }
   const std::uint64_t round_trip = std::max(e.round_trip_ms, kMinRoundTripMs);
-  // A late report measures the timer (Karn): no sample, but the first
-  // one, from what its last copy's round trip brought.
+  // A report that answers a resent checkpoint still dates its claims (the
+  // sample is claims over time, whichever copy it answers); but the first
+  // estimate, with no history before the flight, is what the last copy's
+  // round trip brought (a first block sent unpaced into a slow receiver
+  // loses its tail, checkpoint and all).
   Sample measured;
-  if (!e.late) {
-    measured = delivery_sample(r, e, round_trip);
-  } else if (r.bottleneck == 0 && e.late_answer_ms != 0) {
+  if (r.bottleneck == 0 && e.late_answer_ms != 0) {
     measured = {e.newly_claimed * 1000 / e.late_answer_ms, e.late_answer_ms};
+  } else {
+    measured = delivery_sample(r, e, round_trip);
   }
   if (measured.span_ms != 0) r.sample_span_ms = measured.span_ms;
-  // A path delivers no faster than it is fed: reports that bunch up
-  // (several blocks' at once) must not raise the estimate past the pace.
+  // A path delivers no faster than it is fed.
   const std::uint64_t sample = r.pacing != 0 ? std::min(measured.rate, r.pacing) : measured.rate;
   // The control's round: a round trip, or longer where reports come
   // further apart (a report per block), so that each phase is measured.
@@ -204,7 +245,10 @@ void on_report(db::LearnedRate& r, const ReportEvidence& e) {
   } else if (e.now_ms >= r.round_start_ms + round) {
     close_round(r, e);
   }
-  if (r.bottleneck != 0) r.pacing = std::max(r.bottleneck * gain(r) / 4, kFloor);
+  if (r.bottleneck != 0) {
+    if (r.pacing == 0) r.pace_set_ms = e.now_ms;
+    r.pacing = std::max(r.bottleneck * gain(r) / 4, kFloor);
+  }
   mark(r, e.now_ms);
 }
 

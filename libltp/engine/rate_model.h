@@ -6,20 +6,23 @@
 // 2016): each report measures the red octets claimed per second over the
 // recent past (at least a round trip, and at least twice its own claim,
 // since LTP's reports claim whole blocks and bunch up; never more than
-// the pace), a windowed maximum of those samples over ten rounds is the
+// the pace, and above the estimate no more than the pace less the share
+// lost), a windowed maximum of those samples over ten rounds is the
 // bottleneck estimate, and the span is paced at the estimate times a gain
 // that cycles a round at a time (5/4 to find more room, 3/4 to drain the
 // queue that made, then 1 for six); a probe that finds an eighth more
-// room goes back to startup. Until its first sample a span without a
-// contact-plan rate lets a megabyte of blocks go unpaced and holds the
-// next (a rate needs one measured block); then startup paces at 3/2 of
-// the estimate until it stops growing by a quarter three rounds in a row.
+// room goes back to startup, one that loses back to where it started.
+// Until its first sample a span lets a megabyte of blocks go (unpaced,
+// or at the ceiling) and holds the next (a rate needs one measured
+// block); then startup paces at 3/2 of the estimate until it stops
+// growing by a quarter three rounds in a row, or a report shows it lost.
 // What BBR's first version lacks for LTP's receivers (shallow socket
 // buffers that drop rather than queue) is taken from loss-based control:
 // rounds whose reports show more missing octets than the link's error
-// rate explains (maxber), by over 15 %, lower the estimate by that share,
-// down to no less than what they delivered, and drain; loss on data sent
-// before the last back-off is not held against the new pace.
+// rate explains (maxber), by over 15 %, lower the estimate by that share
+// (at most half), down to no less than what they delivered, and drain;
+// loss on data sent before the first estimate or the last back-off is not
+// held against the pace.
 // docs/engine.md says why this and not AIMD. The contact plan's rate and
 // the LSO's txbps stay a ceiling (sending_rate).
 //
@@ -44,15 +47,12 @@ struct ReportEvidence {
   std::uint64_t missing = 0;        // octets in its scope still unclaimed
   std::uint64_t round_trip_ms = 0;  // the span's smoothed round trip; 0: unknown
   double explained_loss = 0;        // the fraction of segments maxber says are lost
-  // It answers a checkpoint its timer resent: how late it came says
-  // nothing of the path (Karn), so it is no sample; but until the first
-  // estimate, what it claims over the round trip of the checkpoint's last
-  // copy is one (a first block sent unpaced into a slow receiver loses
-  // its tail, checkpoint and all).
-  bool late = false;
+  // It answers a checkpoint that was resent (by its timer or a tail
+  // probe): the round trip of the last copy; 0 if it answers the first.
   std::uint64_t late_answer_ms = 0;
   // When the checkpoint it answers left (its last copy); 0: it answers
-  // none. Loss is only judged on answered checkpoints.
+  // none, or one its timer resent (what that shows lost left a whole
+  // interval earlier). Loss is only judged where this is known.
   std::uint64_t checkpoint_sent_ms = 0;
 };
 
@@ -67,8 +67,9 @@ void on_data_sent(db::LearnedRate& rate, std::uint64_t now_ms);
 // only count if higher.
 void on_ran_dry(db::LearnedRate& rate, bool nothing_queued);
 
-// Until the first estimate (and only without a ceiling), whether block
-// `session` of `length` octets may start: blocks go unpaced while they
+// Until the first estimate, whether block
+// `session` of `length` octets may start: blocks go (unpaced, or at the
+// ceiling) while they
 // add up to no more than a megabyte (one always may), then wait until the
 // last one let go has closed (`last_open`: it has not) or the first
 // report gives an estimate.

@@ -20,7 +20,7 @@ void deliver(db::LearnedRate& r, std::uint64_t& now, std::uint64_t rate, std::ui
     const std::uint64_t claimed = rate * every_ms / 1000;
     const auto missing = static_cast<std::uint64_t>(static_cast<double>(claimed) * lost_fraction /
                                                     (1 - lost_fraction));
-    on_report(r, {now, claimed, missing, kRoundTrip, explained, false, 0, now - kRoundTrip});
+    on_report(r, {now, claimed, missing, kRoundTrip, explained, 0, now - kRoundTrip});
   }
 }
 
