@@ -38,7 +38,6 @@ struct LearnedRate {
   std::uint32_t flying = 0;          // 1 while data has left since the queues ran dry
   std::uint64_t sample_span_ms = 0;  // how far back the last sample looked
   std::uint64_t round_start_ms = 0;  // phases last a round (a round trip or more)
-  std::uint32_t round_paced = 0;     // 1 once a report in it answered paced data
   // Loss is judged over rounds until there is enough evidence.
   std::uint64_t interval_start_ms = 0;
   std::uint64_t interval_delivered = 0;  // `delivered` when it opened
@@ -54,9 +53,8 @@ struct LearnedRate {
   std::uint64_t probe_base = 0;
   std::uint64_t startup_best = 0;  // startup ends when this stops growing
   std::uint32_t startup_flat = 0;
-  std::uint32_t loss_events = 0;  // backed off this many times
-  // Loss is judged on data sent since: the first estimate or the last back-off.
-  std::uint64_t pace_set_ms = 0;
+  std::uint32_t loss_events = 0;        // backed off this many times
+  std::uint64_t backoff_ms = 0;         // when it last backed off
   std::uint64_t first_block = 0;        // until an estimate: the last block let go (+1)
   std::uint64_t startup_bytes = 0;      // and the octets let go with it
   std::uint64_t bottleneck = 0;         // bytes/s estimate; 0: none yet

@@ -222,12 +222,22 @@ HeapResult<std::optional<std::uint64_t>> EngineCore::handle_checkpoint(
   std::uint64_t lower = 0;
   if (const auto cited = reports.find(txn, cp.report_serial)) {
     lower = load<db::ReportRecord>(txn, *cited).lower_bound;
+  } else if (cp.report_serial == 0) {
+    // A primary checkpoint after others (discretionary ones) is reported
+    // from where the reports so far end: one from 0 would list again the
+    // gaps they asked for, whose resends are on their way, and the sender
+    // would send them a second time. Their own retransmission cycles
+    // recover those gaps.
+    reports.for_each(txn, [&](std::uint64_t, std::uint64_t report) {
+      lower = std::max(lower, load<db::ReportRecord>(txn, report).upper_bound);
+    });
   }
   if (lower >= end) lower = 0;
   // A red part now whole is reported whole, so one report tells the
   // sender it is done.
   if (s.red_length_known != 0 && db::IntervalSet::open(s.received).covers(txn, {0, s.red_length})) {
     end = s.red_length;
+    if (cp.report_serial == 0) lower = 0;
   }
   BOOST_OUTCOME_TRY(issue_reports(c, span, session, cp.checkpoint_serial, lower, end));
   return std::optional<std::uint64_t>{lower};

@@ -132,7 +132,7 @@ void back_off(db::LearnedRate& r, double excess, std::uint64_t delivered_rate, s
   r.previous_max = 0;
   r.window_start_ms = now;
   ++r.loss_events;
-  r.pace_set_ms = now;
+  r.backoff_ms = now;
   enter(r, kDrain);
 }
 
@@ -167,9 +167,7 @@ void close_round(db::LearnedRate& r, const ReportEvidence& e) {
   }
   if (!backed_off) {
     if (r.phase == kStartup) {
-      // Only rounds that measured the pace count: the first reports
-      // answer what went before it.
-      if (r.round_paced != 0) leave_startup_when_flat(r);
+      if (r.bottleneck != 0) leave_startup_when_flat(r);
     } else if (r.phase == kDrain) {
       enter(r, kCruising);
     } else if (r.phase == kFirstCycle + 1 && r.probe_base != 0 &&
@@ -188,7 +186,6 @@ void close_round(db::LearnedRate& r, const ReportEvidence& e) {
     }
   }
   r.round_start_ms = e.now_ms;
-  r.round_paced = 0;
   // Samples are the sender's shortfall until a whole round passes
   // without its queues running dry.
   r.app_limited = r.ran_dry;
@@ -201,18 +198,16 @@ void on_report(db::LearnedRate& r, const ReportEvidence& e) {
   r.delivered += e.newly_claimed;
   r.reported_missing += e.missing;
   // Loss counts against the pace its checkpoint left at: not before the
-  // first estimate (an unpaced burst into a slow receiver loses most of
-  // itself, which says nothing of a pace) nor the last back-off, which it
-  // caused or which already answered it. And a report that claims nothing
-  // new is a receiver out of room (stall_hold.cc), not a path that drops.
-  const bool paced =
-      r.pacing != 0 && e.checkpoint_sent_ms != 0 && e.checkpoint_sent_ms >= r.pace_set_ms;
-  if (paced && e.newly_claimed != 0) r.interval_lost += e.missing;
-  if (paced) r.round_paced = 1;
+  // last back-off, which it caused or which already answered it. And a
+  // report that claims nothing new is a receiver out of room
+  // (stall_hold.cc), not a path that drops.
+  const bool judged = e.checkpoint_sent_ms != 0 && e.checkpoint_sent_ms >= r.backoff_ms;
+  if (judged && e.newly_claimed != 0) r.interval_lost += e.missing;
   // Startup's overshoot shows in the first paced report that loses more
   // than maxber explains: it ends then, not at the round's end, which is
   // another round of overshoot later.
-  if (paced && r.phase == kStartup && e.newly_claimed + e.missing >= kMinLossEvidence &&
+  if (judged && r.pacing != 0 && r.phase == kStartup &&
+      e.newly_claimed + e.missing >= kMinLossEvidence &&
       static_cast<double>(e.missing) >
           static_cast<double>(e.newly_claimed + e.missing) * (e.explained_loss + kExcessLoss)) {
     back_off(r, 0, 0, e.now_ms);
@@ -245,10 +240,7 @@ void on_report(db::LearnedRate& r, const ReportEvidence& e) {
   } else if (e.now_ms >= r.round_start_ms + round) {
     close_round(r, e);
   }
-  if (r.bottleneck != 0) {
-    if (r.pacing == 0) r.pace_set_ms = e.now_ms;
-    r.pacing = std::max(r.bottleneck * gain(r) / 4, kFloor);
-  }
+  if (r.bottleneck != 0) r.pacing = std::max(r.bottleneck * gain(r) / 4, kFloor);
   mark(r, e.now_ms);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <set>
 
 #include "libltp/codec/encode.h"
@@ -281,15 +282,47 @@ TEST(EngineScenario, DropsWithDiscretionaryCheckpoints) {
   auto config = base_config();
   config.span.checkpoint_every_segments = 3;
   Lockstep net(config);
-  net.set_filter(drop_if([](const Crossing& c) {
-    return c.from == kA && codec::is_data(c.type) && c.report_serial == 0 &&
-           (c.offset == 1000 || c.offset == 5000);
+  // A plain segment and a discretionary checkpoint (segments carry 977
+  // octets of data), on their first pass.
+  auto dropped = std::make_shared<std::set<std::uint64_t>>();
+  net.set_filter(drop_if([dropped](const Crossing& c) {
+    return c.from == kA && codec::is_data(c.type) && (c.offset == 977 || c.offset == 4885) &&
+           dropped->insert(c.offset).second;
   }));
   const auto sdu = Lockstep::pattern(10000, 6);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
   expect_delivered_once(net, sdu);
   EXPECT_GE(net.count(kB, SegmentType::report), 4u);  // mid-block checkpoints answered too
+  expect_clean(net);
+}
+
+// Each discretionary checkpoint's report starts where the reports before
+// it ended: one from offset 0 would list again the gap an earlier report
+// asked for, and the sender, its resend already on the way, would send
+// that gap twice.
+TEST(EngineScenario, DiscretionaryReportsDoNotRepeatEarlierGaps) {
+  auto config = base_config();
+  config.span.checkpoint_every_segments = 3;
+  Lockstep net(config);
+  // The first pass of the second and fifth segments (977 octets of data
+  // each, neither a checkpoint): gaps before the first and second
+  // checkpoints.
+  auto dropped = std::make_shared<std::set<std::uint64_t>>();
+  net.set_filter(drop_if([dropped](const Crossing& c) {
+    return c.from == kA && codec::is_data(c.type) && (c.offset == 977 || c.offset == 3908) &&
+           dropped->insert(c.offset).second;
+  }));
+  const auto sdu = Lockstep::pattern(10000, 6);
+  net.send(kA, sdu);
+  ASSERT_TRUE(net.run());
+  expect_delivered_once(net, sdu);
+  for (const std::uint64_t offset : {977u, 3908u}) {
+    const auto copies = net.crossings([offset](const Crossing& c) {
+      return c.from == kA && codec::is_data(c.type) && c.offset == offset;
+    });
+    EXPECT_EQ(copies.size(), 2u) << "offset " << offset << ": the first pass and one resend";
+  }
   expect_clean(net);
 }
 
