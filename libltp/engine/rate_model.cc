@@ -113,6 +113,14 @@ void filter(db::LearnedRate& r, std::uint64_t sample, std::uint64_t now, std::ui
   r.bottleneck = std::max(r.window_max, r.previous_max);
 }
 
+// The share of `judged` octets lost beyond what maxber explains, where
+// that is over 15 % and there is enough evidence; else 0.
+double excess_loss(std::uint64_t lost, std::uint64_t judged, double explained) {
+  if (judged < kMinLossEvidence) return 0;
+  const double excess = static_cast<double>(lost) / static_cast<double>(judged) - explained;
+  return excess > kExcessLoss ? excess : 0;
+}
+
 // Startup's loss is its gain's: the estimate (what was delivered)
 // stands and startup ends. Elsewhere the estimate was too high by about
 // the share lost beyond what maxber explains, or more: it drops by that
@@ -152,12 +160,11 @@ void close_round(db::LearnedRate& r, const ReportEvidence& e) {
   const std::uint64_t judged = delivered + r.interval_lost;
   bool backed_off = false;
   if (judged >= kMinLossEvidence) {
-    const double lost = static_cast<double>(r.interval_lost) / static_cast<double>(judged);
+    const double excess = excess_loss(r.interval_lost, judged, e.explained_loss);
     // Loss while unpaced (the first blocks) says nothing of a paced rate
     // but that startup should end.
-    if ((r.interval_paced != 0 || r.phase == kStartup) && lost > e.explained_loss + kExcessLoss) {
-      back_off(r, lost - e.explained_loss, delivered * 1000 / (e.now_ms - r.interval_start_ms),
-               e.now_ms);
+    if ((r.interval_paced != 0 || r.phase == kStartup) && excess > 0) {
+      back_off(r, excess, delivered * 1000 / (e.now_ms - r.interval_start_ms), e.now_ms);
       backed_off = true;
     }
     r.interval_start_ms = e.now_ms;
@@ -201,15 +208,13 @@ void on_report(db::LearnedRate& r, const ReportEvidence& e) {
   // last back-off, which it caused or which already answered it. And a
   // report that claims nothing new is a receiver out of room
   // (stall_hold.cc), not a path that drops.
-  const bool judged = e.checkpoint_sent_ms != 0 && e.checkpoint_sent_ms >= r.backoff_ms;
-  if (judged && e.newly_claimed != 0) r.interval_lost += e.missing;
+  const bool counts = e.checkpoint_sent_ms != 0 && e.checkpoint_sent_ms >= r.backoff_ms;
+  if (counts && e.newly_claimed != 0) r.interval_lost += e.missing;
   // Startup's overshoot shows in the first paced report that loses more
   // than maxber explains: it ends then, not at the round's end, which is
   // another round of overshoot later.
-  if (judged && r.pacing != 0 && r.phase == kStartup &&
-      e.newly_claimed + e.missing >= kMinLossEvidence &&
-      static_cast<double>(e.missing) >
-          static_cast<double>(e.newly_claimed + e.missing) * (e.explained_loss + kExcessLoss)) {
+  if (counts && r.pacing != 0 && r.phase == kStartup &&
+      excess_loss(e.missing, e.newly_claimed + e.missing, e.explained_loss) > 0) {
     back_off(r, 0, 0, e.now_ms);
   }
   const std::uint64_t round_trip = std::max(e.round_trip_ms, kMinRoundTripMs);

@@ -79,6 +79,15 @@ testing::LinkFilter drop_if(std::function<bool(const Crossing&)> pred) {
   return [pred](const Crossing& c) { return pred(c) ? Verdict{0, 0} : Verdict{}; };
 }
 
+// Drops the first copy of each of A's data segments starting at `offsets`.
+testing::LinkFilter drop_first_copies_at(std::set<std::uint64_t> offsets) {
+  auto dropped = std::make_shared<std::set<std::uint64_t>>();
+  return drop_if([offsets = std::move(offsets), dropped](const Crossing& c) {
+    return c.from == kA && codec::is_data(c.type) && offsets.contains(c.offset) &&
+           dropped->insert(c.offset).second;
+  });
+}
+
 void expect_delivered_once(Lockstep& net, const std::vector<std::uint8_t>& sdu) {
   const auto red = net.notices(kB, NoticeType::red_part);
   ASSERT_EQ(red.size(), 1u);
@@ -284,11 +293,7 @@ TEST(EngineScenario, DropsWithDiscretionaryCheckpoints) {
   Lockstep net(config);
   // A plain segment and a discretionary checkpoint (segments carry 977
   // octets of data), on their first pass.
-  auto dropped = std::make_shared<std::set<std::uint64_t>>();
-  net.set_filter(drop_if([dropped](const Crossing& c) {
-    return c.from == kA && codec::is_data(c.type) && (c.offset == 977 || c.offset == 4885) &&
-           dropped->insert(c.offset).second;
-  }));
+  net.set_filter(drop_first_copies_at({977, 4885}));
   const auto sdu = Lockstep::pattern(10000, 6);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
@@ -308,11 +313,7 @@ TEST(EngineScenario, DiscretionaryReportsDoNotRepeatEarlierGaps) {
   // The first pass of the second and fifth segments (977 octets of data
   // each, neither a checkpoint): gaps before the first and second
   // checkpoints.
-  auto dropped = std::make_shared<std::set<std::uint64_t>>();
-  net.set_filter(drop_if([dropped](const Crossing& c) {
-    return c.from == kA && codec::is_data(c.type) && (c.offset == 977 || c.offset == 3908) &&
-           dropped->insert(c.offset).second;
-  }));
+  net.set_filter(drop_first_copies_at({977, 3908}));
   const auto sdu = Lockstep::pattern(10000, 6);
   net.send(kA, sdu);
   ASSERT_TRUE(net.run());
