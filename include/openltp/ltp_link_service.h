@@ -90,6 +90,19 @@ int ltpOutboundSegmentsSent(LtpVspan* vspan);
  * NULL) to the span's transmit rate, 0 meaning no limit. -1 on error. */
 int ltpSpanLinkState(LtpVspan* vspan, uvast* rateBytesPerSec);
 
+/* Opts this LSO in (on = 1) or out (0) of the sending rate the span learns
+ * from its peer's reports, as udplso --learn-rate does: while in, the
+ * engine holds the span's blocks after its first megabyte until the first
+ * estimate, and ltpSpanSendingRate gives the rate to pace at. Cleared when
+ * the LSO detaches. 0 or -1. */
+int ltpPaceByLearnedRate(LtpVspan* vspan, int on);
+
+/* The rate to send at now, in *rateBytesPerSec: the learned rate where it
+ * is below ceilingBytesPerSec (the lowest of the LSO's own limit and the
+ * contact plan's rate, 0 for none), else the ceiling; 0 means unpaced.
+ * 0 or -1. */
+int ltpSpanSendingRate(LtpVspan* vspan, uvast ceilingBytesPerSec, uvast* rateBytesPerSec);
+
 /* Hands one received datagram to the engine. 0 if handled or harmlessly
  * ignored (malformed, unknown session, ...); -1 on a system error. */
 int ltpHandleInboundSegment(char* buf, int length);

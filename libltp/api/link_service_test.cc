@@ -281,6 +281,42 @@ TEST_F(CApi, BatchRoundTrip) {
   EXPECT_EQ(red->data, sdu);
 }
 
+// Drains what the span lets go now; returns the octets dequeued.
+std::uint64_t dequeue_all(LtpVspan* vspan) {
+  std::uint64_t octets = 0;
+  for (;;) {
+    LtpOutboundSegment segments[64];
+    const int got = ltpDequeueOutboundSegments(vspan, segments, 64);
+    EXPECT_GE(got, 0) << ltpLinkError();
+    if (got <= 0) return octets;
+    for (int i = 0; i < got; ++i) octets += segments[i].length;
+    EXPECT_EQ(ltpOutboundSegmentsSent(vspan), 0) << ltpLinkError();
+  }
+}
+
+// A third-party LSO opts in to the learned rate as udplso --learn-rate
+// does: until the first report, the span lets a megabyte of blocks go and
+// holds the next; the rate to pace at is the ceiling until an estimate.
+TEST_F(CApi, PacingByTheLearnedRate) {
+  uvast rate = 1;
+  ASSERT_EQ(ltpSpanSendingRate(vspan, 5000, &rate), 0) << ltpLinkError();
+  EXPECT_EQ(rate, 5000u) << "no estimate yet: the ceiling";
+  EXPECT_EQ(ltpSpanSendingRate(vspan, 0, nullptr), -1);
+  EXPECT_EQ(ltpPaceByLearnedRate(vspan, 2), -1);
+  EXPECT_NE(std::string(ltpLinkError()).find("1 or 0"), std::string::npos);
+
+  ASSERT_EQ(ltpPaceByLearnedRate(vspan, 1), 0) << ltpLinkError();
+  for (std::uint64_t block = 0; block < 3; ++block) {
+    ASSERT_TRUE(node->engine().send(kClient, 1, pattern(400'000), engine::kAllRed, node::now_ms()));
+  }
+  ASSERT_TRUE(node->engine().flush(1, node::now_ms()));
+  const std::uint64_t first = dequeue_all(vspan);
+  EXPECT_GE(first, 800'000u) << "two blocks fit in the first megabyte";
+  EXPECT_LT(first, 1'000'000u) << "the third waits for the first estimate";
+  ASSERT_EQ(ltpPaceByLearnedRate(vspan, 0), 0) << ltpLinkError();
+  EXPECT_GE(dequeue_all(vspan), 400'000u) << "opted out, the held block goes";
+}
+
 TEST_F(CApi, SpanEndedStopsTheLoop) {
   EXPECT_EQ(sm_SemEnded(vspan->segSemaphore), 0);
   std::thread ender([this] {

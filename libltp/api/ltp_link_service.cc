@@ -255,6 +255,22 @@ int ltpSpanLinkState(LtpVspan* vspan, uvast* rateBytesPerSec) {
   return link.transmitting ? 1 : 0;
 }
 
+int ltpPaceByLearnedRate(LtpVspan* vspan, int on) {
+  SpanEntry* entry = entry_of(vspan);
+  if (entry == nullptr) return -1;
+  if (on != 0 && on != 1) return fail("ltpPaceByLearnedRate: on must be 1 or 0");
+  entry->link->pace_by_learned_rate(on == 1);
+  return 0;
+}
+
+int ltpSpanSendingRate(LtpVspan* vspan, uvast ceilingBytesPerSec, uvast* rateBytesPerSec) {
+  SpanEntry* entry = entry_of(vspan);
+  if (entry == nullptr) return -1;
+  if (rateBytesPerSec == nullptr) return fail("ltpSpanSendingRate: no place for the rate given");
+  *rateBytesPerSec = entry->link->sending_rate(ceilingBytesPerSec);
+  return 0;
+}
+
 int ltpHandleInboundSegment(char* buf, int length) {
   if (buf == nullptr || length < 0) return fail("no segment given");
   const iovec datagram{buf, static_cast<std::size_t>(length)};
