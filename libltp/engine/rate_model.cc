@@ -91,7 +91,7 @@ Sample delivery_sample(const db::LearnedRate& r, const ReportEvidence& e,
     // estimate, the path delivers no more than the pace less the share of
     // what was sent that it lost. (At the estimate, light loss recovered
     // at the pace is no sign that it delivers less.)
-    if (r.pacing != 0 && gain(r) > 4) {
+    if (claimed != 0 && r.pacing != 0 && gain(r) > 4) {
       const std::uint64_t missing = r.reported_missing - m.reported_missing;
       const double share = static_cast<double>(claimed) / static_cast<double>(claimed + missing);
       rate = std::min(rate, static_cast<std::uint64_t>(static_cast<double>(r.pacing) * share));

@@ -137,5 +137,21 @@ TEST(RateModel, AFlightIsMeasuredFromItsStart) {
   EXPECT_EQ(r.pacing, 3 * r.bottleneck / 2) << "startup paces at 3/2";
 }
 
+// Found by engine_inbound_fuzz: a report that claims nothing and shows
+// nothing missing, while the span probes above its estimate, took the
+// delivered share of zero octets (0/0) and converted it to an integer.
+// It is no sample: the estimate stands.
+TEST(RateModel, AReportOfNothingWhileProbingIsNoSample) {
+  db::LearnedRate r;
+  std::uint64_t now = kStart;
+  on_data_sent(r, now);
+  for (int i = 0; i < 5000 && phase_name(r) != "probing"; ++i) deliver(r, now, 10'000'000, 2);
+  ASSERT_EQ(phase_name(r), "probing");
+  const std::uint64_t before = r.bottleneck;
+  now += 20;
+  on_report(r, {now, 0, 0, kRoundTrip, 0, 0, now - kRoundTrip});
+  EXPECT_EQ(r.bottleneck, before);
+}
+
 }  // namespace
 }  // namespace ltp::engine::rate_model
